@@ -1,0 +1,36 @@
+// Sizes and defaults fixed by SPEC §2, §4, §6 and §8, one place for each.
+
+export const Limits = {
+  roomIDMaxBytes: 128,
+  userIDMaxBytes: 64,
+  userNameMaxBytes: 256,
+  messageMaxBytes: 1024,
+  streamIDMaxBytes: 256,
+  extraKeyMaxBytes: 10,
+  extraValueMaxBytes: 128,
+  extraMaxKeys: 1,
+  streamExtraInfoMaxBytes: 1024,
+  customCommandMaxUsers: 100,
+  /** A frame larger than this is refused unparsed (1100001). */
+  frameMaxBytes: 64 * 1024,
+} as const;
+
+export const Defaults = {
+  port: 8800,
+  host: '127.0.0.1',
+  heartbeatIntervalMs: 5_000,
+  sessionGraceMs: 30_000,
+  maxRoomsPerUser: 5,
+  loginTimeoutMs: 30_000,
+  reconnectWindowMs: 300_000,
+  /** `tokenWillExpire` fires this long before expiry. */
+  tokenWarnBeforeMs: 30_000,
+  /** `roomOnlineUserCountUpdate` at most this often while the count changes. */
+  onlineCountIntervalMs: 30_000,
+  backoffMinMs: 250,
+  backoffMaxMs: 5_000,
+} as const;
+
+/** The WebSocket endpoint's path on the server. */
+export const WS_PATH = '/ws';
+export const PROTOCOL_VERSION = 1;
