@@ -1,0 +1,67 @@
+// SPEC §2: every identifier rule has its code, checked by the SDK before any traffic
+// (the server checks again; packages/server/test covers that side with raw frames).
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { joined, token, World } from '../support/world.js';
+
+let world: World;
+afterEach(async () => world.close());
+
+const ROOM_CHARS = "~!@#$%^&*()_+=-`;',.<>/";
+
+describe('login identifiers', () => {
+  it.each([
+    ['empty roomID', '', 'ann', undefined, 1002011],
+    ['roomID with a space', 'a b', 'ann', undefined, 1002012],
+    ['roomID with a non-ASCII letter', 'zimmer-ä', 'ann', undefined, 1002012],
+    ['roomID of 129 bytes', 'r'.repeat(129), 'ann', undefined, 1002013],
+    ['empty userID', 'r1', '', undefined, 1002005],
+    ['userID with "<"', 'r1', 'a<b', undefined, 1002006],
+    ['userID with "/"', 'r1', 'a/b', undefined, 1002006],
+    ['userID of 65 bytes', 'r1', 'u'.repeat(65), undefined, 1002007],
+    ['userName of 257 bytes', 'r1', 'ann', 'n'.repeat(257), 1002010],
+  ])('%s → LOGIN_FAILED %i', async (_, roomID, userID, userName, code) => {
+    world = new World();
+    const server = await world.server();
+    const { engine, rec } = world.client(server);
+    const user = userName === undefined ? { userID } : { userID, userName };
+    await expect(engine.loginRoom(roomID, token(userID || 'x'), user)).rejects.toMatchObject({ code });
+    expect(rec.states(roomID)).toEqual(['LOGINING:0', `LOGIN_FAILED:${code}`]);
+  });
+
+  it('accepts every allowed character at the maximum lengths', async () => {
+    world = new World();
+    const server = await world.server();
+    const roomID = (ROOM_CHARS + 'aZ09').padEnd(128, 'x');
+    const userID = ("~!@#$%^&*()_+=-`;',." + 'aZ09').padEnd(64, 'y');
+    const { engine } = world.client(server);
+    await expect(
+      engine.loginRoom(roomID, token(userID), { userID, userName: 'n'.repeat(256) }),
+    ).resolves.toBe(true);
+  });
+});
+
+describe('content limits', () => {
+  it('messages are 1–1024 bytes (1100001), counted in UTF-8', async () => {
+    world = new World();
+    const server = await world.server();
+    const ann = await joined(world, server, 'r1', 'ann');
+    expect((await ann.engine.sendBroadcastMessage('r1', '')).errorCode).toBe(1100001);
+    expect((await ann.engine.sendBroadcastMessage('r1', 'x'.repeat(1025))).errorCode).toBe(1100001);
+    expect((await ann.engine.sendBroadcastMessage('r1', 'é'.repeat(513))).errorCode).toBe(1100001);
+    expect((await ann.engine.sendBroadcastMessage('r1', 'x'.repeat(1024))).errorCode).toBe(0);
+    expect((await ann.engine.sendBarrageMessage('r1', 'x'.repeat(1025))).errorCode).toBe(1100001);
+    expect((await ann.engine.sendCustomCommand('r1', 'x'.repeat(1025), ['bob'])).errorCode).toBe(1100001);
+    expect((await ann.engine.sendCustomCommand('r1', 'x', [])).errorCode).toBe(1100001);
+  });
+
+  it('stream IDs are 1–256 bytes of letters, digits, "-", "_" and "."', async () => {
+    world = new World();
+    const server = await world.server();
+    const ann = await joined(world, server, 'r1', 'ann');
+    expect(await ann.engine.startPublishingStream('')).toBe(false);
+    expect(await ann.engine.startPublishingStream('a b')).toBe(false);
+    expect(await ann.engine.startPublishingStream('s'.repeat(257))).toBe(false);
+    expect(await ann.engine.startPublishingStream('Ok-stream_1.0')).toBe(true);
+  });
+});

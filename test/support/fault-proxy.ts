@@ -1,0 +1,118 @@
+// A TCP proxy between clients and a server that misbehaves on command: reset every link,
+// blackhole them (bytes stop, sockets stay open), refuse new ones, or delay bytes. The
+// network faults of SPEC §6, made on loopback so tests can cause them at will.
+
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+export type ProxyMode = 'pass' | 'blackhole' | 'refuse';
+
+interface Link {
+  client: Socket;
+  upstream: Socket;
+  /** Bytes held back while blackholed, as TCP would keep retransmitting them. */
+  held: { to: Socket; chunk: Buffer }[];
+}
+
+export class FaultProxy {
+  private server: Server;
+  private links = new Set<Link>();
+  private mode: ProxyMode = 'pass';
+  private delayMs = 0;
+  /** Links accepted since the start, including refused ones. */
+  accepted = 0;
+
+  private constructor(
+    private readonly target: { host: string; port: number },
+    server: Server,
+  ) {
+    this.server = server;
+  }
+
+  static async start(targetUrl: string): Promise<FaultProxy> {
+    const url = new URL(targetUrl);
+    const server = createServer();
+    const proxy = new FaultProxy({ host: url.hostname, port: Number(url.port) }, server);
+    server.on('connection', (socket) => proxy.accept(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return proxy;
+  }
+
+  get port(): number {
+    return (this.server.address() as { port: number }).port;
+  }
+
+  /** The WebSocket URL a client uses to go through the proxy. */
+  get wsUrl(): string {
+    return `ws://127.0.0.1:${this.port}/ws`;
+  }
+
+  get openLinks(): number {
+    return this.links.size;
+  }
+
+  private accept(client: Socket): void {
+    this.accepted++;
+    if (this.mode === 'refuse') {
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = connect(this.target.port, this.target.host);
+    const link: Link = { client, upstream, held: [] };
+    this.links.add(link);
+    const pipe = (from: Socket, to: Socket) =>
+      from.on('data', (chunk: Buffer) => {
+        if (this.mode === 'blackhole') link.held.push({ to, chunk });
+        else if (this.delayMs > 0) setTimeout(() => to.destroyed || to.write(chunk), this.delayMs);
+        else to.write(chunk);
+      });
+    pipe(client, upstream);
+    pipe(upstream, client);
+    const drop = () => {
+      this.links.delete(link);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', drop).on('error', drop);
+    upstream.on('close', drop).on('error', drop);
+  }
+
+  /** Cut every open link with a TCP reset, as a network change would. */
+  reset(): void {
+    for (const { client, upstream } of this.links) {
+      client.resetAndDestroy();
+      upstream.resetAndDestroy();
+    }
+    this.links.clear();
+  }
+
+  /** Stop all bytes in both directions while keeping the sockets open: a silent link. */
+  blackhole(): void {
+    this.mode = 'blackhole';
+  }
+
+  /** Refuse (reset) every new link and cut the open ones: the network is down. */
+  down(): void {
+    this.mode = 'refuse';
+    this.reset();
+  }
+
+  /** Back to normal for new links and the open ones; bytes held by a blackhole flow again. */
+  heal(): void {
+    this.mode = 'pass';
+    this.delayMs = 0;
+    for (const link of this.links) {
+      for (const { to, chunk } of link.held) if (!to.destroyed) to.write(chunk);
+      link.held = [];
+    }
+  }
+
+  /** Delay every chunk by `ms` in both directions. */
+  delay(ms: number): void {
+    this.delayMs = ms;
+  }
+
+  async close(): Promise<void> {
+    this.reset();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
