@@ -1,0 +1,185 @@
+// The Backend seam (ARCHITECTURE principle 2): everything about a room that must be shared by
+// every node of a cluster — membership, streams, extra info, the room's sequence, its bounded
+// history and the fan-out of its events. Nothing above this seam knows which implementation
+// runs; memory.ts is the embedded one, a Redis one will pass the same contract suite.
+//
+// Every mutation is ONE atomic call: check, mutate, bump the room's `seq`, append the events to
+// the bounded history, publish them to subscribers. Refusals are data (`{ ok: false, code }`);
+// a method rejects only when the backend itself fails (e.g. Redis is down).
+
+import type {
+  BroadcastMessageInfo,
+  Code,
+  ErrorCode,
+  RoomEvent,
+  RoomExtraInfo,
+  StreamInfo,
+  ZegoUser,
+} from '@atrium/protocol';
+
+export interface RoomRef {
+  appID: number;
+  roomID: string;
+}
+
+/** One user's membership of one room, held by exactly one session. */
+export interface Member {
+  /** `userName` is always set (it defaults to the userID). */
+  user: Required<ZegoUser>;
+  sessionID: string;
+  /** Joined in multi-room mode; a single-room membership excludes the user from every other room. */
+  multi: boolean;
+  userUpdate: boolean;
+  /** The `seq` of this membership's `join` event: tells one membership from a later one. */
+  joinSeq: number;
+  joinedAtMs: number;
+}
+
+/** The shared state of a room at one `seq`. */
+export interface RoomState {
+  seq: number;
+  maxMemberCount: number;
+  count: number;
+  /** Present when asked for (a Redis backend can skip reading a big member list). */
+  members?: Member[];
+  streams: StreamInfo[];
+  extra: RoomExtraInfo[];
+}
+
+export interface SequencedEvent {
+  seq: number;
+  event: RoomEvent;
+}
+
+/** What a backend publishes to every subscribed node. */
+export type BackendMessage =
+  /** A sequenced room event; `count` is the member count right after it. */
+  | { kind: 'event'; room: RoomRef; seq: number; event: RoomEvent; count: number }
+  /** Best effort, no sequence, never in the history. */
+  | { kind: 'barrage'; room: RoomRef; msg: BroadcastMessageInfo }
+  /** A session was removed from a room by someone else; only the node holding it acts. */
+  | {
+      kind: 'kick';
+      room: RoomRef;
+      sessionID: string;
+      userID: string;
+      joinSeq: number;
+      code: number;
+      ext: string;
+    };
+
+export type BackendListener = (message: BackendMessage) => void;
+
+export type Refusal<C extends ErrorCode = ErrorCode> = { ok: false; code: C };
+export type Done = { ok: true } | Refusal;
+
+/** The membership a request acts as; a mutation by a session that is no longer a member is refused. */
+export interface Actor {
+  room: RoomRef;
+  userID: string;
+  sessionID: string;
+}
+
+export interface JoinRequest {
+  room: RoomRef;
+  user: Required<ZegoUser>;
+  sessionID: string;
+  multi: boolean;
+  userUpdate: boolean;
+  /** Applies only when this join creates the room; 0 = unlimited. */
+  maxMemberCount: number;
+  duplicateLogin: 'kick-old' | 'reject-new';
+  /** Include `members` in the returned state. */
+  withMembers: boolean;
+  nowMs: number;
+}
+
+export interface KickedMember {
+  room: RoomRef;
+  sessionID: string;
+  userID: string;
+}
+
+export type JoinResult =
+  | { ok: true; state: RoomState; created: boolean; kicked: KickedMember[] }
+  | Refusal<typeof Code.ROOM_FULL | typeof Code.ALREADY_IN_THIS_ROOM | typeof Code.LOGGED_IN_ELSEWHERE>;
+
+export interface RemoveRequest {
+  room: RoomRef;
+  userID: string;
+  /** Remove only this session's membership (a newer one of the same user stays). */
+  sessionID?: string;
+  /** Tell the session it was kicked (a `kick` message); absent for a plain leave. */
+  kick?: { code: number; ext: string };
+}
+
+export interface RemoveResult {
+  removed: boolean;
+  /** The room had no members left and is gone, extra info with it. */
+  destroyed: boolean;
+}
+
+export interface PublishStreamRequest extends Actor {
+  streamID: string;
+  extraInfo: string;
+}
+
+export interface StreamRequest extends Actor {
+  streamID: string;
+}
+
+export interface StreamExtraRequest extends Actor {
+  streamID: string;
+  extraInfo: string;
+}
+
+export interface RoomExtraRequest extends Actor {
+  key: string;
+  value: string;
+  /** A new key beyond this many is refused with 1002017. */
+  maxKeys: number;
+  nowMs: number;
+}
+
+export interface MessageRequest extends Actor {
+  message: string;
+  nowMs: number;
+}
+
+export interface CommandRequest extends Actor {
+  message: string;
+  to: string[];
+}
+
+export type MessageResult = { ok: true; messageID: number } | Refusal;
+
+export interface Backend {
+  /** Every message published from now on reaches `listener`, in the order of each room. */
+  subscribe(listener: BackendListener): () => void;
+
+  /** Duplicate-login handling, capacity, then the `join` event; creates the room if needed. */
+  join(request: JoinRequest): Promise<JoinResult>;
+  /** `unpub` for each of the member's streams, then `leave`; destroys the room when empty. */
+  remove(request: RemoveRequest): Promise<RemoveResult>;
+
+  /** A stream ID belongs to one user in a room (1100001 otherwise); publishing it again is a no-op. */
+  publishStream(request: PublishStreamRequest): Promise<Done>;
+  unpublishStream(request: StreamRequest): Promise<Done>;
+  setStreamExtra(request: StreamExtraRequest): Promise<Done>;
+  /** Newest wins for an existing key. */
+  setRoomExtra(request: RoomExtraRequest): Promise<Done>;
+
+  /** Sequenced; `messageID` is the event's `seq`. */
+  broadcast(request: MessageRequest): Promise<MessageResult>;
+  /** Not sequenced; `messageID` comes from a separate per-room counter. */
+  barrage(request: MessageRequest): Promise<MessageResult>;
+  /** Sequenced; delivered to the `to` users only (the filter is the subscriber's). */
+  command(request: CommandRequest): Promise<Done>;
+
+  /** The room now, or null when it does not exist. */
+  room(room: RoomRef, withMembers: boolean): Promise<RoomState | null>;
+  /** Events after `afterSeq`, or null when the history no longer reaches back that far (resume). */
+  history(room: RoomRef, afterSeq: number): Promise<SequencedEvent[] | null>;
+
+  close(): Promise<void>;
+}

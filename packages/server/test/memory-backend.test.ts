@@ -1,0 +1,4 @@
+import { MemoryBackend } from '../src/backend/memory.js';
+import { backendContract } from './backend-contract.js';
+
+backendContract('memory', ({ historyMaxEvents }) => new MemoryBackend({ historyMaxEvents }));
