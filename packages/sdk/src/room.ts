@@ -1,0 +1,137 @@
+// One room's state machine (SPEC §5) as a pure function. The engine feeds it what happened and
+// acts on what it returns; the invariants of §5 hold here, whatever the shell does.
+
+import { Code, type RoomStateChangedReason } from '@atrium/protocol';
+
+/**
+ * idle: not in the room (before any login, or after LOGIN_FAILED / RECONNECT_FAILED / KICKOUT /
+ * LOGOUT); logining: a login is under way; logined: in the room; reconnecting: in the room on
+ * the server's side, but the link is down.
+ */
+export type RoomPhase = 'idle' | 'logining' | 'logined' | 'reconnecting';
+
+export interface RoomState {
+  readonly phase: RoomPhase;
+  /** What `getRoomState` answers: the last reason that changed the state. */
+  readonly reason: RoomStateChangedReason;
+}
+
+export const INITIAL_ROOM_STATE: RoomState = { phase: 'idle', reason: 'LOGOUT' };
+
+export type RoomInput =
+  | { type: 'loginCalled' }
+  | { type: 'loginSucceeded' }
+  | { type: 'loginFailed'; code: number; ext?: string }
+  | { type: 'linkLost' }
+  /** Back in: resumed with nothing lost (`recovered`), or rebuilt from a fresh snapshot. */
+  | { type: 'recovered'; recovered: boolean }
+  /** The fresh login after a refused resume was refused too. */
+  | { type: 'reconnectRefused'; code: number; ext?: string }
+  | { type: 'windowExpired' }
+  | { type: 'kicked'; code: number; ext?: string }
+  | { type: 'logoutCalled'; multiRoom: boolean };
+
+export interface RoomEmit {
+  readonly reason: RoomStateChangedReason;
+  readonly errorCode: number;
+  readonly extendedData: string;
+}
+
+/**
+ * flush: send what was queued while away; drop: settle every queued or unanswered request of the
+ * room with `code`, as the room is gone.
+ */
+export type RoomEffect = { kind: 'flush' } | { kind: 'drop'; code: number };
+
+export interface RoomTransition {
+  readonly state: RoomState;
+  readonly emits: readonly RoomEmit[];
+  readonly effects: readonly RoomEffect[];
+}
+
+/** Refusals that mean the session was thrown out, not that the network failed. */
+export function isKickCode(code: number): boolean {
+  return code === Code.KICKED_DUPLICATE_LOGIN || code === Code.KICKED_BY_BACKEND;
+}
+
+const unchanged = (state: RoomState): RoomTransition => ({ state, emits: [], effects: [] });
+
+function to(
+  phase: RoomPhase,
+  reason: RoomStateChangedReason,
+  errorCode: number,
+  extendedData = '',
+  effects: RoomEffect[] = [],
+): RoomTransition {
+  return { state: { phase, reason }, emits: [{ reason, errorCode, extendedData }], effects };
+}
+
+/** Leaving the room for good: whatever was waiting for it is settled with `code`. */
+function gone(reason: RoomStateChangedReason, code: number, ext = '', dropCode = code): RoomTransition {
+  return to('idle', reason, code, ext, [{ kind: 'drop', code: dropCode }]);
+}
+
+export function transition(state: RoomState, input: RoomInput): RoomTransition {
+  switch (state.phase) {
+    case 'idle':
+      if (input.type === 'loginCalled') return to('logining', 'LOGINING', Code.OK);
+      // LOGOUT_FAILED reports a refused call; the room's state is unchanged by it.
+      if (input.type === 'logoutCalled' && input.multiRoom) {
+        return {
+          state,
+          emits: [{ reason: 'LOGOUT_FAILED', errorCode: Code.ROOM_NOT_LOGGED_IN, extendedData: '' }],
+          effects: [],
+        };
+      }
+      return unchanged(state);
+
+    case 'logining':
+      switch (input.type) {
+        case 'loginSucceeded':
+          return to('logined', 'LOGINED', Code.OK);
+        case 'loginFailed':
+          return to('idle', 'LOGIN_FAILED', input.code, input.ext ?? '');
+        // A login answers with exactly one of LOGINED / LOGIN_FAILED, so a kick before the
+        // reply fails the login rather than emitting KICKOUT.
+        case 'kicked':
+          return to('idle', 'LOGIN_FAILED', input.code, input.ext ?? '');
+        case 'logoutCalled':
+          return to('idle', 'LOGOUT', Code.OK);
+        default:
+          // linkLost: the login keeps trying until its own deadline.
+          return unchanged(state);
+      }
+
+    case 'logined':
+      switch (input.type) {
+        case 'linkLost':
+          return to('reconnecting', 'RECONNECTING', Code.CONNECTION_INTERRUPTED);
+        case 'kicked':
+          return gone('KICKOUT', input.code, input.ext ?? '');
+        case 'logoutCalled':
+          return gone('LOGOUT', Code.OK, '', Code.NOT_LOGGED_IN);
+        default:
+          return unchanged(state);
+      }
+
+    case 'reconnecting':
+      switch (input.type) {
+        case 'recovered':
+          return to('logined', 'RECONNECTED', Code.OK, JSON.stringify({ recovered: input.recovered }), [
+            { kind: 'flush' },
+          ]);
+        case 'reconnectRefused':
+          return isKickCode(input.code)
+            ? gone('KICKOUT', input.code, input.ext ?? '')
+            : gone('RECONNECT_FAILED', input.code, input.ext ?? '');
+        case 'windowExpired':
+          return gone('RECONNECT_FAILED', Code.NETWORK_BROKEN);
+        case 'kicked':
+          return gone('KICKOUT', input.code, input.ext ?? '');
+        case 'logoutCalled':
+          return gone('LOGOUT', Code.OK, '', Code.NOT_LOGGED_IN);
+        default:
+          return unchanged(state);
+      }
+  }
+}
