@@ -1,0 +1,56 @@
+// One WebSocket link on this server: its heartbeat deadline, its current session and the
+// queue that runs its requests one at a time, in arrival order (so one sender's broadcasts
+// stay in order and a login cannot race another login of the same session).
+
+import type { Session, SessionSlot } from '../rooms/session.js';
+import type { TransportLink } from './transport.js';
+
+type Task = () => Promise<void>;
+
+export class Connection implements SessionSlot {
+  session: Session | undefined;
+  /** Monotonic ms of the last frame received. */
+  lastFrameAtMs: number;
+  closed = false;
+  private readonly tasks: Task[] = [];
+  private running = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    readonly link: TransportLink,
+    nowMs: number,
+    private readonly maxQueued: number,
+    private readonly onTaskError: (error: unknown) => void,
+  ) {
+    this.lastFrameAtMs = nowMs;
+  }
+
+  /** Runs `task` after the ones queued before it; false when the queue is full. */
+  enqueue(task: Task, force = false): boolean {
+    if (!force && this.tasks.length >= this.maxQueued) return false;
+    this.tasks.push(task);
+    if (!this.running) void this.drain();
+    return true;
+  }
+
+  /** Resolves once every queued task has run. */
+  whenIdle(): Promise<void> {
+    if (!this.running && this.tasks.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    for (let task = this.tasks.shift(); task !== undefined; task = this.tasks.shift()) {
+      try {
+        await task();
+      } catch (error) {
+        this.onTaskError(error);
+      }
+    }
+    this.running = false;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

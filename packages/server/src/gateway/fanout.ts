@@ -1,0 +1,213 @@
+// This node's side of each room: which local sessions are members, and the fan-out of the
+// backend's messages to them. An event is encoded once; the transport writes the same bytes to
+// every recipient of its topic (`members`: everyone; `watchers`: members with userUpdate).
+
+import { encodeFrame, type RoomEvent } from '@atrium/protocol';
+import type { BackendMessage, KickMessage, RoomRef } from '../backend/types.js';
+import type { LocalRooms } from '../rooms/context.js';
+import type { Session, SessionRoom } from '../rooms/session.js';
+import { audienceOf, isVisibleTo } from '../rooms/visibility.js';
+import type { Transport, TransportLink } from './transport.js';
+
+interface LocalMember {
+  session: Session;
+  userUpdate: boolean;
+}
+
+interface Buffered {
+  seq: number;
+  event: RoomEvent;
+  data: string;
+}
+
+/** A join in flight: what arrived for the room before its result did. */
+interface Pending {
+  buffer: Buffered[];
+  kick?: KickMessage;
+}
+
+interface LocalRoom {
+  ref: RoomRef;
+  /** Topic of every member; a space cannot occur in a roomID, so topics never collide. */
+  membersTopic: string;
+  watchersTopic: string;
+  members: Map<string, LocalMember>;
+  pending: Map<Session, Pending>;
+  /** The latest member count known, as of `countSeq`. */
+  count: number;
+  countSeq: number;
+  /** The count last sent in a `count` frame; -1 before the first member is admitted. */
+  countSent: number;
+  countSentAtMs: number;
+}
+
+const keyOf = (ref: RoomRef): string => `${ref.appID} ${ref.roomID}`;
+
+export class RoomFanout implements LocalRooms {
+  private readonly rooms = new Map<string, LocalRoom>();
+  /** Rooms whose count changed since the last `count` frame. */
+  private readonly countDue = new Set<LocalRoom>();
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly onlineCountIntervalMs: number,
+    /** Monotonic ms, for the count interval. */
+    private readonly monoNow: () => number,
+  ) {}
+
+  expect(session: Session, ref: RoomRef): void {
+    this.roomOf(ref).pending.set(session, { buffer: [] });
+  }
+
+  admit(session: Session, joined: SessionRoom, snapshotSeq: number, count: number): KickMessage | undefined {
+    const room = this.roomOf(joined.ref);
+    const pending = room.pending.get(session);
+    room.pending.delete(session);
+    const recipient = { userID: session.user.userID, userUpdate: joined.userUpdate };
+    room.members.set(recipient.userID, { session, userUpdate: joined.userUpdate });
+    this.subscribe(room, session.link, joined.userUpdate);
+    for (const item of pending?.buffer ?? []) {
+      if (item.seq > snapshotSeq && isVisibleTo(item.event, recipient)) session.send(item.data);
+    }
+    if (snapshotSeq > room.countSeq) {
+      room.count = count;
+      room.countSeq = snapshotSeq;
+    }
+    if (room.countSent < 0) {
+      room.countSent = count;
+      room.countSentAtMs = this.monoNow();
+    }
+    if (room.count !== room.countSent) this.countDue.add(room);
+    return pending?.kick?.joinSeq === joined.joinSeq ? pending.kick : undefined;
+  }
+
+  abandon(session: Session, ref: RoomRef): void {
+    const room = this.rooms.get(keyOf(ref));
+    if (room === undefined) return;
+    room.pending.delete(session);
+    this.dropIfUnused(room);
+  }
+
+  leave(session: Session, ref: RoomRef): void {
+    const room = this.rooms.get(keyOf(ref));
+    if (room === undefined) return;
+    const member = room.members.get(session.user.userID);
+    if (member?.session === session) {
+      room.members.delete(session.user.userID);
+      this.unsubscribe(room, session.link);
+    }
+    room.pending.delete(session);
+    this.dropIfUnused(room);
+  }
+
+  /** A kick for a session whose join is still in flight is kept for `admit`; true if kept. */
+  holdKick(kick: KickMessage): boolean {
+    const room = this.rooms.get(keyOf(kick.room));
+    if (room === undefined) return false;
+    for (const [session, pending] of room.pending) {
+      if (session.id === kick.sessionID) {
+        pending.kick = kick;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A backend message: a room event or a barrage, for the local members that may see it. */
+  deliver(message: Exclude<BackendMessage, KickMessage>): void {
+    const room = this.rooms.get(keyOf(message.room));
+    if (room === undefined) return;
+    if (message.kind === 'barrage') {
+      const data = encodeFrame({ t: 'barrage', room: room.ref.roomID, msg: message.msg });
+      const except = this.linkOf(room, message.msg.fromUser.userID);
+      this.transport.publish(room.membersTopic, data, { except, droppable: true });
+      return;
+    }
+    const { seq, event } = message;
+    if (seq > room.countSeq) {
+      room.countSeq = seq;
+      room.count = message.count;
+      if (room.countSent >= 0 && room.count !== room.countSent) this.countDue.add(room);
+    }
+    const data = encodeFrame({ t: 'ev', room: room.ref.roomID, seq, ...event });
+    for (const pending of room.pending.values()) pending.buffer.push({ seq, event, data });
+    const audience = audienceOf(event);
+    switch (audience.kind) {
+      case 'members':
+      case 'user-watchers': {
+        const topic = audience.kind === 'members' ? room.membersTopic : room.watchersTopic;
+        this.transport.publish(topic, data, { except: this.linkOf(room, audience.exceptUserID) });
+        return;
+      }
+      case 'listed':
+        for (const userID of new Set(audience.userIDs)) room.members.get(userID)?.session.send(data);
+        return;
+    }
+  }
+
+  /** `count` frames for rooms whose count changed, at most once per interval per room. */
+  flushCounts(): void {
+    const now = this.monoNow();
+    for (const room of this.countDue) {
+      if (now - room.countSentAtMs < this.onlineCountIntervalMs) continue;
+      this.countDue.delete(room);
+      if (room.count === room.countSent) continue;
+      room.countSent = room.count;
+      room.countSentAtMs = now;
+      this.transport.publish(
+        room.membersTopic,
+        encodeFrame({ t: 'count', room: room.ref.roomID, n: room.count }),
+      );
+    }
+  }
+
+  /** A session's link changed (resume, later): move its subscriptions. */
+  relink(session: Session, from: TransportLink | undefined): void {
+    for (const joined of session.rooms.values()) {
+      const room = this.rooms.get(keyOf(joined.ref));
+      if (room === undefined) continue;
+      this.unsubscribe(room, from);
+      this.subscribe(room, session.link, joined.userUpdate);
+    }
+  }
+
+  private roomOf(ref: RoomRef): LocalRoom {
+    const key = keyOf(ref);
+    let room = this.rooms.get(key);
+    if (room === undefined) {
+      room = {
+        ref: { appID: ref.appID, roomID: ref.roomID },
+        membersTopic: `m ${key}`,
+        watchersTopic: `w ${key}`,
+        members: new Map(),
+        pending: new Map(),
+        count: 0,
+        countSeq: 0,
+        countSent: -1,
+        countSentAtMs: 0,
+      };
+      this.rooms.set(key, room);
+    }
+    return room;
+  }
+
+  private dropIfUnused(room: LocalRoom): void {
+    if (room.members.size > 0 || room.pending.size > 0) return;
+    this.rooms.delete(keyOf(room.ref));
+    this.countDue.delete(room);
+  }
+
+  private linkOf(room: LocalRoom, userID: string): TransportLink | undefined {
+    return room.members.get(userID)?.session.link;
+  }
+
+  private subscribe(room: LocalRoom, link: TransportLink | undefined, userUpdate: boolean): void {
+    link?.subscribe(room.membersTopic);
+    if (userUpdate) link?.subscribe(room.watchersTopic);
+  }
+
+  private unsubscribe(room: LocalRoom, link: TransportLink | undefined): void {
+    link?.unsubscribe(room.membersTopic);
+    link?.unsubscribe(room.watchersTopic);
+  }
+}

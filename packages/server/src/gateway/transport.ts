@@ -1,0 +1,39 @@
+// The socket seam (ARCHITECTURE principle 3). The gateway speaks only to this; `ws` implements
+// it today (ws-transport.ts), and a Bun transport with native topic pub/sub can replace it
+// without touching room logic. Topics let a room's event be written once for every recipient.
+
+export interface TransportLink {
+  /** Unsent bytes queued on this link. */
+  readonly bufferedAmount: number;
+  send(data: string): void;
+  /** A clean close with a WebSocket close code. */
+  close(code: number, reason: string): void;
+  /** Drop the connection without a closing handshake (a dead or hostile peer). */
+  terminate(): void;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+}
+
+export interface PublishOptions {
+  /** Not to this link (the originating member). */
+  except?: TransportLink | undefined;
+  /** Best effort: skip links whose send buffer is already above the transport's low-water mark. */
+  droppable?: boolean;
+}
+
+export interface TransportEvents {
+  open(link: TransportLink): void;
+  /** One whole WebSocket message; text and binary alike. */
+  message(link: TransportLink, data: Uint8Array): void;
+  /** Called once per link, whoever closed it. */
+  close(link: TransportLink): void;
+}
+
+export interface Transport {
+  /** Start delivering link events to `events`. */
+  listen(events: TransportEvents): void;
+  /** Writes `data` once to every link subscribed to `topic`. */
+  publish(topic: string, data: string, options?: PublishOptions): void;
+  /** Closes every link and stops accepting new ones. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,205 @@
+// The options of `createRoomServer`: the contract's fields (SPEC §8, api.d.ts) plus a few of
+// our own, all optional but `apps`. Defaults live in one object; validation names the field.
+
+import { checkAppID, Defaults, Limits } from '@atrium/protocol';
+import type { Backend } from './backend/types.js';
+
+export interface AppCredentials {
+  appID: number;
+  /** 32 characters: the AES-256 key of the app's Token04 tokens. */
+  serverSecret: string;
+}
+
+export type DuplicateLoginPolicy = 'kick-old' | 'reject-new';
+
+export interface RoomServerOptions {
+  apps: AppCredentials[];
+  /** Default 8800; 0 picks a free port. */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Cluster mode (SPEC §9): not available yet, refused. */
+  redis?: string;
+  /** A link silent for 2 × this is dead. Default 5000. */
+  heartbeatIntervalMs?: number;
+  /** How long a broken session is kept for resume. Default 30000 (resume not built yet). */
+  sessionGraceMs?: number;
+  /** The multi-room limit. Default 5. */
+  maxRoomsPerUser?: number;
+  /** Default 'kick-old'. */
+  duplicateLogin?: DuplicateLoginPolicy;
+  /** Kick sessions whose token expires unrenewed (KICKOUT 1002078). Default false. */
+  kickOnTokenExpiry?: boolean;
+  /** Webhooks (not sent yet; accepted and validated). */
+  webhook?: { url: string; secret: string };
+  /** pino level or 'silent'. Default 'info'. */
+  logLevel?: string;
+
+  // ---------------------------------------------------------------- Atrium's own
+
+  /** `count` frames at most this often per room while the count changes. Default 30000. */
+  onlineCountIntervalMs?: number;
+  /** Room extra info limits (SPEC §2): keys per room, key and value sizes. */
+  roomExtraMaxKeys?: number;
+  roomExtraKeyMaxBytes?: number;
+  roomExtraValueMaxBytes?: number;
+  /** Sequenced events kept per room for replay on resume. Default 1024. */
+  historyMaxEvents?: number;
+  /** WebSocket messages above this close the link (the protocol refuses frames above 64 KiB politely). */
+  maxPayloadBytes?: number;
+  /** A link whose unsent bytes exceed this is closed as too slow. Default 8 MiB. */
+  linkMaxBufferedBytes?: number;
+  /** The demo page's files. Default: apps/demo/dist of this repository, when built. */
+  staticDir?: string;
+  /** Serves `GET /dev/token` for the first app. Default false (the CLI turns it on without a config). */
+  devMode?: boolean;
+  /** Wall clock in ms; tests move it to expire tokens. Default Date.now. */
+  now?: () => number;
+  /** A backend to use instead of a fresh in-memory one; the server does not close it. */
+  backend?: Backend;
+}
+
+export const SERVER_DEFAULTS = {
+  port: Defaults.port,
+  host: Defaults.host,
+  heartbeatIntervalMs: Defaults.heartbeatIntervalMs,
+  sessionGraceMs: Defaults.sessionGraceMs,
+  maxRoomsPerUser: Defaults.maxRoomsPerUser,
+  duplicateLogin: 'kick-old' as DuplicateLoginPolicy,
+  kickOnTokenExpiry: false,
+  logLevel: 'info',
+  onlineCountIntervalMs: Defaults.onlineCountIntervalMs,
+  roomExtraMaxKeys: Limits.extraMaxKeys,
+  roomExtraKeyMaxBytes: Limits.extraKeyMaxBytes,
+  roomExtraValueMaxBytes: Limits.extraValueMaxBytes,
+  historyMaxEvents: 1024,
+  maxPayloadBytes: 16 * Limits.frameMaxBytes,
+  linkMaxBufferedBytes: 8 * 1024 * 1024,
+  devMode: false,
+} as const;
+
+/** Options after defaults: what the rest of the server reads. */
+export interface ResolvedOptions
+  extends Required<Omit<RoomServerOptions, 'redis' | 'webhook' | 'staticDir' | 'backend' | 'now'>> {
+  webhook: { url: string; secret: string } | undefined;
+  staticDir: string | undefined;
+  backend: Backend | undefined;
+  now: () => number;
+}
+
+export class OptionsError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`RoomServerOptions.${field} ${message}`);
+    this.name = 'OptionsError';
+  }
+}
+
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+const SECRET_LENGTH = 32;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function intField(o: Record<string, unknown>, field: string, min: number, max: number): number | undefined {
+  const v = o[field];
+  if (v === undefined) return undefined;
+  if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max) {
+    throw new OptionsError(field, `must be an integer from ${min} to ${max}`);
+  }
+  return v as number;
+}
+
+function validateApps(apps: unknown): AppCredentials[] {
+  if (!Array.isArray(apps) || apps.length === 0) throw new OptionsError('apps', 'must be a non-empty array');
+  const seen = new Set<number>();
+  return apps.map((app: unknown, i) => {
+    if (!isRecord(app)) throw new OptionsError(`apps[${i}]`, 'must be { appID, serverSecret }');
+    if (checkAppID(app.appID) !== 0) {
+      throw new OptionsError(`apps[${i}].appID`, 'must be an integer from 1 to 4294967295');
+    }
+    const appID = app.appID as number;
+    if (seen.has(appID)) throw new OptionsError(`apps[${i}].appID`, `repeats ${appID}`);
+    seen.add(appID);
+    if (typeof app.serverSecret !== 'string' || app.serverSecret.length !== SECRET_LENGTH) {
+      throw new OptionsError(`apps[${i}].serverSecret`, `must be a ${SECRET_LENGTH}-character string`);
+    }
+    return { appID, serverSecret: app.serverSecret };
+  });
+}
+
+/** Applies the defaults; throws an OptionsError naming the first bad field. */
+export function resolveOptions(input: RoomServerOptions): ResolvedOptions {
+  if (!isRecord(input)) throw new OptionsError('apps', 'is required (options must be an object)');
+  const o = input as unknown as Record<string, unknown>;
+  if (o.redis !== undefined) {
+    throw new OptionsError('redis', 'is not available yet: cluster mode comes in a later version');
+  }
+  const apps = validateApps(o.apps);
+  const d = SERVER_DEFAULTS;
+  const bool = (field: string, fallback: boolean): boolean => {
+    const v = o[field];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'boolean') throw new OptionsError(field, 'must be a boolean');
+    return v;
+  };
+  const str = (field: string): string | undefined => {
+    const v = o[field];
+    if (v !== undefined && (typeof v !== 'string' || v === '')) {
+      throw new OptionsError(field, 'must be a non-empty string');
+    }
+    return v as string | undefined;
+  };
+  const duplicateLogin = o.duplicateLogin ?? d.duplicateLogin;
+  if (duplicateLogin !== 'kick-old' && duplicateLogin !== 'reject-new') {
+    throw new OptionsError('duplicateLogin', "must be 'kick-old' or 'reject-new'");
+  }
+  const logLevel = o.logLevel ?? d.logLevel;
+  if (typeof logLevel !== 'string' || !LOG_LEVELS.has(logLevel)) {
+    throw new OptionsError('logLevel', `must be one of ${[...LOG_LEVELS].join(', ')}`);
+  }
+  let webhook: ResolvedOptions['webhook'];
+  if (o.webhook !== undefined) {
+    const w = o.webhook;
+    if (
+      !isRecord(w) ||
+      typeof w.url !== 'string' ||
+      !/^https?:\/\//.test(w.url) ||
+      typeof w.secret !== 'string'
+    ) {
+      throw new OptionsError('webhook', 'must be { url: "http(s)://…", secret: string }');
+    }
+    webhook = { url: w.url, secret: w.secret };
+  }
+  if (o.now !== undefined && typeof o.now !== 'function') throw new OptionsError('now', 'must be a function');
+  if (o.backend !== undefined && !isRecord(o.backend)) throw new OptionsError('backend', 'must be a Backend');
+  const day = 86_400_000;
+  return {
+    apps,
+    port: intField(o, 'port', 0, 65535) ?? d.port,
+    host: str('host') ?? d.host,
+    heartbeatIntervalMs: intField(o, 'heartbeatIntervalMs', 20, day) ?? d.heartbeatIntervalMs,
+    sessionGraceMs: intField(o, 'sessionGraceMs', 0, day) ?? d.sessionGraceMs,
+    maxRoomsPerUser: intField(o, 'maxRoomsPerUser', 1, 1000) ?? d.maxRoomsPerUser,
+    duplicateLogin,
+    kickOnTokenExpiry: bool('kickOnTokenExpiry', d.kickOnTokenExpiry),
+    webhook,
+    logLevel,
+    onlineCountIntervalMs: intField(o, 'onlineCountIntervalMs', 10, day) ?? d.onlineCountIntervalMs,
+    roomExtraMaxKeys: intField(o, 'roomExtraMaxKeys', 1, 1000) ?? d.roomExtraMaxKeys,
+    roomExtraKeyMaxBytes: intField(o, 'roomExtraKeyMaxBytes', 1, 1024) ?? d.roomExtraKeyMaxBytes,
+    roomExtraValueMaxBytes: intField(o, 'roomExtraValueMaxBytes', 1, 60_000) ?? d.roomExtraValueMaxBytes,
+    historyMaxEvents: intField(o, 'historyMaxEvents', 0, 1_000_000) ?? d.historyMaxEvents,
+    maxPayloadBytes:
+      intField(o, 'maxPayloadBytes', Limits.frameMaxBytes + 1, 64 * 1024 * 1024) ?? d.maxPayloadBytes,
+    linkMaxBufferedBytes:
+      intField(o, 'linkMaxBufferedBytes', 1024, 1024 * 1024 * 1024) ?? d.linkMaxBufferedBytes,
+    staticDir: str('staticDir'),
+    devMode: bool('devMode', d.devMode),
+    now: (o.now as (() => number) | undefined) ?? Date.now,
+    backend: o.backend as Backend | undefined,
+  };
+}

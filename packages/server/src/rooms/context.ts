@@ -1,0 +1,50 @@
+// What the room rules run against: the Backend, this node's sessions and fan-out, the options,
+// a clock and an ID source, all passed in so the rules stay plain functions.
+
+import type { ErrorCode } from '@atrium/protocol';
+import type { Logger } from 'pino';
+import type { Backend, KickMessage, RoomRef } from '../backend/types.js';
+import type { ResolvedOptions } from '../options.js';
+import type { Session, SessionRoom } from './session.js';
+
+/** This node's side of membership: which local sessions receive a room's events. */
+export interface LocalRooms {
+  /** Called before the backend join, so events ordered before the reply reaches us are not lost. */
+  expect(session: Session, ref: RoomRef): void;
+  /**
+   * The join succeeded and its reply has been sent: deliver the events buffered since
+   * `expect` that come after `snapshotSeq`, then live ones. Returns a kick of this very
+   * membership that arrived before the join's result did (possible with a remote backend).
+   */
+  admit(session: Session, room: SessionRoom, snapshotSeq: number, count: number): KickMessage | undefined;
+  /** The join failed. */
+  abandon(session: Session, ref: RoomRef): void;
+  /** The session no longer receives the room's events. */
+  leave(session: Session, ref: RoomRef): void;
+}
+
+/** The one reply to a request. */
+export interface Respond {
+  ok(data?: unknown): void;
+  fail(code: ErrorCode, ext?: string): void;
+}
+
+export interface RoomContext {
+  backend: Backend;
+  options: ResolvedOptions;
+  /** appID → server secret. */
+  secrets: ReadonlyMap<number, string>;
+  /** Sessions held by this node, by ID. */
+  sessions: Map<string, Session>;
+  local: LocalRooms;
+  /** Wall clock, ms. */
+  now(): number;
+  /** Unguessable IDs for sessions and resume keys. */
+  newID(): string;
+  /**
+   * After the requests already queued on the session's link: end it if it has no room left.
+   * (A kick can empty a session while a login of the same session is still in flight.)
+   */
+  settleSoon(session: Session): void;
+  log: Logger;
+}

@@ -1,0 +1,73 @@
+// Leaving rooms: logout, kicks, and the end of a session. A member leaving produces `unpub`
+// for each of its streams, then `leave` (the backend does both in one call).
+
+import { Code, encodeFrame, type LogoutFrame } from '@atrium/protocol';
+import type { KickMessage } from '../backend/types.js';
+import type { Respond, RoomContext } from './context.js';
+import type { Session, SessionSlot } from './session.js';
+
+/** The slot's session, forgetting one that has ended meanwhile. */
+export function liveSession(slot: SessionSlot): Session | undefined {
+  if (slot.session?.ended) slot.session = undefined;
+  return slot.session;
+}
+
+/** Removes one room of the session: locally first, so nothing of it is delivered afterwards. */
+export async function leaveRoom(ctx: RoomContext, session: Session, roomID: string): Promise<void> {
+  const room = session.rooms.get(roomID);
+  if (room === undefined) return;
+  session.rooms.delete(roomID);
+  ctx.local.leave(session, room.ref);
+  await ctx.backend.remove({ room: room.ref, userID: session.user.userID, sessionID: session.id });
+}
+
+/** Ends the session if it has no room left (a session ends with its last room). */
+export function settle(ctx: RoomContext, slot: SessionSlot | undefined, session: Session): void {
+  if (session.rooms.size === 0 && !session.ended) {
+    session.ended = true;
+    ctx.sessions.delete(session.id);
+  }
+  if (slot !== undefined) liveSession(slot);
+}
+
+/** Ends the session in every room: its link is gone (and, later, its grace period too). */
+export async function endSession(ctx: RoomContext, session: Session, why: string): Promise<void> {
+  if (session.ended) return;
+  session.ended = true;
+  ctx.sessions.delete(session.id);
+  const roomIDs = [...session.rooms.keys()];
+  await Promise.all(roomIDs.map((roomID) => leaveRoom(ctx, session, roomID)));
+  if (roomIDs.length > 0) ctx.log.debug({ session: session.id, rooms: roomIDs.length, why }, 'session ended');
+}
+
+export async function logout(
+  ctx: RoomContext,
+  slot: SessionSlot,
+  frame: LogoutFrame,
+  respond: Respond,
+): Promise<void> {
+  const session = liveSession(slot);
+  if (session === undefined) return respond.fail(Code.NOT_LOGGED_IN);
+  if (frame.room !== undefined) {
+    if (!session.rooms.has(frame.room)) return respond.fail(Code.ROOM_NOT_LOGGED_IN);
+    await leaveRoom(ctx, session, frame.room);
+  } else {
+    await Promise.all([...session.rooms.keys()].map((roomID) => leaveRoom(ctx, session, roomID)));
+  }
+  settle(ctx, slot, session);
+  respond.ok();
+}
+
+/** The backend removed one of our sessions from a room: tell it, and forget the room. */
+export function applyKick(ctx: RoomContext, kick: KickMessage): void {
+  const session = ctx.sessions.get(kick.sessionID);
+  const room = session?.rooms.get(kick.room.roomID);
+  if (session === undefined || room === undefined) return;
+  // A stale kick of an earlier membership of the same session must not remove this one.
+  if (room.joinSeq !== kick.joinSeq || room.ref.appID !== kick.room.appID) return;
+  session.rooms.delete(kick.room.roomID);
+  ctx.local.leave(session, room.ref);
+  session.send(encodeFrame({ t: 'kick', room: kick.room.roomID, code: kick.code, ext: kick.ext }));
+  ctx.log.info({ session: session.id, appID: room.ref.appID, code: kick.code }, 'session kicked from a room');
+  if (session.rooms.size === 0) ctx.settleSoon(session);
+}

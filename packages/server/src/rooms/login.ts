@@ -1,0 +1,208 @@
+// Logging in to a room and switching rooms, with the checks in the order docs/protocol.md
+// gives: identifiers, appID, token, the session's own rules, then (atomically, in the backend)
+// duplicate login and room capacity.
+
+import {
+  Code,
+  checkAppID,
+  checkRoomID,
+  checkUser,
+  type ErrorCode,
+  type LoginFrame,
+  type LoginReplyData,
+  type SwitchFrame,
+  type ZegoUser,
+} from '@atrium/protocol';
+import { checkLoginToken, type TokenGrant } from '../auth/token.js';
+import type { RoomState } from '../backend/types.js';
+import type { Respond, RoomContext } from './context.js';
+import { applyKick, leaveRoom, liveSession, settle } from './leave.js';
+import { Session, type SessionRoom, type SessionSlot } from './session.js';
+
+interface Entry {
+  roomID: string;
+  user: Required<ZegoUser>;
+  userUpdate: boolean;
+  maxMemberCount: number;
+  grant: TokenGrant;
+}
+
+export async function login(
+  ctx: RoomContext,
+  slot: SessionSlot,
+  frame: LoginFrame,
+  respond: Respond,
+): Promise<void> {
+  const idCode = checkRoomID(frame.room) || checkUser(frame.user);
+  if (idCode !== 0) return respond.fail(idCode);
+  const secret = checkAppID(frame.appID) === 0 ? ctx.secrets.get(frame.appID) : undefined;
+  if (secret === undefined) return respond.fail(Code.APPID_INVALID);
+  const user = { userID: frame.user.userID, userName: frame.user.userName || frame.user.userID };
+  const token = checkLoginToken(
+    frame.token,
+    secret,
+    { appID: frame.appID, userID: user.userID, roomID: frame.room },
+    ctx.now(),
+  );
+  if (!token.ok) return respond.fail(token.code, token.ext);
+
+  let current = liveSession(slot);
+  if (current !== undefined && current.rooms.size === 0) {
+    // Kicked out of its last room and not yet settled: this login starts afresh.
+    settle(ctx, slot, current);
+    current = undefined;
+  }
+  if (current !== undefined) {
+    const refusal = sessionRefusal(ctx, current, frame.appID, user.userID, frame.room);
+    if (refusal !== 0) return respond.fail(refusal);
+  }
+  const session = current ?? new Session(ctx.newID(), ctx.newID(), frame.appID, user, frame.multi === true);
+  const entry: Entry = {
+    roomID: frame.room,
+    user,
+    userUpdate: frame.userUpdate === true,
+    maxMemberCount: frame.maxMemberCount ?? 0,
+    grant: token.grant,
+  };
+  try {
+    await enterRoom(ctx, slot, session, entry, respond);
+  } finally {
+    settle(ctx, slot, session);
+  }
+}
+
+/**
+ * Leaves `from`, then logs in to `room` as the session's user. `from` is left whatever the
+ * outcome, because the SDK has already reported it logged out; a refused target then leaves
+ * the session in no room at all, exactly as two separate calls would.
+ */
+export async function switchRoom(
+  ctx: RoomContext,
+  slot: SessionSlot,
+  frame: SwitchFrame,
+  respond: Respond,
+): Promise<void> {
+  const session = liveSession(slot);
+  if (session === undefined || !session.rooms.has(frame.from)) return respond.fail(Code.NOT_LOGGED_IN);
+  try {
+    await leaveRoom(ctx, session, frame.from);
+    const idCode = checkRoomID(frame.room);
+    if (idCode !== 0) return respond.fail(idCode);
+    const secret = ctx.secrets.get(session.appID);
+    if (secret === undefined) return respond.fail(Code.APPID_INVALID);
+    const token = checkLoginToken(
+      frame.token,
+      secret,
+      { appID: session.appID, userID: session.user.userID, roomID: frame.room },
+      ctx.now(),
+    );
+    if (!token.ok) return respond.fail(token.code, token.ext);
+    const refusal = sessionRefusal(ctx, session, session.appID, session.user.userID, frame.room);
+    if (refusal !== 0) return respond.fail(refusal);
+    const entry: Entry = {
+      roomID: frame.room,
+      user: session.user,
+      userUpdate: frame.userUpdate === true,
+      maxMemberCount: frame.maxMemberCount ?? 0,
+      grant: token.grant,
+    };
+    await enterRoom(ctx, slot, session, entry, respond);
+  } finally {
+    settle(ctx, slot, session);
+  }
+}
+
+/** Step 4 of the login rules: what the session itself allows. */
+function sessionRefusal(
+  ctx: RoomContext,
+  session: Session,
+  appID: number,
+  userID: string,
+  roomID: string,
+): ErrorCode | 0 {
+  const sameIdentity = session.appID === appID && session.user.userID === userID;
+  if (session.rooms.has(roomID) && session.appID === appID) return Code.ALREADY_IN_THIS_ROOM;
+  if (session.rooms.size === 0) return 0;
+  if (!session.multi) return Code.ALREADY_IN_ROOM;
+  if (!sameIdentity) return Code.MULTI_ROOM_USER_MISMATCH;
+  if (session.rooms.size >= ctx.options.maxRoomsPerUser) return Code.TOO_MANY_ROOMS;
+  return 0;
+}
+
+/** Steps 5 and 6 (one backend call), then the reply and the start of the room's events. */
+async function enterRoom(
+  ctx: RoomContext,
+  slot: SessionSlot,
+  session: Session,
+  entry: Entry,
+  respond: Respond,
+): Promise<void> {
+  const ref = { appID: session.appID, roomID: entry.roomID };
+  ctx.local.expect(session, ref);
+  let joined: Awaited<ReturnType<RoomContext['backend']['join']>>;
+  try {
+    joined = await ctx.backend.join({
+      room: ref,
+      user: entry.user,
+      sessionID: session.id,
+      multi: session.multi,
+      userUpdate: entry.userUpdate,
+      maxMemberCount: entry.maxMemberCount,
+      duplicateLogin: ctx.options.duplicateLogin,
+      withMembers: entry.userUpdate,
+      nowMs: ctx.now(),
+    });
+  } catch (error) {
+    ctx.local.abandon(session, ref);
+    throw error;
+  }
+  if (!joined.ok) {
+    ctx.local.abandon(session, ref);
+    return respond.fail(joined.code);
+  }
+  const { state } = joined;
+  // The backend's state is taken right after this membership's `join` event.
+  const room: SessionRoom = {
+    ref,
+    userUpdate: entry.userUpdate,
+    joinSeq: state.seq,
+    grant: entry.grant,
+    warned: false,
+    expiryKickSent: false,
+  };
+  session.rooms.set(entry.roomID, room);
+  if (!ctx.sessions.has(session.id)) {
+    ctx.sessions.set(session.id, session);
+    session.link = slot.link;
+    slot.session = session;
+  }
+  respond.ok(loginReply(ctx, session, room, state));
+  const kickedMeanwhile = ctx.local.admit(session, room, state.seq, state.count);
+  if (kickedMeanwhile !== undefined) applyKick(ctx, kickedMeanwhile);
+  ctx.log.debug(
+    { session: session.id, appID: ref.appID, created: joined.created, kicked: joined.kicked.length },
+    'login',
+  );
+}
+
+function loginReply(ctx: RoomContext, session: Session, room: SessionRoom, state: RoomState): LoginReplyData {
+  const self = session.user.userID;
+  const snapshot: LoginReplyData['snapshot'] = {
+    seq: state.seq,
+    streams: state.streams,
+    extra: state.extra,
+    count: state.count,
+  };
+  if (room.userUpdate) {
+    snapshot.users = (state.members ?? [])
+      .filter((m) => m.user.userID !== self)
+      .map((m) => ({ userID: m.user.userID, userName: m.user.userName }));
+  }
+  return {
+    session: session.id,
+    key: session.key,
+    hb: ctx.options.heartbeatIntervalMs,
+    expire: room.grant.expireSec,
+    snapshot,
+  };
+}

@@ -1,0 +1,19 @@
+// Finding the membership a room request acts as.
+
+import type { Actor } from '../backend/types.js';
+import { liveSession } from './leave.js';
+import type { Session, SessionRoom, SessionSlot } from './session.js';
+
+export interface Acting {
+  session: Session;
+  room: SessionRoom;
+  actor: Actor;
+}
+
+/** The session's membership of `roomID`, or undefined (→ 1000002). */
+export function actingIn(slot: SessionSlot, roomID: string): Acting | undefined {
+  const session = liveSession(slot);
+  const room = session?.rooms.get(roomID);
+  if (session === undefined || room === undefined) return undefined;
+  return { session, room, actor: { room: room.ref, userID: session.user.userID, sessionID: session.id } };
+}
