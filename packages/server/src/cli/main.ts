@@ -1,0 +1,203 @@
+// The `atrium` command: `serve` runs a room server, `token` prints a Token04. `main` takes its
+// arguments and output streams as parameters so tests can run it in-process.
+
+import { randomBytes, randomInt } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { generateToken04, makePrivilegePayload } from '@atrium/token';
+import { OptionsError, type RoomServerOptions, resolveOptions } from '../options.js';
+import { createRoomServer, type RoomServer } from '../server.js';
+
+export interface CliIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const processIO: CliIO = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+export const USAGE = `Usage:
+  atrium serve [--port 8800] [--host 127.0.0.1] [--config atrium.json] [--redis redis://…]
+      Run a room server. Without --config (or with a config naming no apps) it runs in
+      development mode: one app with a random appID and secret, printed at start, and
+      GET /dev/token for the demo page.
+  atrium token --app-id <id> --secret <32 chars> --user <userID> [--room <roomID>] [--ttl 3600]
+      Print a Token04. With --room the token carries a privilege payload for that room.
+  atrium --help
+`;
+
+/** Exit codes: 0 fine, 1 failed at run time, 2 bad usage or configuration. */
+export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    io.stdout(USAGE);
+    return 0;
+  }
+  try {
+    if (command === 'serve') return await serveCommand(rest, io);
+    if (command === 'token') return tokenCommand(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof OptionsError) {
+      io.stderr(`atrium: ${error.message}\n`);
+      return 2;
+    }
+    io.stderr(`atrium: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+  io.stderr(command === undefined ? USAGE : `atrium: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+  return 2;
+}
+
+class UsageError extends Error {}
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>): Values {
+  try {
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values as Values;
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function str(values: Values, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function integer(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------- token
+
+export function tokenCommand(args: readonly string[], io: CliIO): number {
+  const values = parse(args, {
+    'app-id': { type: 'string' },
+    secret: { type: 'string' },
+    user: { type: 'string' },
+    room: { type: 'string' },
+    ttl: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help === true) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const appID = integer('app-id', str(values, 'app-id'), 1, 0xffffffff);
+  const secret = str(values, 'secret');
+  const userID = str(values, 'user');
+  if (appID === undefined || secret === undefined || userID === undefined) {
+    throw new UsageError('token needs --app-id, --secret and --user');
+  }
+  const ttl = integer('ttl', str(values, 'ttl'), 1, 0x7fffffff) ?? 3600;
+  const room = str(values, 'room');
+  const payload = room === undefined ? '' : makePrivilegePayload({ roomID: room });
+  try {
+    io.stdout(`${generateToken04(appID, userID, secret, ttl, payload)}\n`);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- serve
+
+export interface ServePlan {
+  options: RoomServerOptions;
+  devMode: boolean;
+}
+
+/** Reads the arguments and config file into server options; dev mode when no app is named. */
+export async function planServe(
+  args: readonly string[],
+  read: (path: string) => Promise<string> = (p) => readFile(p, 'utf8'),
+): Promise<ServePlan> {
+  const values = parse(args, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    config: { type: 'string' },
+    redis: { type: 'string' },
+  });
+  if (values.redis !== undefined) {
+    throw new UsageError('cluster mode (--redis) is not available yet; run without --redis');
+  }
+  let config: Record<string, unknown> = {};
+  const configPath = str(values, 'config');
+  if (configPath !== undefined) {
+    let text: string;
+    try {
+      text = await read(configPath);
+    } catch (error) {
+      throw new UsageError(`cannot read ${configPath}: ${error instanceof Error ? error.message : error}`);
+    }
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new Error('not an object');
+      config = parsed as Record<string, unknown>;
+    } catch (error) {
+      throw new UsageError(
+        `${configPath} is not a JSON object: ${error instanceof Error ? error.message : error}`,
+      );
+    }
+  }
+  if (config.redis !== undefined) {
+    throw new UsageError('cluster mode (redis) is not available yet; remove "redis" from the config');
+  }
+  const devMode = !Array.isArray(config.apps) || config.apps.length === 0;
+  const apps = devMode
+    ? [{ appID: randomInt(1, 0x7fffffff), serverSecret: randomBytes(16).toString('hex') }]
+    : config.apps;
+  const port = integer('port', str(values, 'port'), 0, 65535);
+  const options = {
+    ...config,
+    apps,
+    devMode,
+    ...(port !== undefined ? { port } : {}),
+    ...(str(values, 'host') !== undefined ? { host: str(values, 'host') } : {}),
+  } as RoomServerOptions;
+  resolveOptions(options);
+  return { options, devMode };
+}
+
+async function serveCommand(args: readonly string[], io: CliIO): Promise<number> {
+  const { options, devMode } = await planServe(args);
+  const server = await createRoomServer(options);
+  if (devMode) io.stderr(devBanner(options, server));
+  await untilSignal();
+  await server.close();
+  return 0;
+}
+
+function devBanner(options: RoomServerOptions, server: RoomServer): string {
+  const app = options.apps[0];
+  return `
+Atrium development mode (no config naming apps): one app, GET /dev/token enabled.
+  appID         ${app?.appID}
+  serverSecret  ${app?.serverSecret}
+  page          ${server.httpUrl}/
+  wsUrl         ${server.wsUrl}
+  Ctrl-C stops the server.
+
+`;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,159 @@
+// `createRoomServer`: one HTTP listener serving the WebSocket endpoint (/ws), health checks,
+// the demo page and, in development mode, /dev/token; the room rules over a Backend behind it.
+
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { WS_PATH } from '@atrium/protocol';
+import { MemoryBackend } from './backend/memory.js';
+import type { Backend } from './backend/types.js';
+import { RoomFanout } from './gateway/fanout.js';
+import { Gateway } from './gateway/gateway.js';
+import { WsTransport } from './gateway/ws-transport.js';
+import { devTokenHandler } from './http/dev-token.js';
+import { createRouter, get, type HttpRoute, sendText } from './http/router.js';
+import { staticHandler } from './http/static.js';
+import { createLogger } from './logger.js';
+import { type ResolvedOptions, type RoomServerOptions, resolveOptions } from './options.js';
+import type { RoomContext } from './rooms/context.js';
+import { applyKick } from './rooms/leave.js';
+
+export interface RoomServer {
+  /** What RoomEngine connects to: `ws://host:port/ws`. */
+  readonly wsUrl: string;
+  /** `http://host:port`: the page, /healthz, /readyz (admin API and /metrics later). */
+  readonly httpUrl: string;
+  /** Closes every link, the timers and the HTTP listener. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The demo page as built in this repository, next to this package. */
+export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../../apps/demo/dist/', import.meta.url));
+
+const monoNow = (): number => performance.now();
+const newID = (): string => randomBytes(16).toString('base64url');
+
+function sweepEveryMs(options: ResolvedOptions): number {
+  const ms = Math.min(options.heartbeatIntervalMs / 2, options.onlineCountIntervalMs / 2, 1000);
+  return Math.max(10, Math.floor(ms));
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function createRoomServer(input: RoomServerOptions): Promise<RoomServer> {
+  const options = resolveOptions(input);
+  const log = createLogger(options.logLevel);
+  const ownsBackend = options.backend === undefined;
+  const backend: Backend =
+    options.backend ??
+    new MemoryBackend({
+      historyMaxEvents: options.historyMaxEvents,
+      onListenerError: (error) => log.error({ err: error }, 'backend subscriber failed'),
+    });
+
+  const transport = new WsTransport({ maxPayloadBytes: options.maxPayloadBytes });
+  const fanout = new RoomFanout(transport, options.onlineCountIntervalMs, monoNow);
+  const ctx: RoomContext = {
+    backend,
+    options,
+    secrets: new Map(options.apps.map((a) => [a.appID, a.serverSecret])),
+    sessions: new Map(),
+    local: fanout,
+    now: options.now,
+    newID,
+    log,
+    settleSoon: (session) => gateway.settleSoon(session),
+  };
+  const gateway = new Gateway(ctx, fanout, monoNow);
+  transport.listen(gateway.events);
+  const unsubscribe = backend.subscribe((message) => {
+    try {
+      if (message.kind !== 'kick') fanout.deliver(message);
+      else if (!fanout.holdKick(message)) applyKick(ctx, message);
+    } catch (error) {
+      log.error({ err: error, kind: message.kind }, 'fan-out failed');
+    }
+  });
+
+  let closing: Promise<void> | undefined;
+  const routes: HttpRoute[] = [
+    { name: 'healthz', match: get('/healthz'), handle: (_q, res) => sendText(res, 200, 'ok\n') },
+    {
+      name: 'readyz',
+      match: get('/readyz'),
+      handle: (_q, res) => sendText(res, closing ? 503 : 200, closing ? 'closing\n' : 'ready\n'),
+    },
+    // The admin API (`/?Action=…`) and `/metrics` go here, before the page.
+  ];
+  const devApp = options.apps[0];
+  if (options.devMode && devApp !== undefined) {
+    routes.push({ name: 'dev-token', match: get('/dev/token'), handle: devTokenHandler(devApp) });
+  }
+  routes.push({
+    name: 'static',
+    match: (req) => req.method === 'GET' || req.method === 'HEAD',
+    handle: staticHandler(options.staticDir ?? DEFAULT_STATIC_DIR),
+  });
+
+  const http = createServer(createRouter(routes, log));
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const path = (req.url ?? '').split('?')[0];
+    if (path === WS_PATH && !closing) transport.handleUpgrade(req, socket, head);
+    else socket.destroy();
+  });
+  http.on('clientError', (_error, socket) => socket.destroy());
+
+  await listen(http, options.port, options.host);
+  const { port } = http.address() as AddressInfo;
+  const base = `${hostForUrl(options.host)}:${port}`;
+  const timer = setInterval(() => {
+    try {
+      gateway.sweep();
+    } catch (error) {
+      log.error({ err: error }, 'sweep failed');
+    }
+  }, sweepEveryMs(options));
+
+  log.info(
+    { url: `http://${base}`, apps: options.apps.map((a) => a.appID), devMode: options.devMode },
+    'room server listening',
+  );
+
+  const close = async (): Promise<void> => {
+    clearInterval(timer);
+    await gateway.shutdown();
+    await transport.close();
+    unsubscribe();
+    await new Promise<void>((resolve) => {
+      http.close(() => resolve());
+      http.closeAllConnections();
+    });
+    if (ownsBackend) await backend.close();
+    log.info('room server closed');
+  };
+
+  return {
+    wsUrl: `ws://${base}${WS_PATH}`,
+    httpUrl: `http://${base}`,
+    close(): Promise<void> {
+      closing ??= close();
+      return closing;
+    },
+  };
+}
+
+function listen(http: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    http.once('error', onError);
+    http.listen(port, host, () => {
+      http.off('error', onError);
+      resolve();
+    });
+  });
+}
