@@ -41,8 +41,11 @@ export type RoomEventName = keyof RoomEvents;
 /** A callback for a name the SDK may not know: accepted by the type, refused at run time. */
 export type AnyCallback = (...args: never[]) => unknown;
 
-/** The callback type for an event name: typed for known events, anything for the rest. */
-export type CallbackFor<K extends string> = K extends RoomEventName ? RoomEvents[K] : AnyCallback;
+/**
+ * A name that is not one of the room events (a ZEGO media event, say): accepted by the types so
+ * ported pages compile, refused at run time. A known name never matches, so its callback stays typed.
+ */
+export type NotARoomEvent<E extends string> = E extends RoomEventName ? never : E;
 
 const EVENT_NAMES: ReadonlySet<string> = new Set<RoomEventName>([
   'roomStateChanged',

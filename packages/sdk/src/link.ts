@@ -1,0 +1,350 @@
+// The engine's one socket to the server (docs/protocol.md): connect, rotating through the URLs;
+// wait for `hello`; keep the application heartbeat; declare the link dead when no frame at all
+// arrived for 2 × hb; retry with the injected policy while the engine wants a link. Every socket
+// gets a generation number, so callbacks of a socket already given up are dropped.
+
+import {
+  type ClientFrame,
+  Defaults,
+  decodeServerFrame,
+  encodeFrame,
+  type ServerFrame,
+} from '@atrium/protocol';
+import type { ReconnectPolicy } from './backoff.js';
+import type { Logger } from './log.js';
+import { resolveWebSocket, type SocketLike } from './socket.js';
+
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realTimers: Timers = {
+  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
+};
+
+/** Where the browser's `online` event comes from (`window`); null where there is none. */
+export interface OnlineEvents {
+  addEventListener(type: 'online', listener: () => void): void;
+  removeEventListener(type: 'online', listener: () => void): void;
+}
+
+export interface LinkOptions {
+  readonly urls: readonly string[];
+  /** A WebSocket class, or undefined for `globalThis.WebSocket`, else the `ws` package. */
+  readonly webSocket: unknown;
+  readonly timers: Timers;
+  readonly now: () => number;
+  readonly retryPolicy: ReconnectPolicy;
+  /** An attempt that has not produced `hello` by then has failed. */
+  readonly connectTimeoutMs: number;
+  /** How long a graceful close may take before the socket is cut. */
+  readonly closeGraceMs: number;
+  readonly onlineEvents: OnlineEvents | null;
+  readonly log: Logger;
+}
+
+export interface LinkHandlers {
+  /** `hello` arrived on a fresh socket: the link is up. */
+  onOpen(hbMs: number): void;
+  /** Any frame after `hello`, except `pong` and `bye`, which the link handles itself. */
+  onFrame(frame: ServerFrame): void;
+  /** An open link broke: closed, failed, went silent, or was told `bye`. It is already retrying. */
+  onDown(reason: string): void;
+  /** The retry policy returned null: the link stopped for good. */
+  onGiveUp(): void;
+}
+
+type Phase = 'stopped' | 'connecting' | 'open' | 'waiting';
+
+const OPEN = 1;
+
+export class Link {
+  private phase: Phase = 'stopped';
+  private generation = 0;
+  private socket: SocketLike | null = null;
+  private urlIndex = 0;
+  private retryCount = 0;
+  private troubleSince = 0;
+  private retryAfterMs = 0;
+  private hbMs: number = Defaults.heartbeatIntervalMs;
+  private lastFrameAt = 0;
+  private connectTimer: unknown;
+  private retryTimer: unknown;
+  private pingTimer: unknown;
+  private silenceTimer: unknown;
+  private pingsSent = 0;
+  private pongsSeen = 0;
+  private barriers: { afterPong: number; callback: () => void }[] = [];
+  private readonly closing = new Map<SocketLike, unknown>();
+  private readonly onOnline = () => this.retryNow('online');
+
+  constructor(
+    private readonly options: LinkOptions,
+    private readonly handlers: LinkHandlers,
+  ) {}
+
+  get isOpen(): boolean {
+    return this.phase === 'open';
+  }
+
+  get isStopped(): boolean {
+    return this.phase === 'stopped';
+  }
+
+  /** Start connecting unless a link is already up or under way. */
+  start(): void {
+    if (this.phase !== 'stopped') return;
+    this.troubleSince = this.options.now();
+    this.retryCount = 0;
+    this.options.onlineEvents?.addEventListener('online', this.onOnline);
+    this.connect();
+  }
+
+  /** Close the link (gracefully: what was sent is flushed) and stop retrying. */
+  stop(): void {
+    if (this.phase === 'stopped') return;
+    this.phase = 'stopped';
+    this.generation++;
+    this.clearTimers();
+    this.dropSocket(true);
+    this.options.onlineEvents?.removeEventListener('online', this.onOnline);
+  }
+
+  send(frame: ClientFrame): boolean {
+    if (this.phase !== 'open' || this.socket === null) return false;
+    try {
+      this.socket.send(encodeFrame(frame));
+      return true;
+    } catch (err) {
+      this.options.log.warn('send failed', err);
+      return false;
+    }
+  }
+
+  /**
+   * Calls back once the server has answered a ping sent now. The server handles frames in order,
+   * so everything it wrote before that pong (a resume's replay, say) has been received by then.
+   */
+  barrier(callback: () => void): boolean {
+    if (!this.sendPing()) return false;
+    this.barriers.push({ afterPong: this.pingsSent, callback });
+    return true;
+  }
+
+  private connect(): void {
+    const generation = ++this.generation;
+    this.phase = 'connecting';
+    const url = this.nextUrl();
+    this.options.log.debug(`connecting to ${url}`);
+    this.connectTimer = this.options.timers.setTimeout(
+      () => this.fail(generation, `no hello from ${url} within ${this.options.connectTimeoutMs} ms`),
+      this.options.connectTimeoutMs,
+    );
+    resolveWebSocket(this.options.webSocket).then(
+      (SocketClass) => {
+        if (generation !== this.generation) return;
+        let socket: SocketLike;
+        try {
+          socket = new SocketClass(url);
+        } catch (err) {
+          this.fail(generation, `cannot open ${url}: ${String(err)}`);
+          return;
+        }
+        this.socket = socket;
+        // Handlers stay attached for the socket's life: `ws` throws on an unhandled 'error'.
+        socket.onmessage = (event) => this.onMessage(generation, event.data);
+        socket.onerror = () => this.fail(generation, `socket error on ${url}`);
+        socket.onclose = (event) => {
+          this.closed(socket);
+          this.fail(generation, `closed by ${url} (${event.code ?? '?'})`);
+        };
+      },
+      (err: unknown) => {
+        this.options.log.error('no WebSocket implementation available', err);
+        this.fail(generation, 'no WebSocket implementation');
+      },
+    );
+  }
+
+  private nextUrl(): string {
+    const { urls } = this.options;
+    const url = urls[this.urlIndex % urls.length] ?? '';
+    this.urlIndex++;
+    return url;
+  }
+
+  private onMessage(generation: number, data: unknown): void {
+    if (generation !== this.generation) return;
+    this.lastFrameAt = this.options.now();
+    if (typeof data !== 'string') {
+      this.options.log.debug('ignored a binary frame');
+      return;
+    }
+    const decoded = decodeServerFrame(data);
+    if (!decoded.ok) {
+      this.options.log.warn(`ignored a frame: ${decoded.msg}`);
+      return;
+    }
+    const frame = decoded.frame;
+    if (frame.t === 'bye') {
+      this.onBye(generation, frame.code, frame.retryMs);
+    } else if (this.phase === 'connecting') {
+      if (frame.t === 'hello') this.opened(generation, frame.hb);
+    } else if (frame.t === 'pong') {
+      this.pongsSeen++;
+      const due = this.barriers.filter((b) => b.afterPong <= this.pongsSeen);
+      this.barriers = this.barriers.filter((b) => b.afterPong > this.pongsSeen);
+      for (const b of due) b.callback();
+    } else if (frame.t !== 'hello') {
+      this.handlers.onFrame(frame);
+    }
+  }
+
+  private opened(generation: number, hb: unknown): void {
+    this.options.timers.clearTimeout(this.connectTimer);
+    this.phase = 'open';
+    this.hbMs = typeof hb === 'number' && Number.isFinite(hb) && hb > 0 ? hb : Defaults.heartbeatIntervalMs;
+    this.retryCount = 0;
+    this.pingsSent = 0;
+    this.pongsSeen = 0;
+    this.barriers = [];
+    this.pingTimer = this.options.timers.setTimeout(() => this.heartbeat(generation), this.hbMs);
+    this.silenceTimer = this.options.timers.setTimeout(() => this.checkSilence(generation), 2 * this.hbMs);
+    this.options.log.debug(`link up, heartbeat ${this.hbMs} ms`);
+    this.handlers.onOpen(this.hbMs);
+  }
+
+  private sendPing(): boolean {
+    if (!this.send({ t: 'ping' })) return false;
+    this.pingsSent++;
+    return true;
+  }
+
+  private heartbeat(generation: number): void {
+    if (generation !== this.generation) return;
+    this.sendPing();
+    this.pingTimer = this.options.timers.setTimeout(() => this.heartbeat(generation), this.hbMs);
+  }
+
+  /** Silence counts, not just closes: a link can stop carrying bytes without ever closing. */
+  private checkSilence(generation: number): void {
+    if (generation !== this.generation) return;
+    const quietMs = this.options.now() - this.lastFrameAt;
+    const limitMs = 2 * this.hbMs;
+    if (quietMs >= limitMs) {
+      this.fail(generation, `no frame for ${quietMs} ms`);
+      return;
+    }
+    this.silenceTimer = this.options.timers.setTimeout(
+      () => this.checkSilence(generation),
+      limitMs - quietMs,
+    );
+  }
+
+  private onBye(generation: number, code: unknown, retryMs: unknown): void {
+    if (typeof retryMs === 'number' && Number.isFinite(retryMs) && retryMs > 0) this.retryAfterMs = retryMs;
+    this.fail(generation, `server said bye (${String(code)})`);
+  }
+
+  /** The current socket failed, before or after `hello`: drop it and retry. */
+  private fail(generation: number, reason: string): void {
+    if (generation !== this.generation || this.phase === 'stopped' || this.phase === 'waiting') return;
+    const wasOpen = this.phase === 'open';
+    this.options.log.info(`link ${wasOpen ? 'lost' : 'attempt failed'}: ${reason}`);
+    this.generation++;
+    this.clearTimers();
+    this.dropSocket(false);
+    this.phase = 'waiting';
+    if (wasOpen) {
+      this.troubleSince = this.options.now();
+      this.retryCount = 0;
+      const before = this.generation;
+      this.handlers.onDown(reason);
+      // The engine may have stopped (or restarted) the link from onDown.
+      if (this.phase !== 'waiting' || this.generation !== before) return;
+    }
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    const { urls, retryPolicy, log } = this.options;
+    let delayMs: number | null;
+    try {
+      delayMs = retryPolicy.nextRetryDelayInMs({
+        retryCount: this.retryCount,
+        elapsedMs: this.options.now() - this.troubleSince,
+        serverUrl: urls[this.urlIndex % urls.length] ?? '',
+      });
+    } catch (err) {
+      log.error('the retry policy threw; retrying at the backoff cap', err);
+      delayMs = Defaults.backoffMaxMs;
+    }
+    if (delayMs === null) {
+      log.warn('the retry policy gave up');
+      this.stop();
+      this.handlers.onGiveUp();
+      return;
+    }
+    // A server under load asked for a pause (`bye` with retryMs): honour it.
+    const waitMs = Math.max(0, delayMs, this.retryAfterMs);
+    this.retryAfterMs = 0;
+    this.retryCount++;
+    log.debug(`retry ${this.retryCount} in ${waitMs} ms`);
+    this.retryTimer = this.options.timers.setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.phase === 'waiting') this.connect();
+    }, waitMs);
+  }
+
+  /** The network came back (browser `online`): retry now instead of waiting out the backoff. */
+  private retryNow(why: string): void {
+    if (this.phase !== 'waiting') return;
+    this.options.log.debug(`retrying now: ${why}`);
+    this.options.timers.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.connect();
+  }
+
+  private clearTimers(): void {
+    const { timers } = this.options;
+    for (const handle of [this.connectTimer, this.retryTimer, this.pingTimer, this.silenceTimer]) {
+      if (handle !== undefined) timers.clearTimeout(handle);
+    }
+    this.connectTimer = this.retryTimer = this.pingTimer = this.silenceTimer = undefined;
+    this.barriers = [];
+  }
+
+  /**
+   * Graceful: a close frame after what was sent, cut if the server does not answer in time.
+   * Otherwise the link is dead anyway and waiting for a close handshake would only hang.
+   */
+  private dropSocket(graceful: boolean): void {
+    const socket = this.socket;
+    this.socket = null;
+    if (socket === null) return;
+    try {
+      if (graceful && socket.readyState === OPEN) {
+        socket.close(1000, 'bye');
+        if (typeof socket.terminate === 'function') {
+          const cut = this.options.timers.setTimeout(() => {
+            this.closing.delete(socket);
+            socket.terminate?.();
+          }, this.options.closeGraceMs);
+          this.closing.set(socket, cut);
+        }
+      } else if (typeof socket.terminate === 'function') socket.terminate();
+      else socket.close();
+    } catch (err) {
+      this.options.log.debug('closing the socket threw', err);
+    }
+  }
+
+  private closed(socket: SocketLike): void {
+    const cut = this.closing.get(socket);
+    if (cut === undefined) return;
+    this.options.timers.clearTimeout(cut);
+    this.closing.delete(socket);
+  }
+}
