@@ -10,7 +10,7 @@ import {
   encodeFrame,
   type ServerFrame,
 } from '@atrium/protocol';
-import type { ReconnectPolicy } from './backoff.js';
+import { nextDelayMs, type ReconnectPolicy } from './backoff.js';
 import type { Logger } from './log.js';
 import { resolveWebSocket, type SocketLike } from './socket.js';
 
@@ -278,8 +278,8 @@ export class Link {
         serverUrl: urls[this.urlIndex % urls.length] ?? '',
       });
     } catch (err) {
-      log.error('the retry policy threw; retrying at the backoff cap', err);
-      delayMs = Defaults.backoffMaxMs;
+      log.error('the retry policy threw; retrying with the default backoff', err);
+      delayMs = nextDelayMs(this.retryCount, Defaults.backoffMinMs, Defaults.backoffMaxMs, 0.5);
     }
     if (delayMs === null) {
       log.warn('the retry policy gave up');

@@ -1,26 +1,10 @@
 // Login, logout, switch and the room rules of the engine, against the scripted fake server.
 import { createServer, type Server } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Code, type EngineOptions, RoomEngine, RoomError } from '../src/index.js';
-import { FakeServer } from './fake-server.js';
-import { Recorder } from './recorder.js';
+import { describe, expect, it } from 'vitest';
+import { Code, RoomEngine } from '../src/index.js';
+import { rejection, u2, useHarness } from './harness.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function server(options?: { port?: number; hb?: number }): Promise<FakeServer> {
-  const s = await FakeServer.start(options);
-  cleanups.push(() => s.close());
-  return s;
-}
-
-function client(url: string | string[], options: EngineOptions = {}) {
-  const engine = new RoomEngine(1, url, { logLevel: 'silent', ...options });
-  cleanups.push(() => engine.destroy());
-  return { engine, rec: new Recorder(engine) };
-}
+const { server, client, onCleanup } = useHarness();
 
 /** A loopback port with a TCP server that cuts every connection at once, counting them. */
 async function refusingPort(): Promise<{ port: number; attempts: () => number; close: () => Promise<void> }> {
@@ -31,20 +15,10 @@ async function refusingPort(): Promise<{ port: number; attempts: () => number; c
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const close = () => new Promise<void>((r) => srv.close(() => r()));
-  cleanups.push(() => (srv.listening ? close() : undefined));
+  onCleanup(() => (srv.listening ? close() : undefined));
   return { port: (srv.address() as { port: number }).port, attempts: () => attempts, close };
 }
 
-async function rejection(p: Promise<unknown>): Promise<RoomError> {
-  const err = await p.then(
-    () => new Error('resolved'),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(RoomError);
-  return err as RoomError;
-}
-
-const u2 = { userID: 'u2', userName: 'Two' };
 const stream2 = { streamID: 's2', user: u2, extraInfo: 'cam' };
 const topic = { key: 'topic', value: 'hi', updateUser: u2, updateTime: 5 };
 

@@ -59,6 +59,8 @@ export class FakeServer {
   readonly snapshots = new Map<string, RoomSnapshot>();
   /** False: new connections are cut before `hello`, like a server that is not up yet. */
   accepting = true;
+  /** Connections attempted, refused ones included. */
+  attempts = 0;
   private sessions = 0;
   private messageIDs = 0;
   private waiters: Waiter[] = [];
@@ -108,8 +110,10 @@ export class FakeServer {
   }
 
   private accept(ws: WebSocket): void {
+    this.attempts++;
     if (!this.accepting) {
       ws.terminate();
+      this.notify();
       return;
     }
     const conn = new FakeConn(ws);

@@ -1,0 +1,124 @@
+// destroy() releasing everything, the retry policy seam, and the browser `online` hint.
+import { describe, expect, it } from 'vitest';
+import { Code, RoomEngine } from '../src/index.js';
+import { FakeServer } from './fake-server.js';
+import { useHarness } from './harness.js';
+import { Recorder } from './recorder.js';
+
+const { server, client } = useHarness();
+const HB = 200;
+
+/** Sockets, servers and timers this process holds (what would keep Node from exiting). */
+function handles(): string[] {
+  return process
+    .getActiveResourcesInfo()
+    .filter((r) => r === 'TCPSocketWrap' || r === 'TCPServerWrap' || r === 'Timeout')
+    .sort();
+}
+
+async function settlesTo(expected: string[], timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (JSON.stringify(handles()) !== JSON.stringify(expected)) {
+    if (Date.now() > deadline)
+      throw new Error(`still open: ${handles().join(', ')} (expected ${expected.join(', ')})`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe('destroy', () => {
+  it('logs out of everything and leaves no socket or timer behind, even mid-reconnect', async () => {
+    const baseline = handles();
+    const s = await FakeServer.start({ hb: HB });
+    const engine = new RoomEngine(1, s.url, { logLevel: 'silent' });
+    const rec = new Recorder(engine);
+    engine.enableMultiRoom(true);
+    await engine.loginRoom('r1', 'tok', { userID: 'me' });
+    await engine.loginRoom('r2', 'tok', { userID: 'me' });
+    s.accepting = false;
+    s.last?.kill();
+    await rec.waitForState('r2', 'RECONNECTING');
+    const queued = engine.sendBroadcastMessage('r1', 'never');
+    engine.destroy();
+    expect(rec.states('r1').slice(-2)).toEqual(['RECONNECTING:1002051', 'LOGOUT:0']);
+    expect(rec.states('r2').at(-1)).toBe('LOGOUT:0');
+    expect(await queued).toEqual({ errorCode: Code.NOT_LOGGED_IN });
+    await s.close();
+    await settlesTo(baseline);
+  });
+
+  it('closes a live link gracefully after telling the server, and releases its timers', async () => {
+    const baseline = handles();
+    const s = await FakeServer.start({ hb: HB });
+    const engine = new RoomEngine(1, s.url, { logLevel: 'silent' });
+    await engine.loginRoom('r1', 'tok', { userID: 'me' });
+    engine.destroy();
+    await s.until(() => s.last?.closed === true);
+    expect(s.requests.map((r) => r.t)).toEqual(['login', 'logout']);
+    await s.close();
+    await settlesTo(baseline);
+  });
+
+  it('the engine can log in again after destroy', async () => {
+    const s = await server({ hb: HB });
+    const { engine } = client(s.url);
+    await engine.loginRoom('r1', 'tok', { userID: 'me' });
+    engine.destroy();
+    await expect(engine.loginRoom('r1', 'tok', { userID: 'me' })).resolves.toBe(true);
+  });
+});
+
+describe('the retry policy and the online hint', () => {
+  it('asks the injected policy before each retry; null gives up at once (RECONNECT_FAILED 1002053)', async () => {
+    const s = await server({ hb: HB });
+    const asked: number[] = [];
+    const { engine, rec } = client(s.url, {
+      retryPolicy: {
+        nextRetryDelayInMs: (ctx) => {
+          asked.push(ctx.retryCount);
+          return ctx.retryCount < 2 ? 10 : null;
+        },
+      },
+    });
+    await engine.loginRoom('r1', 'tok', { userID: 'me' });
+    s.accepting = false;
+    s.last?.kill();
+    await rec.waitForState('r1', 'RECONNECT_FAILED');
+    expect(asked).toEqual([0, 1, 2]);
+    expect(rec.states('r1').at(-1)).toBe('RECONNECT_FAILED:1002053');
+  });
+
+  it('a policy that throws is logged and retrying goes on', async () => {
+    const s = await server({ hb: HB });
+    const lines: string[] = [];
+    let calls = 0;
+    const { engine, rec } = client(s.url, {
+      logLevel: 'error',
+      logSink: (_level, message) => lines.push(message),
+      retryPolicy: {
+        nextRetryDelayInMs: () => {
+          calls++;
+          if (calls === 1) throw new Error('policy bug');
+          return 10;
+        },
+      },
+    });
+    await engine.loginRoom('r1', 'tok', { userID: 'me' });
+    s.last?.kill();
+    await rec.waitForState('r1', 'RECONNECTED', { timeoutMs: 10_000 });
+    expect(lines.some((l) => l.includes('retry policy threw'))).toBe(true);
+  });
+
+  it('the online event retries at once instead of waiting out the backoff', async () => {
+    const s = await server({ hb: HB });
+    const online = new EventTarget();
+    const { engine, rec } = client(s.url, {
+      onlineEvents: online,
+      retryPolicy: { nextRetryDelayInMs: () => 60_000 },
+    });
+    await engine.loginRoom('r1', 'tok', { userID: 'me' });
+    s.last?.kill();
+    await rec.waitForState('r1', 'RECONNECTING');
+    online.dispatchEvent(new Event('online'));
+    await rec.waitForState('r1', 'RECONNECTED', { timeoutMs: 3000 });
+  });
+});
