@@ -105,22 +105,22 @@ export class RoomEngine {
       checkToken(token) ||
       checkAppID(this.appID) ||
       checkMaxMemberCount(config?.maxMemberCount);
-    if (code !== 0) return session.refuseLogin(roomID, code, roomCode === 0);
+    if (code !== 0) return session.logins.refuse(roomID, code, roomCode === 0);
     // Already in (or logging in to) this room: the room's state is valid and must stay so
     // (SPEC §5 invariant 1), so the call is refused without a LOGIN_FAILED for the room.
     if (session.stateOf(roomID).phase !== 'idle')
       return Promise.reject(new RoomError(Code.ALREADY_IN_THIS_ROOM));
     const others = session.activeRooms();
     if (others.length > 0 && !session.multiRoom)
-      return session.refuseLogin(roomID, Code.ALREADY_IN_ROOM, true);
+      return session.logins.refuse(roomID, Code.ALREADY_IN_ROOM, true);
     if (others.length > 0 && session.user !== undefined && session.user.userID !== user.userID) {
-      return session.refuseLogin(roomID, Code.MULTI_ROOM_USER_MISMATCH, true);
+      return session.logins.refuse(roomID, Code.MULTI_ROOM_USER_MISMATCH, true);
     }
     const self: ZegoUser =
       user.userName === undefined
         ? { userID: user.userID }
         : { userID: user.userID, userName: user.userName };
-    return session.login(roomID, {
+    return session.logins.start(roomID, {
       token,
       user: self,
       userUpdate: config?.userUpdate === true,
@@ -134,14 +134,14 @@ export class RoomEngine {
     const token = config?.token;
     const toCode = checkRoomID(toRoomID);
     const code = toCode || checkToken(token) || checkMaxMemberCount(config?.maxMemberCount);
-    if (code !== 0) return session.refuseLogin(toRoomID, code, toCode === 0);
+    if (code !== 0) return session.logins.refuse(toRoomID, code, toCode === 0);
     if (fromRoomID === toRoomID || session.stateOf(toRoomID).phase !== 'idle') {
       return Promise.reject(new RoomError(Code.ALREADY_IN_THIS_ROOM));
     }
     const from = session.rooms.get(fromRoomID);
     const user = session.user;
     if (from === undefined || from.state.phase === 'idle' || user === undefined) {
-      return session.refuseLogin(toRoomID, Code.ROOM_NOT_LOGGED_IN, true);
+      return session.logins.refuse(toRoomID, Code.ROOM_NOT_LOGGED_IN, true);
     }
     const params = {
       token,
@@ -149,10 +149,10 @@ export class RoomEngine {
       userUpdate: config.isUserStatusNotify === true,
       maxMemberCount: config.maxMemberCount,
     };
-    if (from.state.phase === 'logined') return session.switchRoom(from, toRoomID, params);
+    if (from.state.phase === 'logined') return session.logins.switchRoom(from, toRoomID, params);
     // The old room is not in (still logging in, or away): leave it, then log in on its own.
     void session.logout(fromRoomID);
-    return session.login(toRoomID, params);
+    return session.logins.start(toRoomID, params);
   }
 
   /**

@@ -35,7 +35,7 @@ export class Recovery {
       return;
     }
     this.relogin(away);
-    session.sendPendingLogins();
+    session.logins.sendPending();
   }
 
   private resume(away: RoomEntry[], credential: { session: string; key: string }): void {
@@ -65,7 +65,7 @@ export class Recovery {
         session.log.info(`resume refused (${reply.code}); logging in again`);
         this.relogin(away);
       }
-      session.sendPendingLogins();
+      session.logins.sendPending();
       return;
     }
     const resumed = readResumedRooms(reply.data);
@@ -88,7 +88,7 @@ export class Recovery {
       });
     }
     this.relogin(lost);
-    session.sendPendingLogins();
+    session.logins.sendPending();
   }
 
   /** Log in afresh, per room, with the newest token held. */

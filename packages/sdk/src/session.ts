@@ -2,26 +2,17 @@
 // link they share, and the requests in flight. The public facade (engine.ts) validates input and
 // shapes results; everything that changes a room's state goes through `apply` here.
 
-import {
-  type ClientRequest,
-  Code,
-  codeMessage,
-  LEGACY_STATE,
-  type RoomEventFrame,
-  type ServerFrame,
-  type ZegoUser,
-} from '@atrium/protocol';
+import { type ClientRequest, Code, LEGACY_STATE, type ZegoUser } from '@atrium/protocol';
 import type { ReconnectPolicy } from './backoff.js';
-import { RoomError } from './errors.js';
 import type { RoomEmitter } from './events.js';
+import { Feed } from './feed.js';
 import { Link, type OnlineEvents, type Timers } from './link.js';
 import type { Logger } from './log.js';
+import { Logins, type PendingLogin } from './login.js';
 import { Recovery } from './recovery.js';
 import { type Outgoing, type Reply, Requests } from './requests.js';
 import { INITIAL_ROOM_STATE, type RoomEmit, type RoomInput, type RoomState, transition } from './room.js';
-import { diffEvents, diffViews } from './snapshot.js';
-import { type AppEvent, applyRoomEvent, emptyView, type RoomView, viewFromSnapshot } from './view.js';
-import { isMessage, readLoginData, readRoomEvent } from './wire.js';
+import { type AppEvent, emptyView, type RoomView } from './view.js';
 
 export interface SessionOptions {
   readonly appID: number;
@@ -37,17 +28,6 @@ export interface SessionOptions {
   readonly onlineEvents: OnlineEvents | null;
   readonly log: Logger;
   readonly emitter: RoomEmitter;
-}
-
-interface PendingLogin {
-  /** A switch becomes a plain login if its frame was lost in a cut. */
-  kind: 'login' | 'switch';
-  readonly from: string;
-  readonly resolve: (ok: boolean) => void;
-  readonly reject: (err: RoomError) => void;
-  deadline: unknown;
-  /** The id of the frame on the current link, once sent. */
-  sentId: number | undefined;
 }
 
 export interface RoomEntry {
@@ -74,15 +54,6 @@ export interface OwnStream {
   confirmed: boolean;
 }
 
-export interface LoginParams {
-  token: string;
-  user: ZegoUser;
-  userUpdate: boolean;
-  maxMemberCount: number | undefined;
-  /** switchRoom: the room left in the same round trip. */
-  from?: string;
-}
-
 export class Session {
   readonly rooms = new Map<string, RoomEntry>();
   readonly ownStreams = new Map<string, OwnStream>();
@@ -91,7 +62,9 @@ export class Session {
   multiRoom = false;
   user: ZegoUser | undefined;
   credential: { session: string; key: string } | undefined;
-  private readonly recovery: Recovery;
+  readonly recovery: Recovery;
+  readonly logins: Logins;
+  private readonly feed: Feed;
   /** Operations that need the link kept although no room may be active (a logout's reply). */
   private holds = 0;
 
@@ -110,12 +83,35 @@ export class Session {
       },
       {
         onOpen: () => this.recovery.linkUp(),
-        onFrame: (frame) => this.onFrame(frame),
+        onFrame: (frame) => this.feed.frame(frame),
         onDown: () => this.linkDown(),
         onGiveUp: () => this.gaveUp(),
       },
     );
     this.recovery = new Recovery(this);
+    this.logins = new Logins(this);
+    this.feed = new Feed(this);
+  }
+
+  /** The room's entry, made on first use. */
+  entryFor(roomID: string): RoomEntry {
+    let entry = this.rooms.get(roomID);
+    if (entry === undefined) {
+      entry = {
+        roomID,
+        state: INITIAL_ROOM_STATE,
+        token: '',
+        userUpdate: false,
+        maxMemberCount: undefined,
+        view: emptyView(false),
+        lastSeq: 0,
+        pendingLogin: undefined,
+        windowTimer: undefined,
+        outbox: [],
+      };
+      this.rooms.set(roomID, entry);
+    }
+    return entry;
   }
 
   get log(): Logger {
@@ -228,140 +224,7 @@ export class Session {
     for (const out of this.requests.takeAll()) out.onReply({ code: Code.NOT_LOGGED_IN });
   }
 
-  // ------------------------------------------------------------------ login, switch, logout
-
-  login(roomID: string, params: LoginParams): Promise<boolean> {
-    let entry = this.rooms.get(roomID);
-    if (entry === undefined) {
-      entry = this.newEntry(roomID, INITIAL_ROOM_STATE);
-      this.rooms.set(roomID, entry);
-    }
-    entry.token = params.token;
-    entry.userUpdate = params.userUpdate;
-    entry.maxMemberCount = params.maxMemberCount;
-    entry.view = emptyView(params.userUpdate);
-    entry.lastSeq = 0;
-    this.user = params.user;
-    let pending: PendingLogin | undefined;
-    const promise = new Promise<boolean>((resolve, reject) => {
-      pending = {
-        kind: params.from === undefined ? 'login' : 'switch',
-        from: params.from ?? '',
-        resolve,
-        reject,
-        deadline: undefined,
-        sentId: undefined,
-      };
-    });
-    entry.pendingLogin = pending;
-    this.apply(entry, { type: 'loginCalled' });
-    // A LOGINING callback may already have logged out of the room again.
-    if (pending !== undefined && entry.pendingLogin === pending) {
-      const room = entry;
-      const login = pending;
-      login.deadline = this.options.timers.setTimeout(
-        () => this.loginTimedOut(room, login),
-        this.options.loginTimeoutMs,
-      );
-      this.link.start();
-      if (this.recovery.ready) this.sendLogin(room);
-    }
-    return promise;
-  }
-
-  /**
-   * A login refused before any traffic (bad parameters, local rules): LOGINING, LOGIN_FAILED.
-   * `remember`: the roomID is valid, so getRoomState answers LOGIN_FAILED for it from now on.
-   */
-  refuseLogin(roomID: string, code: number, remember: boolean): Promise<boolean> {
-    const failed = transition(INITIAL_ROOM_STATE, { type: 'loginCalled' });
-    const refused = transition(failed.state, { type: 'loginFailed', code });
-    for (const emit of [...failed.emits, ...refused.emits]) this.emitState(roomID, emit);
-    if (remember) {
-      const entry = this.rooms.get(roomID);
-      if (entry === undefined) this.rooms.set(roomID, this.newEntry(roomID, refused.state));
-      else if (entry.state.phase === 'idle') entry.state = refused.state;
-    }
-    return Promise.reject(new RoomError(code));
-  }
-
-  private newEntry(roomID: string, state: RoomState): RoomEntry {
-    return {
-      roomID,
-      state,
-      token: '',
-      userUpdate: false,
-      maxMemberCount: undefined,
-      view: emptyView(false),
-      lastSeq: 0,
-      pendingLogin: undefined,
-      windowTimer: undefined,
-      outbox: [],
-    };
-  }
-
-  sendPendingLogins(): void {
-    for (const entry of this.roomsIn('logining')) this.sendLogin(entry);
-  }
-
-  private sendLogin(entry: RoomEntry): void {
-    const pending = entry.pendingLogin;
-    const user = this.user;
-    if (pending === undefined || pending.sentId !== undefined || user === undefined) return;
-    const id = this.requests.nextId();
-    const frame: ClientRequest =
-      pending.kind === 'switch'
-        ? { t: 'switch', id, from: pending.from, room: entry.roomID, token: entry.token }
-        : { t: 'login', id, appID: this.options.appID, room: entry.roomID, token: entry.token, user };
-    if (entry.userUpdate) frame.userUpdate = true;
-    if (entry.maxMemberCount !== undefined) frame.maxMemberCount = entry.maxMemberCount;
-    if (frame.t === 'login' && this.multiRoom) frame.multi = true;
-    const sent = this.requests.send(this.link, {
-      id,
-      frame,
-      kind: 'login',
-      room: entry.roomID,
-      onReply: (reply) => this.loginReplied(entry, pending, reply),
-    });
-    if (sent) pending.sentId = id;
-  }
-
-  private loginReplied(entry: RoomEntry, pending: PendingLogin, reply: Reply): void {
-    if (entry.pendingLogin !== pending) return;
-    const data = reply.code === Code.OK ? readLoginData(reply.data) : null;
-    const user = this.user;
-    if (data === null || user === undefined) {
-      const code = reply.code === Code.OK ? Code.INTERNAL : reply.code;
-      this.failLogin(entry, pending, code, reply.msg ?? codeMessage(code), reply.ext);
-      return;
-    }
-    entry.pendingLogin = undefined;
-    this.options.timers.clearTimeout(pending.deadline);
-    this.credential = { session: data.session, key: data.key };
-    entry.view = viewFromSnapshot(data.snapshot, user.userID, entry.userUpdate);
-    entry.lastSeq = data.snapshot.seq;
-    this.apply(entry, { type: 'loginSucceeded' });
-    // The first ADDs after LOGINED: what is already there, as a diff from nothing.
-    this.tell(entry, diffEvents(entry.roomID, diffViews(emptyView(entry.userUpdate), entry.view)));
-    pending.resolve(true);
-  }
-
-  private failLogin(entry: RoomEntry, pending: PendingLogin, code: number, msg: string, ext?: string): void {
-    entry.pendingLogin = undefined;
-    this.options.timers.clearTimeout(pending.deadline);
-    const input: RoomInput =
-      ext === undefined ? { type: 'loginFailed', code } : { type: 'loginFailed', code, ext };
-    this.apply(entry, input);
-    pending.reject(new RoomError(code, msg));
-  }
-
-  private loginTimedOut(entry: RoomEntry, pending: PendingLogin): void {
-    if (entry.pendingLogin !== pending) return;
-    // The server may still log us in after all; a logout right behind the login undoes it.
-    if (pending.sentId !== undefined)
-      this.sendOnce({ t: 'logout', id: this.requests.nextId(), room: entry.roomID });
-    this.failLogin(entry, pending, Code.NETWORK_BROKEN, codeMessage(Code.NETWORK_BROKEN));
-  }
+  // ------------------------------------------------------------------ logout, renew
 
   /**
    * Leave one room or all; settles once the server has answered (so a login elsewhere right
@@ -381,17 +244,24 @@ export class Session {
     if (roomID !== undefined) frame.room = roomID;
     const answered = this.sendAndHold(frame);
     for (const entry of targets) {
-      const pending = entry.pendingLogin;
-      entry.pendingLogin = undefined;
-      if (pending !== undefined) this.options.timers.clearTimeout(pending.deadline);
-      this.apply(entry, { type: 'logoutCalled', multiRoom: this.multiRoom });
-      // The app cancelled its own login: LOGOUT is what happened to the room, not LOGIN_FAILED.
-      pending?.reject(new RoomError(Code.ROOM_NOT_LOGGED_IN, 'login cancelled by logoutRoom'));
+      if (entry.pendingLogin !== undefined) this.logins.cancel(entry);
+      else this.apply(entry, { type: 'logoutCalled', multiRoom: this.multiRoom });
     }
     return answered;
   }
 
   /** Sends and keeps the link open until the reply (or the link's end) settles it. */
+  /** Runs `fn` with the link kept even if no room is active meanwhile (switchRoom's gap). */
+  holdingLink<T>(fn: () => T): T {
+    this.holds++;
+    try {
+      return fn();
+    } finally {
+      this.holds--;
+      this.releaseLinkIfUnused();
+    }
+  }
+
   private sendAndHold(frame: ClientRequest): Promise<void> {
     if (!this.link.isOpen) return Promise.resolve();
     return new Promise<void>((resolve) => {
@@ -406,24 +276,9 @@ export class Session {
   }
 
   /** Fire and forget (a timed-out login's undo): nobody waits for the reply. */
-  private sendOnce(frame: ClientRequest): void {
+  sendOnce(frame: ClientRequest): void {
     if (!this.link.isOpen) return;
     this.requests.send(this.link, { id: frame.id, frame, kind: 'once', onReply: () => {} });
-  }
-
-  /**
-   * switchRoom: LOGOUT for `from` now; the login to `to` carries the leave in the same frame.
-   * The link is held through the gap where no room is active.
-   */
-  switchRoom(from: RoomEntry, to: string, params: LoginParams): Promise<boolean> {
-    this.holds++;
-    try {
-      this.apply(from, { type: 'logoutCalled', multiRoom: this.multiRoom });
-      return this.login(to, { ...params, from: from.roomID });
-    } finally {
-      this.holds--;
-      this.releaseLinkIfUnused();
-    }
   }
 
   /** New token for one room or all; a later fresh login uses it. False when no room is in use. */
@@ -502,72 +357,9 @@ export class Session {
 
   private gaveUp(): void {
     for (const entry of this.activeRooms()) {
-      const pending = entry.pendingLogin;
-      if (pending !== undefined)
-        this.failLogin(entry, pending, Code.NETWORK_BROKEN, codeMessage(Code.NETWORK_BROKEN));
+      if (entry.pendingLogin !== undefined) this.logins.fail(entry, Code.NETWORK_BROKEN);
       else if (entry.state.phase === 'reconnecting') this.apply(entry, { type: 'windowExpired' });
     }
-  }
-
-  private onFrame(frame: ServerFrame): void {
-    const { emitter, log } = this.options;
-    switch (frame.t) {
-      case 'reply':
-        this.requests.reply(frame);
-        return;
-      case 'ev':
-        this.onRoomEvent(frame);
-        return;
-      case 'error':
-        log.warn(`the server could not read a frame: ${frame.code} ${frame.msg}`);
-        return;
-      case 'hello':
-      case 'pong':
-      case 'bye':
-        return;
-    }
-    const entry = this.rooms.get(frame.room);
-    if (entry === undefined) return;
-    const phase = entry.state.phase;
-    switch (frame.t) {
-      case 'kick': {
-        const code = typeof frame.code === 'number' ? frame.code : Code.KICKED_BY_BACKEND;
-        const ext = typeof frame.ext === 'string' ? frame.ext : '';
-        const pending = entry.pendingLogin;
-        if (pending !== undefined) this.failLogin(entry, pending, code, codeMessage(code), ext);
-        else this.apply(entry, { type: 'kicked', code, ext });
-        return;
-      }
-      case 'count':
-        if ((phase === 'logined' || phase === 'reconnecting') && typeof frame.n === 'number') {
-          entry.view.count = frame.n;
-          emitter.emit('roomOnlineUserCountUpdate', entry.roomID, frame.n);
-        }
-        return;
-      case 'barrage':
-        if (phase === 'logined' && isMessage(frame.msg))
-          emitter.emit('IMRecvBarrageMessage', entry.roomID, [frame.msg]);
-        return;
-      case 'expiring':
-        if (phase !== 'idle') emitter.emit('tokenWillExpire', entry.roomID);
-        return;
-    }
-  }
-
-  /** Events of one room in server order, each at most once (SPEC §5 invariant 5). */
-  private onRoomEvent(frame: RoomEventFrame): void {
-    const entry = this.rooms.get(frame.room);
-    if (entry === undefined || !(entry.state.phase === 'logined' || entry.state.phase === 'reconnecting'))
-      return;
-    if (typeof frame.seq !== 'number' || !(frame.seq > entry.lastSeq)) return;
-    entry.lastSeq = frame.seq;
-    const event = readRoomEvent(frame);
-    if (event === null) {
-      this.log.warn(`room ${frame.room}: skipped a malformed event (seq ${frame.seq})`);
-      return;
-    }
-    const told = applyRoomEvent(entry.view, entry.roomID, event);
-    if (told !== null) this.tell(entry, [told]);
   }
 
   /** Logs out of everything and releases the link and every timer. */

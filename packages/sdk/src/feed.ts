@@ -1,0 +1,73 @@
+// What the server pushes, turned into what the app hears: replies to their requests, room events
+// in server order and at most once (SPEC §5 invariant 5), kicks, counts, barrage, token warnings.
+
+import { Code, type RoomEventFrame, type ServerFrame } from '@atrium/protocol';
+import type { Session } from './session.js';
+import { applyRoomEvent } from './view.js';
+import { isMessage, readRoomEvent } from './wire.js';
+
+export class Feed {
+  constructor(private readonly session: Session) {}
+
+  frame(frame: ServerFrame): void {
+    const { session } = this;
+    const { emitter, log } = session.options;
+    switch (frame.t) {
+      case 'reply':
+        session.requests.reply(frame);
+        return;
+      case 'ev':
+        this.roomEvent(frame);
+        return;
+      case 'error':
+        log.warn(`the server could not read a frame: ${frame.code} ${frame.msg}`);
+        return;
+      case 'hello':
+      case 'pong':
+      case 'bye':
+        return;
+    }
+    const entry = session.rooms.get(frame.room);
+    if (entry === undefined) return;
+    const phase = entry.state.phase;
+    switch (frame.t) {
+      case 'kick': {
+        const code = typeof frame.code === 'number' ? frame.code : Code.KICKED_BY_BACKEND;
+        const ext = typeof frame.ext === 'string' ? frame.ext : '';
+        // Before the login's reply, a kick fails the login (exactly one of LOGINED / LOGIN_FAILED).
+        if (entry.pendingLogin !== undefined) session.logins.fail(entry, code, undefined, ext);
+        else session.apply(entry, { type: 'kicked', code, ext });
+        return;
+      }
+      case 'count':
+        if ((phase === 'logined' || phase === 'reconnecting') && typeof frame.n === 'number') {
+          entry.view.count = frame.n;
+          emitter.emit('roomOnlineUserCountUpdate', entry.roomID, frame.n);
+        }
+        return;
+      case 'barrage':
+        if (phase === 'logined' && isMessage(frame.msg))
+          emitter.emit('IMRecvBarrageMessage', entry.roomID, [frame.msg]);
+        return;
+      case 'expiring':
+        if (phase !== 'idle') emitter.emit('tokenWillExpire', entry.roomID);
+        return;
+    }
+  }
+
+  private roomEvent(frame: RoomEventFrame): void {
+    const { session } = this;
+    const entry = session.rooms.get(frame.room);
+    if (entry === undefined || !(entry.state.phase === 'logined' || entry.state.phase === 'reconnecting'))
+      return;
+    if (typeof frame.seq !== 'number' || !(frame.seq > entry.lastSeq)) return;
+    entry.lastSeq = frame.seq;
+    const event = readRoomEvent(frame);
+    if (event === null) {
+      session.log.warn(`room ${frame.room}: skipped a malformed event (seq ${frame.seq})`);
+      return;
+    }
+    const told = applyRoomEvent(entry.view, entry.roomID, event);
+    if (told !== null) session.tell(entry, [told]);
+  }
+}
