@@ -250,7 +250,6 @@ export class Session {
     return answered;
   }
 
-  /** Sends and keeps the link open until the reply (or the link's end) settles it. */
   /** Runs `fn` with the link kept even if no room is active meanwhile (switchRoom's gap). */
   holdingLink<T>(fn: () => T): T {
     this.holds++;
@@ -262,6 +261,7 @@ export class Session {
     }
   }
 
+  /** Sends and keeps the link open until the reply (or the link's end) settles it. */
   private sendAndHold(frame: ClientRequest): Promise<void> {
     if (!this.link.isOpen) return Promise.resolve();
     return new Promise<void>((resolve) => {
