@@ -7,24 +7,57 @@ const NS = 'http://www.w3.org/2000/svg';
 const NODE_W = 140;
 const NODE_H = 34;
 const HOT_MS = 1600;
+const BEND = 12;
+const TRANSIENT_BEND = 24;
 
-// Columns follow a session's life left to right; failures sit below, kicks above.
-const POSITION: Record<RoomStateChangedReason, readonly [number, number]> = {
-  LOGOUT_FAILED: [80, 35],
-  LOGOUT: [80, 125],
-  LOGINING: [270, 125],
-  LOGIN_FAILED: [270, 215],
-  KICKOUT: [460, 35],
-  LOGINED: [460, 125],
-  RECONNECTED: [650, 35],
-  RECONNECTING: [650, 125],
-  RECONNECT_FAILED: [650, 215],
+type Point = readonly [number, number];
+
+interface Layout {
+  viewBox: string;
+  at: Record<RoomStateChangedReason, Point>;
+  /** Curves that must bow wide to clear a node between their ends, by `from>to`. */
+  bends: Readonly<Record<string, number>>;
+}
+
+export type LayoutName = 'wide' | 'tall';
+
+const LAYOUTS: Record<LayoutName, Layout> = {
+  // A session's life runs left to right; failures sit below, kicks above.
+  wide: {
+    viewBox: '0 0 730 250',
+    at: {
+      LOGOUT_FAILED: [80, 35],
+      LOGOUT: [80, 125],
+      LOGINING: [270, 125],
+      LOGIN_FAILED: [270, 215],
+      KICKOUT: [460, 35],
+      LOGINED: [460, 125],
+      RECONNECTED: [650, 35],
+      RECONNECTING: [650, 125],
+      RECONNECT_FAILED: [650, 215],
+    },
+    bends: { 'LOGINED>LOGOUT': 90 },
+  },
+  // On a phone it runs top to bottom in three columns, so the labels stay legible.
+  tall: {
+    viewBox: '0 0 490 310',
+    at: {
+      LOGOUT_FAILED: [80, 35],
+      LOGOUT: [245, 35],
+      LOGIN_FAILED: [80, 115],
+      LOGINING: [245, 115],
+      LOGINED: [245, 195],
+      KICKOUT: [410, 195],
+      RECONNECT_FAILED: [80, 275],
+      RECONNECTING: [245, 275],
+      RECONNECTED: [410, 275],
+    },
+    bends: { 'LOGINED>LOGOUT': 170 },
+  },
 };
 
-type Edge = readonly [RoomStateChangedReason, RoomStateChangedReason, number?];
-
-/** The transitions drawn at rest; any other one is drawn only while it is hot. The number bends the curve. */
-const EDGES: readonly Edge[] = [
+/** The transitions drawn at rest; any other one is drawn only while it is hot. */
+const EDGES: readonly (readonly [RoomStateChangedReason, RoomStateChangedReason])[] = [
   ['LOGOUT', 'LOGINING'],
   ['LOGINING', 'LOGINED'],
   ['LOGINING', 'LOGIN_FAILED'],
@@ -38,7 +71,7 @@ const EDGES: readonly Edge[] = [
   ['RECONNECTED', 'KICKOUT'],
   ['RECONNECTING', 'KICKOUT'],
   ['KICKOUT', 'LOGINING'],
-  ['LOGINED', 'LOGOUT', 90],
+  ['LOGINED', 'LOGOUT'],
   ['LOGOUT', 'LOGOUT_FAILED'],
 ];
 
@@ -61,7 +94,7 @@ function el<K extends keyof SVGElementTagNameMap>(
 }
 
 /** Where the ray from a node's centre toward (tx, ty) leaves the node's box. */
-function boxExit(cx: number, cy: number, tx: number, ty: number): [number, number] {
+function boxExit([cx, cy]: Point, tx: number, ty: number): Point {
   const dx = tx - cx;
   const dy = ty - cy;
   const scale = Math.min(
@@ -72,21 +105,21 @@ function boxExit(cx: number, cy: number, tx: number, ty: number): [number, numbe
 }
 
 /** A quadratic curve between two nodes, bent to the left of its direction so A→B and B→A stay apart. */
-function curve(from: RoomStateChangedReason, to: RoomStateChangedReason, bend: number) {
-  const [x1, y1] = POSITION[from];
-  const [x2, y2] = POSITION[to];
-  const len = Math.hypot(x2 - x1, y2 - y1);
-  const qx = (x1 + x2) / 2 + (-(y2 - y1) / len) * bend;
-  const qy = (y1 + y2) / 2 + ((x2 - x1) / len) * bend;
-  const [sx, sy] = boxExit(x1, y1, qx, qy);
-  const [ex, ey] = boxExit(x2, y2, qx, qy);
-  const mid = [(sx + 2 * qx + ex) / 4, (sy + 2 * qy + ey) / 4] as const;
-  return { d: `M${sx},${sy} Q${qx},${qy} ${ex},${ey}`, mid };
+function curve(a: Point, b: Point, bend: number): { d: string; mid: Point } {
+  const len = Math.hypot(b[0] - a[0], b[1] - a[1]);
+  const qx = (a[0] + b[0]) / 2 + (-(b[1] - a[1]) / len) * bend;
+  const qy = (a[1] + b[1]) / 2 + ((b[0] - a[0]) / len) * bend;
+  const [sx, sy] = boxExit(a, qx, qy);
+  const [ex, ey] = boxExit(b, qx, qy);
+  return {
+    d: `M${sx},${sy} Q${qx},${qy} ${ex},${ey}`,
+    mid: [(sx + 2 * qx + ex) / 4, (sy + 2 * qy + ey) / 4],
+  };
 }
 
 interface DrawnEdge {
   path: SVGPathElement;
-  mid: readonly [number, number];
+  mid: Point;
   transient: boolean;
 }
 
@@ -94,28 +127,69 @@ let diagrams = 0;
 
 export class StateDiagram {
   readonly element: SVGSVGElement;
+  private layout: Layout;
   private current: RoomStateChangedReason = 'LOGOUT';
   private readonly nodes = new Map<RoomStateChangedReason, SVGGElement>();
   private readonly edges = new Map<string, DrawnEdge>();
-  private readonly edgeLayer: SVGGElement;
-  private readonly label: SVGTextElement;
+  private edgeLayer!: SVGGElement;
+  private label!: SVGTextElement;
   private readonly arrowID: string;
   private readonly hotArrowID: string;
   private cool: ReturnType<typeof setTimeout> | undefined;
   private hot: DrawnEdge | undefined;
 
-  constructor(title: string) {
+  constructor(
+    private readonly title: string,
+    layout: LayoutName,
+  ) {
     diagrams += 1;
     this.arrowID = `arrow-${diagrams}`;
     this.hotArrowID = `arrow-hot-${diagrams}`;
-    this.element = el('svg', {
-      viewBox: '0 0 730 250',
-      class: 'diagram',
-      role: 'img',
-      'data-testid': 'diagram',
-    });
-    el('title', {}, this.element).textContent = title;
-    const defs = el('defs', {}, this.element);
+    this.layout = LAYOUTS[layout];
+    this.element = el('svg', { class: 'diagram', role: 'img', 'data-testid': 'diagram' });
+    this.draw();
+  }
+
+  /** Redraws for another viewport shape, keeping the current reason lit. */
+  relayout(layout: LayoutName): void {
+    if (this.layout === LAYOUTS[layout]) return;
+    this.clearHot();
+    this.layout = LAYOUTS[layout];
+    this.draw();
+  }
+
+  /** Moves to `reason`, highlighting the edge from the previous one and labelling it with the code. */
+  transition(reason: RoomStateChangedReason, errorCode: number): void {
+    const from = this.current;
+    this.light(reason);
+    this.clearHot();
+    let at: Point;
+    if (from === reason) {
+      this.nodes.get(reason)?.setAttribute('data-pulse', 'true');
+      const [x, y] = this.layout.at[reason];
+      at = [x, y - NODE_H / 2];
+    } else {
+      const hot = this.edges.get(`${from}>${reason}`) ?? this.edge(from, reason, true);
+      hot.path.setAttribute('data-hot', 'true');
+      hot.path.setAttribute('marker-end', `url(#${this.hotArrowID})`);
+      this.edgeLayer.appendChild(hot.path); // drawn last, so on top of the edges it crosses
+      this.hot = hot;
+      at = hot.mid;
+    }
+    this.label.setAttribute('x', String(at[0]));
+    this.label.setAttribute('y', String(at[1] - 4));
+    this.label.textContent = errorCode === 0 ? '' : String(errorCode);
+    this.cool = setTimeout(() => this.clearHot(), HOT_MS);
+  }
+
+  private draw(): void {
+    const svg = this.element;
+    svg.replaceChildren();
+    svg.setAttribute('viewBox', this.layout.viewBox);
+    this.nodes.clear();
+    this.edges.clear();
+    el('title', {}, svg).textContent = this.title;
+    const defs = el('defs', {}, svg);
     for (const [id, cls] of [
       [this.arrowID, 'arrow'],
       [this.hotArrowID, 'arrow arrow--hot'],
@@ -135,39 +209,15 @@ export class StateDiagram {
       );
       el('path', { d: 'M0,0 L10,5 L0,10 z', class: cls }, marker);
     }
-    this.edgeLayer = el('g', {}, this.element);
-    for (const [from, to, bend] of EDGES) this.edge(from, to, bend ?? 12);
+    this.edgeLayer = el('g', {}, svg);
+    for (const [from, to] of EDGES) this.edge(from, to);
     for (const reason of REASONS) this.node(reason);
     this.label = el(
       'text',
       { class: 'edge-label', 'text-anchor': 'middle', 'data-testid': 'edge-label' },
-      this.element,
+      svg,
     );
-    this.light('LOGOUT');
-  }
-
-  /** Moves to `reason`, highlighting the edge from the previous one and labelling it with the code. */
-  transition(reason: RoomStateChangedReason, errorCode: number): void {
-    const from = this.current;
-    this.light(reason);
-    this.clearHot();
-    let at: readonly [number, number];
-    if (from === reason) {
-      this.nodes.get(reason)?.setAttribute('data-pulse', 'true');
-      at = [POSITION[reason][0], POSITION[reason][1] - NODE_H / 2];
-    } else {
-      const hot = this.edges.get(`${from}>${reason}`) ?? this.edge(from, reason, 24, true);
-      hot.path.setAttribute('data-hot', 'true');
-      hot.path.setAttribute('marker-end', `url(#${this.hotArrowID})`);
-      this.edgeLayer.appendChild(hot.path); // drawn last, so on top of the edges it crosses
-      this.hot = hot;
-      at = hot.mid;
-    }
-    const [x, y] = at;
-    this.label.setAttribute('x', String(x));
-    this.label.setAttribute('y', String(y - 4));
-    this.label.textContent = errorCode === 0 ? '' : String(errorCode);
-    this.cool = setTimeout(() => this.clearHot(), HOT_MS);
+    this.light(this.current);
   }
 
   private clearHot(): void {
@@ -191,24 +241,21 @@ export class StateDiagram {
   }
 
   private node(reason: RoomStateChangedReason): void {
-    const [x, y] = POSITION[reason];
+    const [x, y] = this.layout.at[reason];
     const g = el(
       'g',
       { class: `node node--${reasonTone(reason)}`, 'data-testid': `node-${reason}`, 'data-active': 'false' },
       this.element,
     );
     el('rect', { x: x - NODE_W / 2, y: y - NODE_H / 2, width: NODE_W, height: NODE_H, rx: 8 }, g);
-    el('text', { x, y: y + 4, 'text-anchor': 'middle' }, g).textContent = reason;
+    el('text', { x, y: y + 5, 'text-anchor': 'middle' }, g).textContent = reason;
     this.nodes.set(reason, g);
   }
 
-  private edge(
-    from: RoomStateChangedReason,
-    to: RoomStateChangedReason,
-    bend: number,
-    transient = false,
-  ): DrawnEdge {
-    const { d, mid } = curve(from, to, bend);
+  private edge(from: RoomStateChangedReason, to: RoomStateChangedReason, transient = false): DrawnEdge {
+    const key = `${from}>${to}`;
+    const bend = this.layout.bends[key] ?? (transient ? TRANSIENT_BEND : BEND);
+    const { d, mid } = curve(this.layout.at[from], this.layout.at[to], bend);
     const path = el(
       'path',
       {
@@ -221,7 +268,7 @@ export class StateDiagram {
       this.edgeLayer,
     );
     const drawn = { path, mid, transient };
-    if (!transient) this.edges.set(`${from}>${to}`, drawn);
+    if (!transient) this.edges.set(key, drawn);
     return drawn;
   }
 }

@@ -10,8 +10,9 @@ import { EventLog } from './log.js';
 import { NetworkControls } from './network.js';
 import { RoomPanel } from './room-panel.js';
 
-/** Matches the stylesheet's one-column breakpoint. */
-const NARROW = '(max-width: 760px)';
+/** The stylesheet's one-column breakpoint: a phone. */
+const narrow = matchMedia('(max-width: 760px)');
+const layout = () => (narrow.matches ? 'tall' : 'wide');
 
 const field = {
   ws: byId('ws-url', HTMLInputElement),
@@ -59,6 +60,8 @@ const panels = new Map<string, RoomPanel>();
 let engine: RoomEngine | null = null;
 let self: ZegoUser = { userID: '' };
 let devMode = false;
+/** Settles once the server has said whether it is in development mode; a login waits for it. */
+let devProbe: Promise<void> = Promise.resolve();
 
 function appID(): number | undefined {
   const n = Number(field.appID.value);
@@ -73,6 +76,7 @@ function showAppID(id: number | undefined): void {
 async function tokenFor(roomID: string): Promise<string> {
   const pasted = field.token.value.trim();
   if (pasted) return pasted;
+  await devProbe;
   if (!devMode) throw new Error('paste a token: this server has no /dev/token (not in development mode)');
   const dev = await fetchDevToken(httpBase(field.ws.value), field.userID.value, roomID);
   if (!dev) throw new Error('/dev/token is gone: paste a token');
@@ -84,7 +88,7 @@ async function tokenFor(roomID: string): Promise<string> {
 function panelFor(roomID: string, owner: RoomEngine): RoomPanel {
   const existing = panels.get(roomID);
   if (existing) return existing;
-  const panel = new RoomPanel({ roomID, engine: owner, self, log, onClose: closePanel });
+  const panel = new RoomPanel({ roomID, engine: owner, self, log, layout: layout(), onClose: closePanel });
   panels.set(roomID, panel);
   ui.rooms.querySelector('.empty')?.remove();
   ui.rooms.append(panel.element);
@@ -111,7 +115,7 @@ function createEngine(id: number): RoomEngine {
   ui.version.textContent = `SDK ${created.getVersion()}`;
   for (const input of identity) input.disabled = true;
   // On a phone the form would push the rooms off screen; it stays one tap away.
-  if (matchMedia(NARROW).matches) ui.loginCard.open = false;
+  if (narrow.matches) ui.loginCard.open = false;
   return created;
 }
 
@@ -224,7 +228,7 @@ function updateButtons(): void {
 }
 
 /** Fills the form from the page's location (`?user=…&room=…&multi=1&ws=…`) and asks the server for development mode. */
-async function init(): Promise<void> {
+function init(): void {
   const query = new URLSearchParams(location.search);
   field.ws.value = query.get('ws') ?? pageWsUrl();
   field.userID.value = query.get('user') ?? `user-${Math.random().toString(36).slice(2, 6)}`;
@@ -241,8 +245,11 @@ async function init(): Promise<void> {
     if (ui.addRoomID.value) void join(ui.addRoomID.value);
   });
   byId('log-clear', HTMLButtonElement).addEventListener('click', () => log.clear());
+  narrow.addEventListener('change', () => {
+    for (const panel of panels.values()) panel.relayout(layout());
+  });
   updateButtons();
-  await probeDevMode();
+  devProbe = probeDevMode();
 }
 
 async function probeDevMode(): Promise<void> {
@@ -261,4 +268,4 @@ async function probeDevMode(): Promise<void> {
   admin.show(devMode);
 }
 
-void init();
+init();

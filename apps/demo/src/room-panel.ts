@@ -13,7 +13,7 @@ import {
 } from '@atrium/protocol';
 import type { RoomEngine } from '@atrium/sdk';
 import { RoomChat } from './chat.js';
-import { reasonTone, StateDiagram } from './diagram.js';
+import { type LayoutName, reasonTone, StateDiagram } from './diagram.js';
 import { h, outcome } from './dom.js';
 import { clock, type EventLog } from './log.js';
 
@@ -24,6 +24,8 @@ export interface RoomPanelOptions {
   engine: RoomEngine;
   self: ZegoUser;
   log: EventLog;
+  /** The diagram's shape: 'tall' fits a phone. */
+  layout: LayoutName;
   /** The panel was closed by its × button (after logging out of the room if still in it). */
   onClose: (roomID: string) => void;
 }
@@ -61,7 +63,7 @@ export class RoomPanel {
     this.engine = engine;
     this.self = self;
     this.log = options.log;
-    this.diagram = new StateDiagram(`room ${roomID} state`);
+    this.diagram = new StateDiagram(`room ${roomID} state`, options.layout);
     this.chat = new RoomChat(roomID, self, {
       broadcast: (text) =>
         this.run(`sendBroadcastMessage("${text}")`, () => engine.sendBroadcastMessage(roomID, text)),
@@ -119,6 +121,10 @@ export class RoomPanel {
       this.chat.element,
     );
     this.render();
+  }
+
+  relayout(layout: LayoutName): void {
+    this.diagram.relayout(layout);
   }
 
   get state(): RoomStateChangedReason {
