@@ -48,6 +48,8 @@ export class AdminView {
   private readonly cards = h('div', { class: 'admin-rooms' });
   private readonly error = h('p', { class: 'error', 'data-testid': 'admin-error', role: 'status' });
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Set by a 404: room events stop triggering requests until Refresh is pressed. */
+  private unavailable = false;
 
   constructor(
     private readonly root: HTMLElement,
@@ -70,7 +72,10 @@ export class AdminView {
       room.value = '';
     });
     const refresh = h('button', { type: 'button', 'data-testid': 'admin-refresh' }, 'Refresh');
-    refresh.addEventListener('click', () => void this.refresh());
+    refresh.addEventListener('click', () => {
+      this.unavailable = false;
+      void this.refresh();
+    });
     root.replaceChildren(
       h('header', {}, h('h2', {}, 'Admin'), h('small', {}, 'development mode: /dev/admin'), refresh),
       form,
@@ -90,7 +95,7 @@ export class AdminView {
 
   /** Refreshes shortly, so a burst of room events costs one round of requests. */
   refreshSoon(): void {
-    if (this.root.hidden) return;
+    if (this.root.hidden || this.unavailable) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.refresh(), REFRESH_DEBOUNCE_MS);
   }
@@ -224,7 +229,8 @@ export class AdminView {
   private fail(err: unknown): void {
     const text = err instanceof Error ? err.message : String(err);
     this.error.textContent = text;
-    this.error.dataset['unavailable'] = String(err instanceof AdminUnavailable);
+    this.unavailable = err instanceof AdminUnavailable;
+    this.error.dataset['unavailable'] = String(this.unavailable);
     this.options.log.note(`admin: ${text}`, true);
   }
 }

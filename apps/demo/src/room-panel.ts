@@ -142,6 +142,7 @@ export class RoomPanel {
     ui.meaning.textContent = codeMessage(errorCode);
     ui.ext.textContent = extendedData;
     this.element.dataset['tone'] = reasonTone(reason);
+    this.element.dataset['ended'] = String(TERMINAL_REASONS.has(reason));
     ui.logout.disabled = TERMINAL_REASONS.has(reason);
     const item = h(
       'li',
