@@ -24,6 +24,13 @@ export type {
   StreamExtraRequest,
   StreamRequest,
 } from './backend/types.js';
+export type {
+  PublishOptions as TransportPublishOptions,
+  Transport,
+  TransportEvents,
+  TransportLink,
+} from './gateway/transport.js';
+export { WsTransport, type WsTransportOptions } from './gateway/ws-transport.js';
 export {
   type AppCredentials,
   type DuplicateLoginPolicy,

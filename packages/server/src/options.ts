@@ -28,7 +28,7 @@ export interface RoomServerOptions {
   maxRoomsPerUser?: number;
   /** Default 'kick-old'. */
   duplicateLogin?: DuplicateLoginPolicy;
-  /** Kick sessions whose token expires unrenewed (KICKOUT 1002078). Default false. */
+  /** Kick sessions whose token expires unrenewed (KICKOUT, Code.TOKEN_EXPIRED). Default false. */
   kickOnTokenExpiry?: boolean;
   /** Webhooks (not sent yet; accepted and validated). */
   webhook?: { url: string; secret: string };

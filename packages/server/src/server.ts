@@ -40,7 +40,10 @@ function sweepEveryMs(options: ResolvedOptions): number {
   return Math.max(10, Math.floor(ms));
 }
 
+/** The host to put in URLs: a wildcard bind is reached through loopback from this machine. */
 function hostForUrl(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
   return host.includes(':') ? `[${host}]` : host;
 }
 
@@ -119,6 +122,7 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     }
   }, sweepEveryMs(options));
 
+  if (options.webhook !== undefined) log.warn('webhooks are not sent yet: the webhook option is ignored');
   log.info(
     { url: `http://${base}`, apps: options.apps.map((a) => a.appID), devMode: options.devMode },
     'room server listening',

@@ -68,6 +68,8 @@ export type BackendMessage =
       ext: string;
     };
 
+export type KickMessage = Extract<BackendMessage, { kind: 'kick' }>;
+
 export type BackendListener = (message: BackendMessage) => void;
 
 export type Refusal<C extends ErrorCode = ErrorCode> = { ok: false; code: C };
@@ -136,7 +138,7 @@ export interface StreamExtraRequest extends Actor {
 export interface RoomExtraRequest extends Actor {
   key: string;
   value: string;
-  /** A new key beyond this many is refused with 1002017. */
+  /** A new key beyond this many is refused (Code.EXTRA_TOO_MANY_KEYS). */
   maxKeys: number;
   nowMs: number;
 }
@@ -162,7 +164,7 @@ export interface Backend {
   /** `unpub` for each of the member's streams, then `leave`; destroys the room when empty. */
   remove(request: RemoveRequest): Promise<RemoveResult>;
 
-  /** A stream ID belongs to one user in a room (1100001 otherwise); publishing it again is a no-op. */
+  /** A stream ID belongs to one user in a room (Code.INPUT_PARAM otherwise); publishing it again is a no-op. */
   publishStream(request: PublishStreamRequest): Promise<Done>;
   unpublishStream(request: StreamRequest): Promise<Done>;
   setStreamExtra(request: StreamExtraRequest): Promise<Done>;

@@ -1,5 +1,5 @@
 // Routes one decoded request to its room rule. Every request gets exactly one reply: the rule
-// gives it, or the gateway answers 1002099 for a rule that threw or forgot to.
+// gives it, or the gateway answers Code.INTERNAL for a rule that threw or forgot to.
 
 import { type ClientRequest, Code } from '@atrium/protocol';
 import type { Respond, RoomContext } from '../rooms/context.js';

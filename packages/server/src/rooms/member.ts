@@ -10,7 +10,7 @@ export interface Acting {
   actor: Actor;
 }
 
-/** The session's membership of `roomID`, or undefined (→ 1000002). */
+/** The session's membership of `roomID`, or undefined (→ Code.NOT_LOGGED_IN). */
 export function actingIn(slot: SessionSlot, roomID: string): Acting | undefined {
   const session = liveSession(slot);
   const room = session?.rooms.get(roomID);
