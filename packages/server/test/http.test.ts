@@ -157,5 +157,9 @@ describe('the demo page', () => {
     expect(res.status).toBe(200);
     expect(res.body).toContain('not built');
     expect((await rawGet(s.httpUrl, '/app.js')).status).toBe(404);
+    // A directory without its index.html (a build in progress) says so too.
+    const halfBuilt = await h.server({ staticDir: join(root, 'assets') });
+    expect((await rawGet(halfBuilt.httpUrl, '/')).body).toContain('not built');
+    expect((await rawGet(halfBuilt.httpUrl, '/app.js')).body).toBe('console.log(1)');
   });
 });

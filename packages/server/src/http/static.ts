@@ -54,14 +54,14 @@ export function resolveUnder(root: string, pathname: string): string | undefined
 export function staticHandler(rootDir: string | undefined): HttpHandler {
   const root = rootDir === undefined ? undefined : resolve(rootDir);
   return async (req, res, url) => {
-    if (root === undefined || !(await isDirectory(root))) {
-      if (url.pathname === '/' || url.pathname === '/index.html') {
-        return sendText(res, 200, NOT_BUILT_PAGE, 'text/html; charset=utf-8');
-      }
-      return sendText(res, 404, 'not found\n');
-    }
+    const isIndex = url.pathname === '/' || url.pathname === '/index.html';
+    const notFound = () =>
+      isIndex
+        ? sendText(res, 200, NOT_BUILT_PAGE, 'text/html; charset=utf-8')
+        : sendText(res, 404, 'not found\n');
+    if (root === undefined || !(await isDirectory(root))) return notFound();
     let path = resolveUnder(root, url.pathname);
-    if (path === undefined) return sendText(res, 404, 'not found\n');
+    if (path === undefined) return notFound();
     if (await isDirectory(path)) path = resolve(path, 'index.html');
     let real: string;
     let size: number;
@@ -70,10 +70,10 @@ export function staticHandler(rootDir: string | undefined): HttpHandler {
       const realRoot = await realpath(root);
       if (!real.startsWith(realRoot + sep)) return sendText(res, 404, 'not found\n');
       const info = await stat(real);
-      if (!info.isFile()) return sendText(res, 404, 'not found\n');
+      if (!info.isFile()) return notFound();
       size = info.size;
     } catch {
-      return sendText(res, 404, 'not found\n');
+      return notFound();
     }
     res.writeHead(200, {
       'content-type': TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream',
