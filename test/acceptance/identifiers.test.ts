@@ -10,7 +10,7 @@ afterEach(async () => world.close());
 const ROOM_CHARS = "~!@#$%^&*()_+=-`;',.<>/";
 
 describe('login identifiers', () => {
-  it.each([
+  const rows: [string, string, string, string | undefined, number][] = [
     ['empty roomID', '', 'ann', undefined, 1002011],
     ['roomID with a space', 'a b', 'ann', undefined, 1002012],
     ['roomID with a non-ASCII letter', 'zimmer-ä', 'ann', undefined, 1002012],
@@ -20,14 +20,20 @@ describe('login identifiers', () => {
     ['userID with "/"', 'r1', 'a/b', undefined, 1002006],
     ['userID of 65 bytes', 'r1', 'u'.repeat(65), undefined, 1002007],
     ['userName of 257 bytes', 'r1', 'ann', 'n'.repeat(257), 1002010],
-  ])('%s → LOGIN_FAILED %i', async (_, roomID, userID, userName, code) => {
-    world = new World();
-    const server = await world.server();
-    const { engine, rec } = world.client(server);
-    const user = userName === undefined ? { userID } : { userID, userName };
-    await expect(engine.loginRoom(roomID, token(userID || 'x'), user)).rejects.toMatchObject({ code });
-    expect(rec.states(roomID)).toEqual(['LOGINING:0', `LOGIN_FAILED:${code}`]);
-  });
+  ];
+  it.each(rows.map((r) => [`${r[0]} → LOGIN_FAILED ${r[4]}`, ...r.slice(1)] as typeof r))(
+    '%s',
+    async (_, roomID, userID, userName, code) => {
+      world = new World();
+      const server = await world.server();
+      const { engine, rec } = world.client(server);
+      const user = userName === undefined ? { userID } : { userID, userName };
+      await expect(
+        engine.loginRoom(roomID, token(userID.length > 0 && userID.length <= 64 ? userID : 'x'), user),
+      ).rejects.toMatchObject({ code });
+      expect(rec.states(roomID)).toEqual(['LOGINING:0', `LOGIN_FAILED:${code}`]);
+    },
+  );
 
   it('accepts every allowed character at the maximum lengths', async () => {
     world = new World();
