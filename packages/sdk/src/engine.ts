@@ -22,6 +22,7 @@ import {
   type RoomEventName,
   type RoomEvents,
 } from './events.js';
+import type { NetworkMode } from './link.js';
 import { isLogLevel, Logger, type LogLevel } from './log.js';
 import { type EngineOptions, resolveOptions, serverUrls } from './options.js';
 import type { Reply } from './requests.js';
@@ -66,6 +67,12 @@ export class RoomEngine {
   private readonly appID: number;
   private loginCalled = false;
 
+  /**
+   * Not part of the ZEGO API: fault injection for demos and manual tests.
+   * `simulateNetwork('down' | 'silent' | 'up')` acts on this engine's link only.
+   */
+  readonly debug: { simulateNetwork(mode: NetworkMode): void };
+
   constructor(appID: number, server: string | string[], options?: EngineOptions) {
     const o = resolveOptions(options);
     this.appID = appID;
@@ -86,6 +93,12 @@ export class RoomEngine {
       log: this.log,
       emitter: this.emitter,
     });
+    const link = this.session.link;
+    this.debug = {
+      simulateNetwork: (mode) => {
+        if (mode === 'up' || mode === 'down' || mode === 'silent') link.simulateNetwork(mode);
+      },
+    };
   }
 
   /** Before the first login only; later calls change nothing and return false. */

@@ -11,7 +11,7 @@ export {
 export { RoomEngine } from './engine.js';
 export { RoomError } from './errors.js';
 export type { RoomEventName, RoomEvents } from './events.js';
-export type { OnlineEvents, Timers } from './link.js';
+export type { NetworkMode, OnlineEvents, Timers } from './link.js';
 export type { LogLevel, LogSink } from './log.js';
 export { ENGINE_DEFAULTS, type EngineOptions } from './options.js';
 export type * from './types.js';

@@ -58,6 +58,9 @@ export interface LinkHandlers {
 
 type Phase = 'stopped' | 'connecting' | 'open' | 'waiting';
 
+/** Simulated network faults (the demo's buttons): down refuses links, silent loses every byte. */
+export type NetworkMode = 'up' | 'down' | 'silent';
+
 const OPEN = 1;
 
 export class Link {
@@ -79,6 +82,7 @@ export class Link {
   private barriers: { afterPong: number; callback: () => void }[] = [];
   private readonly closing = new Map<SocketLike, unknown>();
   private readonly onOnline = () => this.retryNow('online');
+  private fault: NetworkMode = 'up';
 
   constructor(
     private readonly options: LinkOptions,
@@ -114,6 +118,7 @@ export class Link {
 
   send(frame: ClientFrame): boolean {
     if (this.phase !== 'open' || this.socket === null) return false;
+    if (this.fault === 'silent') return true; // lost on the way, as on a blackholed link
     try {
       this.socket.send(encodeFrame(frame));
       return true;
@@ -138,6 +143,11 @@ export class Link {
     this.phase = 'connecting';
     const url = this.nextUrl();
     this.options.log.debug(`connecting to ${url}`);
+    if (this.fault === 'down') {
+      // Refused at once, as a dead network would, but never synchronously inside connect().
+      this.connectTimer = this.options.timers.setTimeout(() => this.fail(generation, 'network down'), 0);
+      return;
+    }
     this.connectTimer = this.options.timers.setTimeout(
       () => this.fail(generation, `no hello from ${url} within ${this.options.connectTimeoutMs} ms`),
       this.options.connectTimeoutMs,
@@ -176,7 +186,7 @@ export class Link {
   }
 
   private onMessage(generation: number, data: unknown): void {
-    if (generation !== this.generation) return;
+    if (generation !== this.generation || this.fault === 'silent') return;
     this.lastFrameAt = this.options.now();
     if (typeof data !== 'string') {
       this.options.log.debug('ignored a binary frame');
@@ -296,6 +306,18 @@ export class Link {
       this.retryTimer = undefined;
       if (this.phase === 'waiting') this.connect();
     }, waitMs);
+  }
+
+  /**
+   * Fault injection for demos and manual testing: 'down' cuts the link and refuses new ones,
+   * 'silent' keeps sockets open but loses every frame both ways, 'up' heals and retries at once.
+   */
+  simulateNetwork(mode: NetworkMode): void {
+    this.options.log.info(`simulated network: ${mode}`);
+    this.fault = mode;
+    if (mode === 'down' && (this.phase === 'open' || this.phase === 'connecting')) {
+      this.fail(this.generation, 'network down (simulated)');
+    } else if (mode === 'up') this.retryNow('network up (simulated)');
   }
 
   /** The network came back (browser `online`): retry now instead of waiting out the backoff. */

@@ -121,4 +121,19 @@ describe('the retry policy and the online hint', () => {
     online.dispatchEvent(new Event('online'));
     await rec.waitForState('r1', 'RECONNECTED', { timeoutMs: 3000 });
   });
+
+  it('debug.simulateNetwork drives RECONNECTING and RECONNECTED for demos', async () => {
+    const s = await server({ hb: HB });
+    const { engine, rec } = client(s.url);
+    await engine.loginRoom('r1', 'tok', { userID: 'me' });
+    engine.debug.simulateNetwork('down');
+    await rec.waitForState('r1', 'RECONNECTING');
+    engine.debug.simulateNetwork('up');
+    await rec.waitForState('r1', 'RECONNECTED');
+    const mark = rec.mark();
+    engine.debug.simulateNetwork('silent');
+    await rec.waitForState('r1', 'RECONNECTING', { from: mark });
+    engine.debug.simulateNetwork('up');
+    await rec.waitForState('r1', 'RECONNECTED', { from: mark });
+  });
 });

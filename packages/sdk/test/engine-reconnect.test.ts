@@ -30,7 +30,7 @@ describe('detecting a dead link', () => {
     if (first === undefined) throw new Error('no connection');
     first.silent = true;
     const reconnecting = await c.rec.waitForState('r1', 'RECONNECTING');
-    expect(reconnecting.at - silencedAt).toBeLessThan(2 * HB + 400);
+    expect(reconnecting.at - silencedAt).toBeLessThan(2 * HB + 600);
     expect(reconnecting.args[2]).toBe(Code.CONNECTION_INTERRUPTED);
     expect(c.rec.of('roomStateUpdate', 'r1').at(-1)?.[1]).toBe('CONNECTING');
     await c.rec.waitForState('r1', 'RECONNECTED');

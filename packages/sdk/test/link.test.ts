@@ -223,4 +223,28 @@ describe('Link', () => {
     expect(clock.pending).toBe(0);
     expect(link.send({ t: 'ping' })).toBe(false);
   });
+
+  it('simulated faults: down cuts and refuses, silent loses frames both ways, up heals at once', async () => {
+    const { link, clock, events, frames, settle, socket } = setup({ nextRetryDelayInMs: () => 60_000 });
+    link.start();
+    await settle();
+    socket(0).receive({ t: 'hello', v: 1, hb: 1000 });
+    link.simulateNetwork('silent');
+    expect(link.send({ t: 'ping' })).toBe(true);
+    socket(0).receive({ t: 'count', room: 'r', n: 2 });
+    expect(socket(0).sent).toEqual([]);
+    expect(frames).toEqual([]);
+    clock.advance(2000);
+    expect(events).toEqual(['open:1000', 'down:no']);
+    link.simulateNetwork('down');
+    link.simulateNetwork('up');
+    await settle();
+    socket(1).receive({ t: 'hello', v: 1, hb: 1000 });
+    link.simulateNetwork('down');
+    expect(events).toEqual(['open:1000', 'down:no', 'open:1000', 'down:network']);
+    link.simulateNetwork('up');
+    clock.advance(0);
+    await settle();
+    expect(FakeSocket.made).toHaveLength(3);
+  });
 });
