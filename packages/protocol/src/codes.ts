@@ -78,3 +78,65 @@ export function codeMessage(code: number): string {
 export function isErrorCode(code: number): code is ErrorCode {
   return Object.hasOwn(messages, code);
 }
+
+/**
+ * Codes of the admin API (`{ Code, Message, RequestId, Data }` replies), ZEGO's server-API
+ * numbers: a separate table because they share no number space with the room codes above.
+ * ZEGO has no code for a reused SignatureNonce; we answer it with 3, ZEGO's "verification failed".
+ */
+export const AdminCode = {
+  OK: 0,
+  /** ZEGO: "request failed, server busy"; ours: the backend failed. */
+  INTERNAL: 1,
+  INPUT_ERROR: 2,
+  NONCE_REUSED: 3,
+  /** ZEGO's public "requests per second above the API rate limit"; sent with HTTP 429. */
+  RATE_LIMITED: 7,
+  ROOM_NOT_EXIST: 50001,
+  USER_LIST_TOO_LONG: 50011,
+  MESSAGE_TOO_LONG: 50012,
+  APP_ID_INVALID: 100000001,
+  TIMESTAMP_MISSING: 100000002,
+  TIMESTAMP_INVALID: 100000003,
+  SIGNATURE_EXPIRED: 100000004,
+  SIGNATURE_WRONG: 100000005,
+  ACTION_MISSING: 100000006,
+  ACTION_UNSUPPORTED: 100000007,
+  NONCE_MISSING: 100000008,
+  SIGNATURE_MISSING: 100000009,
+  /** ZEGO: "failed to get ServerSecret": the AppId is not one of the server's apps. */
+  APP_UNKNOWN: 100000010,
+  SIGNATURE_VERSION_MISSING: 100000013,
+  SIGNATURE_VERSION_UNSUPPORTED: 100000014,
+} as const;
+
+export type AdminCodeName = keyof typeof AdminCode;
+export type AdminErrorCode = (typeof AdminCode)[AdminCodeName];
+
+const adminMessages: Record<AdminErrorCode, string> = {
+  [AdminCode.OK]: 'success',
+  [AdminCode.INTERNAL]: 'request failed, please retry',
+  [AdminCode.INPUT_ERROR]: 'input parameter error',
+  [AdminCode.NONCE_REUSED]: 'SignatureNonce already used',
+  [AdminCode.RATE_LIMITED]: 'too many requests per second',
+  [AdminCode.ROOM_NOT_EXIST]: 'room does not exist',
+  [AdminCode.USER_LIST_TOO_LONG]: 'user list too long',
+  [AdminCode.MESSAGE_TOO_LONG]: 'message too long',
+  [AdminCode.APP_ID_INVALID]: 'AppId is not valid',
+  [AdminCode.TIMESTAMP_MISSING]: 'Timestamp is missing',
+  [AdminCode.TIMESTAMP_INVALID]: 'Timestamp is not valid',
+  [AdminCode.SIGNATURE_EXPIRED]: 'signature expired',
+  [AdminCode.SIGNATURE_WRONG]: 'signature wrong',
+  [AdminCode.ACTION_MISSING]: 'Action is missing',
+  [AdminCode.ACTION_UNSUPPORTED]: 'unsupported Action',
+  [AdminCode.NONCE_MISSING]: 'SignatureNonce is missing',
+  [AdminCode.SIGNATURE_MISSING]: 'Signature is missing',
+  [AdminCode.APP_UNKNOWN]: 'AppId unknown',
+  [AdminCode.SIGNATURE_VERSION_MISSING]: 'SignatureVersion is missing',
+  [AdminCode.SIGNATURE_VERSION_UNSUPPORTED]: 'SignatureVersion not supported (2.0 only)',
+};
+
+/** The message for an admin code; unknown codes get a generic text rather than throwing. */
+export function adminCodeMessage(code: number): string {
+  return adminMessages[code as AdminErrorCode] ?? `error ${code}`;
+}
