@@ -66,8 +66,100 @@ export function backendContract(name: string, makeBackend: MakeBackend): void {
           seq: 1,
           event: { k: 'join', user: { userID: 'u1', userName: 'u1-name' } },
           count: 1,
+          member: { sessionID: 's-u1', joinedAtMs: 1000, created: true },
         },
       ]);
+    });
+
+    it('membership notes: a join says whether it created the room; a leave says why and what it emptied', async () => {
+      const { backend, messages } = await open();
+      const room = freshRoom();
+      await backend.join(joinReq(room, 'u1', { nowMs: 10 }));
+      await backend.join(joinReq(room, 'u2', { nowMs: 20 }));
+      await backend.join(joinReq(room, 'u3', { nowMs: 30 }));
+      await backend.join(joinReq(room, 'u4', { nowMs: 40 }));
+      await backend.remove({ room, userID: 'u1', cause: 'timeout' });
+      await backend.remove({ room, userID: 'u2' });
+      await backend.remove({ room, userID: 'u3', kick: { code: Code.KICKED_BY_BACKEND, ext: '' } });
+      // A duplicate login displaces u4 with a kick of its own.
+      await backend.join(joinReq(room, 'u4', { sessionID: 'again', nowMs: 50 }));
+      await backend.remove({ room, userID: 'u4', cause: 'logout' });
+      const notes = events(messages, room).map((e) => [e.event.k, e.member]);
+      expect(notes).toEqual([
+        ['join', { sessionID: 's-u1', joinedAtMs: 10, created: true }],
+        ['join', { sessionID: 's-u2', joinedAtMs: 20, created: false }],
+        ['join', { sessionID: 's-u3', joinedAtMs: 30, created: false }],
+        ['join', { sessionID: 's-u4', joinedAtMs: 40, created: false }],
+        [
+          'leave',
+          expect.objectContaining({ sessionID: 's-u1', joinedAtMs: 10, cause: 'timeout', destroyed: false }),
+        ],
+        ['leave', expect.objectContaining({ sessionID: 's-u2', cause: 'logout', destroyed: false })],
+        [
+          'leave',
+          expect.objectContaining({ sessionID: 's-u3', cause: 'kick', kickCode: Code.KICKED_BY_BACKEND }),
+        ],
+        [
+          'leave',
+          expect.objectContaining({
+            sessionID: 's-u4',
+            cause: 'kick',
+            kickCode: Code.KICKED_DUPLICATE_LOGIN,
+          }),
+        ],
+        ['join', { sessionID: 'again', joinedAtMs: 50, created: false }],
+        ['leave', expect.objectContaining({ sessionID: 'again', cause: 'logout', destroyed: true })],
+      ]);
+      for (const e of events(messages, room)) {
+        if (e.event.k !== 'join' && e.event.k !== 'leave') expect(e.member).toBeUndefined();
+      }
+    });
+
+    it('the business backend acts as any userID without membership; only a missing room refuses it', async () => {
+      const { backend, messages } = await open();
+      const room = freshRoom();
+      await backend.join(joinReq(room, 'u1'));
+      const actor = { room, userID: 'system', sessionID: '', asServer: { userName: 'System' } };
+      const system = { userID: 'system', userName: 'System' };
+      expect(await backend.publishStream({ ...actor, streamID: 'cdn', extraInfo: 'x' })).toEqual({
+        ok: true,
+      });
+      expect((await backend.room(room, false))?.streams).toEqual([
+        { streamID: 'cdn', user: system, extraInfo: 'x' },
+      ]);
+      const b = await backend.broadcast({ ...actor, message: 'hello', nowMs: 7 });
+      expect(b.ok).toBe(true);
+      expect((await backend.barrage({ ...actor, message: 'wow', nowMs: 8 })).ok).toBe(true);
+      expect(await backend.command({ ...actor, message: 'do', to: ['u1'] })).toEqual({ ok: true });
+      // Unpublishing as the server removes a member's stream too.
+      await backend.publishStream({ room, userID: 'u1', sessionID: 's-u1', streamID: 'cam', extraInfo: '' });
+      expect(await backend.unpublishStream({ ...actor, streamID: 'cam' })).toEqual({ ok: true });
+      expect(await backend.unpublishStream({ ...actor, streamID: 'cam' })).toEqual({
+        ok: false,
+        code: Code.INPUT_PARAM,
+      });
+      expect(events(messages, room).map((e) => e.event)).toEqual([
+        { k: 'join', user: { userID: 'u1', userName: 'u1-name' } },
+        { k: 'pub', stream: { streamID: 'cdn', user: system, extraInfo: 'x' } },
+        {
+          k: 'bcast',
+          msg: { fromUser: system, message: 'hello', sendTime: 7, messageID: b.ok ? b.messageID : -1 },
+        },
+        { k: 'cmd', from: system, msg: 'do', to: ['u1'] },
+        { k: 'pub', stream: { streamID: 'cam', user: { userID: 'u1', userName: 'u1-name' }, extraInfo: '' } },
+        {
+          k: 'unpub',
+          stream: { streamID: 'cam', user: { userID: 'u1', userName: 'u1-name' }, extraInfo: '' },
+        },
+      ]);
+      expect((await backend.room(room, false))?.count).toBe(1);
+      const missing = { ...actor, room: freshRoom() };
+      const notThere = { ok: false, code: Code.NOT_LOGGED_IN };
+      expect(await backend.publishStream({ ...missing, streamID: 's', extraInfo: '' })).toEqual(notThere);
+      expect(await backend.broadcast({ ...missing, message: 'm', nowMs: 0 })).toEqual(notThere);
+      expect(await backend.barrage({ ...missing, message: 'm', nowMs: 0 })).toEqual(notThere);
+      expect(await backend.command({ ...missing, message: 'm', to: ['u1'] })).toEqual(notThere);
+      expect(await backend.unpublishStream({ ...missing, streamID: 'cdn' })).toEqual(notThere);
     });
 
     it('a second join sees the first member and bumps seq and count', async () => {

@@ -14,7 +14,9 @@ import type {
   JoinRequest,
   JoinResult,
   KickedMember,
+  LeaveCause,
   Member,
+  MembershipNote,
   MessageRequest,
   MessageResult,
   PublishStreamRequest,
@@ -105,6 +107,7 @@ export class MemoryBackend implements Backend {
         ref,
         member,
         { code: Code.KICKED_DUPLICATE_LOGIN, ext: '' },
+        'kick',
         roomID !== req.room.roomID,
       );
       kicked.push({ room: ref, sessionID: member.sessionID, userID: member.user.userID });
@@ -122,7 +125,11 @@ export class MemoryBackend implements Backend {
     };
     room.members.set(member.user.userID, member);
     this.indexUser(req.room.appID, req.room.roomID, member);
-    this.append(room, { k: 'join', user: { ...member.user } });
+    this.append(
+      room,
+      { k: 'join', user: { ...member.user } },
+      { sessionID: member.sessionID, joinedAtMs: member.joinedAtMs, created },
+    );
     return { ok: true, state: this.stateOf(room, req.withMembers), created, kicked };
   }
 
@@ -133,7 +140,8 @@ export class MemoryBackend implements Backend {
     if (req.sessionID !== undefined && member.sessionID !== req.sessionID) {
       return { removed: false, destroyed: false };
     }
-    const destroyed = this.removeMember(req.room, member, req.kick, true);
+    const cause = req.kick !== undefined ? 'kick' : (req.cause ?? 'logout');
+    const destroyed = this.removeMember(req.room, member, req.kick, cause, true);
     return { removed: true, destroyed };
   }
 
@@ -153,7 +161,8 @@ export class MemoryBackend implements Backend {
     const found = this.memberOf(req);
     if (found === undefined) return NOT_MEMBER;
     const stream = found.room.streams.get(req.streamID);
-    if (stream === undefined || stream.user.userID !== req.userID) return BAD_INPUT;
+    if (stream === undefined) return BAD_INPUT;
+    if (stream.user.userID !== req.userID && req.asServer === undefined) return BAD_INPUT;
     found.room.streams.delete(req.streamID);
     this.append(found.room, { k: 'unpub', stream: { ...stream } });
     return { ok: true };
@@ -244,6 +253,13 @@ export class MemoryBackend implements Backend {
 
   private memberOf(actor: Actor): { room: MemoryRoom; member: Member } | undefined {
     const room = this.rooms.get(roomKey(actor.room));
+    if (room !== undefined && actor.asServer !== undefined) {
+      const user = { userID: actor.userID, userName: actor.asServer.userName || actor.userID };
+      return {
+        room,
+        member: { user, sessionID: '', multi: false, userUpdate: false, joinSeq: 0, joinedAtMs: 0 },
+      };
+    }
     const member = room?.members.get(actor.userID);
     if (room === undefined || member === undefined || member.sessionID !== actor.sessionID) return undefined;
     return { room, member };
@@ -254,6 +270,7 @@ export class MemoryBackend implements Backend {
     ref: RoomRef,
     member: Member,
     kick: { code: number; ext: string } | undefined,
+    cause: LeaveCause,
     destroyIfEmpty: boolean,
   ): boolean {
     const room = this.rooms.get(roomKey(ref));
@@ -277,12 +294,14 @@ export class MemoryBackend implements Backend {
     }
     room.members.delete(userID);
     this.unindexUser(ref.appID, ref.roomID, userID);
-    this.append(room, { k: 'leave', user: { ...member.user } });
-    if (destroyIfEmpty && room.members.size === 0) {
-      this.rooms.delete(roomKey(ref));
-      return true;
-    }
-    return false;
+    const destroyed = destroyIfEmpty && room.members.size === 0;
+    this.append(
+      room,
+      { k: 'leave', user: { ...member.user } },
+      { sessionID: member.sessionID, joinedAtMs: member.joinedAtMs, cause, kickCode: kick?.code, destroyed },
+    );
+    if (destroyed) this.rooms.delete(roomKey(ref));
+    return destroyed;
   }
 
   private createRoom(ref: RoomRef, maxMemberCount: number): MemoryRoom {
@@ -329,10 +348,12 @@ export class MemoryBackend implements Backend {
     if (rooms?.size === 0) this.userRooms.delete(key);
   }
 
-  private append(room: MemoryRoom, event: RoomEvent): void {
+  private append(room: MemoryRoom, event: RoomEvent, member?: MembershipNote): void {
     const seq = ++room.seq;
     room.history.append({ seq, event });
-    this.emit({ kind: 'event', room: room.ref, seq, event, count: room.members.size });
+    const message: BackendMessage = { kind: 'event', room: room.ref, seq, event, count: room.members.size };
+    if (member !== undefined) message.member = member;
+    this.emit(message);
   }
 
   private emit(message: BackendMessage): void {

@@ -51,10 +51,38 @@ export interface SequencedEvent {
   event: RoomEvent;
 }
 
+/** Why a member left a room (webhooks' `room_logout` reason). A kick carries its code. */
+export type LeaveCause = 'logout' | 'timeout' | 'kick';
+
+/**
+ * What the backend knows about a `join` or `leave` beyond the event itself, for the business
+ * backend's view (webhooks, metrics); never sent to clients.
+ */
+export interface MembershipNote {
+  sessionID: string;
+  joinedAtMs: number;
+  /** On a `join`: this join created the room. */
+  created?: boolean;
+  /** On a `leave`. */
+  cause?: LeaveCause;
+  /** On a `leave` by a kick: its code. */
+  kickCode?: number;
+  /** On a `leave`: the room had no members left and is gone. */
+  destroyed?: boolean;
+}
+
 /** What a backend publishes to every subscribed node. */
 export type BackendMessage =
   /** A sequenced room event; `count` is the member count right after it. */
-  | { kind: 'event'; room: RoomRef; seq: number; event: RoomEvent; count: number }
+  | {
+      kind: 'event';
+      room: RoomRef;
+      seq: number;
+      event: RoomEvent;
+      count: number;
+      /** On `join` and `leave` events. */
+      member?: MembershipNote;
+    }
   /** Best effort, no sequence, never in the history. */
   | { kind: 'barrage'; room: RoomRef; msg: BroadcastMessageInfo }
   /** A session was removed from a room by someone else; only the node holding it acts. */
@@ -80,6 +108,13 @@ export interface Actor {
   room: RoomRef;
   userID: string;
   sessionID: string;
+  /**
+   * The business backend acting as `userID` through the admin API (ZEGO's server-side
+   * sender): no membership needed and `sessionID` is ignored; refused with
+   * Code.NOT_LOGGED_IN only when the room does not exist. Unpublishing then removes the
+   * stream whoever published it.
+   */
+  asServer?: { userName: string };
 }
 
 export interface JoinRequest {
@@ -113,6 +148,8 @@ export interface RemoveRequest {
   sessionID?: string;
   /** Tell the session it was kicked (a `kick` message); absent for a plain leave. */
   kick?: { code: number; ext: string };
+  /** Why a plain leave happened (default 'logout'); a kick is always 'kick'. */
+  cause?: Exclude<LeaveCause, 'kick'>;
 }
 
 export interface RemoveResult {
@@ -182,6 +219,9 @@ export interface Backend {
   room(room: RoomRef, withMembers: boolean): Promise<RoomState | null>;
   /** Events after `afterSeq`, or null when the history no longer reaches back that far (resume). */
   history(room: RoomRef, afterSeq: number): Promise<SequencedEvent[] | null>;
+
+  /** Whether the backend can serve now (/readyz); absent means always. */
+  ready?(): boolean;
 
   close(): Promise<void>;
 }
