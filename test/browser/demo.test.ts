@@ -85,7 +85,12 @@ async function text(locator: Locator): Promise<string> {
 
 /** Waits until the room's state element reads `reason`, and returns its code. */
 async function stateOf(page: Page, roomID: string, reason: string): Promise<number> {
-  await expect.poll(() => text(page.getByTestId(`state-${roomID}`)), { timeout: WAIT_MS }).toBe(reason);
+  try {
+    await expect.poll(() => text(page.getByTestId(`state-${roomID}`)), { timeout: WAIT_MS }).toBe(reason);
+  } catch (err) {
+    const shown = await text(room(page, roomID).getByTestId('state-line'));
+    throw new Error(`room ${roomID}: waited for ${reason}, the page shows "${shown}"`, { cause: err });
+  }
   return Number(await text(page.getByTestId(`code-${roomID}`)));
 }
 

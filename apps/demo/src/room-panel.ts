@@ -108,7 +108,17 @@ export class RoomPanel {
         close,
       ),
       this.diagram.element,
-      h('p', { class: 'state' }, ui.state, ' ', ui.code, ' ', ui.meaning, ' ', ui.ext),
+      h(
+        'p',
+        { class: 'state', 'data-testid': 'state-line' },
+        ui.state,
+        ' ',
+        ui.code,
+        ' ',
+        ui.meaning,
+        ' ',
+        ui.ext,
+      ),
       ui.history,
       ui.error,
       h(
