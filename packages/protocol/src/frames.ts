@@ -185,10 +185,20 @@ export interface LoginReplyData {
   snapshot: RoomSnapshot;
 }
 
-/** `data` of a successful `resume` reply, per room: replayed, or a fresh snapshot. */
+/**
+ * One room of a successful `resume`: its missed events follow the reply (`replayed: true`), or the
+ * history no longer reaches back and a fresh snapshot stands in for them, or the session was
+ * kicked from the room while away (a `kick` frame for it precedes the reply).
+ */
+export type ResumedRoom =
+  | { replayed: true }
+  | { replayed: false; snapshot: RoomSnapshot }
+  | { kicked: number; ext: string };
+
+/** `data` of a successful `resume` reply: rooms it leaves out are not the session's any more. */
 export interface ResumeReplyData {
   hb: number;
-  rooms: Record<string, { replayed: true } | { replayed: false; snapshot: RoomSnapshot }>;
+  rooms: Record<string, ResumedRoom>;
 }
 
 export interface MessageReplyData {
