@@ -22,7 +22,7 @@ export interface RoomServerOptions {
   redis?: string;
   /** A link silent for 2 × this is dead. Default 5000. */
   heartbeatIntervalMs?: number;
-  /** How long a broken session is kept for resume. Default 30000 (resume not built yet). */
+  /** How long a broken session is kept for resume before its member is removed. Default 30000. */
   sessionGraceMs?: number;
   /** The multi-room limit. Default 5. */
   maxRoomsPerUser?: number;

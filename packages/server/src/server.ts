@@ -19,6 +19,7 @@ import { createLogger } from './logger.js';
 import { type ResolvedOptions, type RoomServerOptions, resolveOptions } from './options.js';
 import type { RoomContext } from './rooms/context.js';
 import { applyKick } from './rooms/leave.js';
+import { KickTombstones } from './rooms/tombstone.js';
 
 export interface RoomServer {
   /** What RoomEngine connects to: `ws://host:port/ws`. */
@@ -70,6 +71,8 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     newID,
     log,
     settleSoon: (session) => gateway.settleSoon(session),
+    detach: (session) => gateway.detach(session),
+    kicks: new KickTombstones(monoNow),
   };
   const gateway = new Gateway(ctx, fanout, monoNow);
   transport.listen(gateway.events);

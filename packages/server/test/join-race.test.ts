@@ -87,7 +87,8 @@ describe('events that overtake a join’s result', () => {
 
   it('a link that closes while its login is in flight leaves no member behind', async () => {
     const backend = new HeldJoinBackend('gone');
-    const s = await h.server({ backend });
+    // No grace period: the session ends with its link (resume.test.ts covers the grace).
+    const s = await h.server({ backend, sessionGraceMs: 0 });
     const [gone, watcher] = [await h.client(s), await h.client(s)];
     await watcher.joined('r1', 'watcher');
     backend.hold();

@@ -20,7 +20,8 @@ describe('hello and heartbeat', () => {
 
   it('a link silent for 2 heartbeats is dropped (within a margin) and the others see leave', async () => {
     const hb = 250;
-    const s = await h.server({ heartbeatIntervalMs: hb });
+    // No grace period: the member leaves with its link (resume.test.ts covers the grace).
+    const s = await h.server({ heartbeatIntervalMs: hb, sessionGraceMs: 0 });
     const [silent, other] = [await h.client(s), await h.client(s)];
     await silent.joined('r1', 'quiet');
     await other.joined('r1', 'other');
@@ -103,7 +104,7 @@ describe('bad frames get their code and the session goes on', () => {
   });
 
   it('a message above maxPayloadBytes closes that link only', async () => {
-    const s = await h.server({ maxPayloadBytes: 2 * Limits.frameMaxBytes });
+    const s = await h.server({ maxPayloadBytes: 2 * Limits.frameMaxBytes, sessionGraceMs: 0 });
     const [c, other] = [await h.client(s), await h.client(s)];
     await c.joined('r1', 'u1');
     await other.joined('r1', 'u2');

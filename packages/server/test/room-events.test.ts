@@ -49,8 +49,8 @@ describe('user join/leave visibility', () => {
     expect(data.snapshot.users).toContainEqual({ userID: 'u1', userName: 'u1' });
   });
 
-  it('a closed link ends its session: others get unpub for its streams, then leave', async () => {
-    const s = await h.server();
+  it('a closed link ends its session after the grace period: others get unpub for its streams, then leave', async () => {
+    const s = await h.server({ sessionGraceMs: 300 });
     const [a, b] = [await h.client(s), await h.client(s)];
     await a.joined('r1', 'u1');
     await b.joined('r1', 'u2');
@@ -69,7 +69,7 @@ describe('user join/leave visibility', () => {
 describe('online count', () => {
   it('sent at most once per interval per room, while the count changes', async () => {
     const intervalMs = 300;
-    const s = await h.server({ onlineCountIntervalMs: intervalMs });
+    const s = await h.server({ onlineCountIntervalMs: intervalMs, sessionGraceMs: 0 });
     const a = await h.client(s);
     expect((await a.joined('r1', 'u1')).snapshot.count).toBe(1);
     const others = [await h.client(s), await h.client(s), await h.client(s)];

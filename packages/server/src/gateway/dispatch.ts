@@ -1,12 +1,13 @@
 // Routes one decoded request to its room rule. Every request gets exactly one reply: the rule
 // gives it, or the gateway answers Code.INTERNAL for a rule that threw or forgot to.
 
-import { type ClientRequest, Code } from '@atrium/protocol';
+import type { ClientRequest } from '@atrium/protocol';
 import type { Respond, RoomContext } from '../rooms/context.js';
 import { logout } from '../rooms/leave.js';
 import { login, switchRoom } from '../rooms/login.js';
 import { barrage, broadcast, command, setRoomExtra } from '../rooms/message.js';
 import { renew } from '../rooms/renew.js';
+import { resume } from '../rooms/resume.js';
 import type { SessionSlot } from '../rooms/session.js';
 import { publishStream, setStreamExtra, unpublishStream } from '../rooms/stream.js';
 
@@ -40,8 +41,6 @@ export async function dispatch(
     case 'sextra':
       return setStreamExtra(ctx, slot, frame, respond);
     case 'resume':
-      // Sessions do not outlive their link yet, so there is never one to resume: the client
-      // logs in afresh, as it would after the grace period.
-      return respond.fail(Code.NOT_LOGGED_IN, 'session unknown');
+      return resume(ctx, slot, frame, respond);
   }
 }

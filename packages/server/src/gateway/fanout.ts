@@ -3,7 +3,7 @@
 // every recipient of its topic (`members`: everyone; `watchers`: members with userUpdate).
 
 import { encodeFrame, type RoomEvent } from '@atrium/protocol';
-import type { BackendMessage, KickMessage, RoomRef } from '../backend/types.js';
+import type { BackendMessage, KickMessage, RoomRef, SequencedEvent } from '../backend/types.js';
 import type { LocalRooms } from '../rooms/context.js';
 import type { Session, SessionRoom } from '../rooms/session.js';
 import { audienceOf, isVisibleTo } from '../rooms/visibility.js';
@@ -20,10 +20,12 @@ interface Buffered {
   data: string;
 }
 
-/** A join in flight: what arrived for the room before its result did. */
+/** A join or a resume in flight: what arrived for the room before its result did. */
 interface Pending {
   buffer: Buffered[];
   kick?: KickMessage;
+  /** A resuming session is already a member: its kicks apply at once, not after a join. */
+  resume?: true;
 }
 
 interface LocalRoom {
@@ -81,6 +83,34 @@ export class RoomFanout implements LocalRooms {
     return pending?.kick?.joinSeq === joined.joinSeq ? pending.kick : undefined;
   }
 
+  hold(session: Session, ref: RoomRef): void {
+    this.roomOf(ref).pending.set(session, { buffer: [], resume: true });
+  }
+
+  release(session: Session, joined: SessionRoom, afterSeq: number, replay: readonly SequencedEvent[]): void {
+    const room = this.roomOf(joined.ref);
+    const pending = room.pending.get(session);
+    room.pending.delete(session);
+    const recipient = { userID: session.user.userID, userUpdate: joined.userUpdate };
+    room.members.set(recipient.userID, { session, userUpdate: joined.userUpdate });
+    // Replayed and held events overlap (both saw what happened while the history was read):
+    // the seq, strictly increasing, lets each one through once and in order.
+    let last = afterSeq;
+    for (const { seq, event } of replay) {
+      if (seq <= last) continue;
+      last = seq;
+      if (isVisibleTo(event, recipient)) {
+        session.send(encodeFrame({ t: 'ev', room: room.ref.roomID, seq, ...event }));
+      }
+    }
+    for (const item of pending?.buffer ?? []) {
+      if (item.seq <= last) continue;
+      last = item.seq;
+      if (isVisibleTo(item.event, recipient)) session.send(item.data);
+    }
+    this.subscribe(room, session.link, joined.userUpdate);
+  }
+
   abandon(session: Session, ref: RoomRef): void {
     const room = this.rooms.get(keyOf(ref));
     if (room === undefined) return;
@@ -105,7 +135,7 @@ export class RoomFanout implements LocalRooms {
     const room = this.rooms.get(keyOf(kick.room));
     if (room === undefined) return false;
     for (const [session, pending] of room.pending) {
-      if (session.id === kick.sessionID) {
+      if (session.id === kick.sessionID && pending.resume !== true) {
         pending.kick = kick;
         return true;
       }
@@ -161,7 +191,7 @@ export class RoomFanout implements LocalRooms {
     }
   }
 
-  /** A session's link changed (resume, later): move its subscriptions. */
+  /** A session's link changed (detached, or resumed on a new one): move its subscriptions. */
   relink(session: Session, from: TransportLink | undefined): void {
     for (const joined of session.rooms.values()) {
       const room = this.rooms.get(keyOf(joined.ref));

@@ -1,7 +1,8 @@
 // The WebSocket side of the server: `hello` on connect, `ping`→`pong`, one reply per request,
 // `error` for frames without a usable id, and one sweep per server for heartbeat deadlines,
-// token deadlines and online counts (no per-member timers). Nothing a client sends can throw
-// out of here: bad frames are answered with their code and the session goes on.
+// grace periods, token deadlines and online counts (no per-member timers). A link's end
+// detaches its session, which waits out the grace period for a resume. Nothing a client sends
+// can throw out of here: bad frames are answered with their code and the session goes on.
 
 import {
   type ClientRequest,
@@ -15,8 +16,10 @@ import {
 } from '@atrium/protocol';
 import type { Respond, RoomContext } from '../rooms/context.js';
 import { checkTokenDeadlines } from '../rooms/expiry.js';
-import { endSession, settle } from '../rooms/leave.js';
+import { expireDetached } from '../rooms/grace.js';
+import { endSession, liveSession, settle } from '../rooms/leave.js';
 import type { Session } from '../rooms/session.js';
+import { AppliedRequests, isReliableSend, userKeyOf } from './applied.js';
 import { Connection } from './connection.js';
 import { dispatch } from './dispatch.js';
 import type { RoomFanout } from './fanout.js';
@@ -30,6 +33,7 @@ const CLOSE_TOO_SLOW = 1008;
 export class Gateway {
   private readonly connections = new Map<TransportLink, Connection>();
   private readonly hello: string;
+  private readonly applied = new AppliedRequests();
   private shuttingDown = false;
 
   constructor(
@@ -58,7 +62,21 @@ export class Gateway {
     else conn.enqueue(async () => settle(this.ctx, conn, session), true);
   }
 
-  /** The one periodic pass: dead and too-slow links, token deadlines, online counts. */
+  detach(session: Session): void {
+    const link = session.link;
+    if (link === undefined) return;
+    session.link = undefined;
+    session.detachedAtMs = this.monoNow();
+    this.fanout.relink(session, link);
+    const conn = this.connections.get(link);
+    if (conn !== undefined && conn.session === session) {
+      conn.closed = true;
+      conn.session = undefined;
+      link.terminate();
+    }
+  }
+
+  /** The one periodic pass: dead and too-slow links, grace periods, token deadlines, online counts. */
   sweep(): void {
     const { options } = this.ctx;
     const now = this.monoNow();
@@ -72,21 +90,32 @@ export class Gateway {
         conn.link.close(CLOSE_TOO_SLOW, 'too slow');
       }
     }
+    expireDetached(this.ctx, now);
     const wallNow = this.ctx.now();
-    for (const session of this.ctx.sessions.values()) checkTokenDeadlines(this.ctx, session, wallNow);
+    const users = new Set<string>();
+    for (const session of this.ctx.sessions.values()) {
+      checkTokenDeadlines(this.ctx, session, wallNow);
+      users.add(userKeyOf(session));
+    }
+    this.ctx.kicks.prune(options.sessionGraceMs);
+    this.applied.sweep(users, now, options.sessionGraceMs);
     this.fanout.flushCounts();
   }
 
-  /** Says `bye` to every link and ends every session; the transport closes the links after. */
+  /**
+   * Says `bye` to every link first, so clients reconnect elsewhere at once; then ends every
+   * session, attached or in its grace period: nothing will resume here, and a shared backend
+   * must not keep them. The transport closes the links after.
+   */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
     const bye = encodeFrame({ t: 'bye', code: Code.CONNECTION_INTERRUPTED });
     const conns = [...this.connections.values()];
-    for (const conn of conns) {
-      conn.link.send(bye);
-      this.endConnection(conn, 'server closing');
-    }
+    for (const conn of conns) conn.link.send(bye);
+    for (const conn of conns) this.endConnection(conn, 'server closing');
     await Promise.all(conns.map((c) => c.whenIdle()));
+    const left = [...this.ctx.sessions.values()];
+    await Promise.all(left.map((session) => endSession(this.ctx, session, 'server closing')));
   }
 
   private open(link: TransportLink): void {
@@ -125,16 +154,22 @@ export class Gateway {
     this.endConnection(conn, 'link closed');
   }
 
-  /** Until resume lands, a link's end is its session's end (a grace period will go here). */
+  /**
+   * After what the link had queued: its session is detached and waits out the grace period,
+   * unseen by the other members (or ends now, with no grace or while the server closes).
+   */
   private endConnection(conn: Connection, why: string): void {
     if (conn.closed) return;
     conn.closed = true;
     conn.enqueue(async () => {
       const session = conn.session;
       conn.session = undefined;
-      if (session !== undefined && session.link === conn.link) {
-        session.link = undefined;
+      if (session === undefined || session.ended || session.link !== conn.link) return;
+      this.detach(session);
+      if (this.shuttingDown || this.ctx.options.sessionGraceMs === 0) {
         await endSession(this.ctx, session, why);
+      } else {
+        this.ctx.log.debug({ session: session.id, why }, 'session detached');
       }
     }, true);
   }
@@ -143,7 +178,12 @@ export class Gateway {
     if (conn.closed) return;
     const respond = new Reply(conn.link, frame.id);
     try {
-      await dispatch(this.ctx, conn, frame, respond);
+      const session = liveSession(conn);
+      if (session !== undefined && isReliableSend(frame)) {
+        await this.applied.once(session, frame, respond, (r) => dispatch(this.ctx, conn, frame, r));
+      } else {
+        await dispatch(this.ctx, conn, frame, respond);
+      }
     } catch (error) {
       this.ctx.log.error({ err: error, request: frame.t }, 'request failed');
     }

@@ -3,9 +3,10 @@
 
 import type { ErrorCode } from '@atrium/protocol';
 import type { Logger } from 'pino';
-import type { Backend, KickMessage, RoomRef } from '../backend/types.js';
+import type { Backend, KickMessage, RoomRef, SequencedEvent } from '../backend/types.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Session, SessionRoom } from './session.js';
+import type { KickTombstones } from './tombstone.js';
 
 /** This node's side of membership: which local sessions receive a room's events. */
 export interface LocalRooms {
@@ -21,6 +22,16 @@ export interface LocalRooms {
   abandon(session: Session, ref: RoomRef): void;
   /** The session no longer receives the room's events. */
   leave(session: Session, ref: RoomRef): void;
+  /**
+   * A resume starts reading the room's history: hold the room's events for the session from now
+   * on (kicks are applied as usual, the session already being a member).
+   */
+  hold(session: Session, ref: RoomRef): void;
+  /**
+   * The resume's reply has been sent: deliver the events of `replay` after `afterSeq` this member
+   * may see, then those held since `hold` that come after them, then live ones.
+   */
+  release(session: Session, room: SessionRoom, afterSeq: number, replay: readonly SequencedEvent[]): void;
 }
 
 /** The one reply to a request. */
@@ -46,5 +57,12 @@ export interface RoomContext {
    * (A kick can empty a session while a login of the same session is still in flight.)
    */
   settleSoon(session: Session): void;
+  /**
+   * Takes the session off its link, if it still has one (a dead link not yet noticed, when the
+   * client resumes from a new one): that link is closed and nothing it still sends counts.
+   */
+  detach(session: Session): void;
+  /** Kicks remembered for the grace period, so a kicked session cannot resume. */
+  kicks: KickTombstones;
   log: Logger;
 }

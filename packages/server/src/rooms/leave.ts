@@ -2,7 +2,7 @@
 // for each of its streams, then `leave` (the backend does both in one call).
 
 import { Code, encodeFrame, type LogoutFrame } from '@atrium/protocol';
-import type { KickMessage } from '../backend/types.js';
+import type { KickMessage, LeaveCause } from '../backend/types.js';
 import type { Respond, RoomContext } from './context.js';
 import type { Session, SessionSlot } from './session.js';
 
@@ -13,12 +13,17 @@ export function liveSession(slot: SessionSlot): Session | undefined {
 }
 
 /** Removes one room of the session: locally first, so nothing of it is delivered afterwards. */
-export async function leaveRoom(ctx: RoomContext, session: Session, roomID: string): Promise<void> {
+export async function leaveRoom(
+  ctx: RoomContext,
+  session: Session,
+  roomID: string,
+  cause: Exclude<LeaveCause, 'kick'> = 'logout',
+): Promise<void> {
   const room = session.rooms.get(roomID);
   if (room === undefined) return;
   session.rooms.delete(roomID);
   ctx.local.leave(session, room.ref);
-  await ctx.backend.remove({ room: room.ref, userID: session.user.userID, sessionID: session.id });
+  await ctx.backend.remove({ room: room.ref, userID: session.user.userID, sessionID: session.id, cause });
 }
 
 /** Ends the session if it has no room left (a session ends with its last room). */
@@ -30,13 +35,13 @@ export function settle(ctx: RoomContext, slot: SessionSlot | undefined, session:
   if (slot !== undefined) liveSession(slot);
 }
 
-/** Ends the session in every room: its link is gone (and, later, its grace period too). */
+/** Ends the session in every room: its grace period ran out, or the server is closing. */
 export async function endSession(ctx: RoomContext, session: Session, why: string): Promise<void> {
   if (session.ended) return;
   session.ended = true;
   ctx.sessions.delete(session.id);
   const roomIDs = [...session.rooms.keys()];
-  await Promise.all(roomIDs.map((roomID) => leaveRoom(ctx, session, roomID)));
+  await Promise.all(roomIDs.map((roomID) => leaveRoom(ctx, session, roomID, 'timeout')));
   if (roomIDs.length > 0) ctx.log.debug({ session: session.id, rooms: roomIDs.length, why }, 'session ended');
 }
 
@@ -67,6 +72,8 @@ export function applyKick(ctx: RoomContext, kick: KickMessage): void {
   if (room.joinSeq !== kick.joinSeq || room.ref.appID !== kick.room.appID) return;
   session.rooms.delete(kick.room.roomID);
   ctx.local.leave(session, room.ref);
+  // Remembered even when sent: the link may be dead without anyone knowing yet.
+  ctx.kicks.record(session, kick.room.roomID, { code: kick.code, ext: kick.ext });
   session.send(encodeFrame({ t: 'kick', room: kick.room.roomID, code: kick.code, ext: kick.ext }));
   ctx.log.info({ session: session.id, appID: room.ref.appID, code: kick.code }, 'session kicked from a room');
   if (session.rooms.size === 0) ctx.settleSoon(session);

@@ -18,6 +18,7 @@ import type { RoomState } from '../backend/types.js';
 import type { Respond, RoomContext } from './context.js';
 import { applyKick, leaveRoom, liveSession, settle } from './leave.js';
 import { Session, type SessionRoom, type SessionSlot } from './session.js';
+import { snapshotFor } from './snapshot.js';
 
 interface Entry {
   roomID: string;
@@ -171,6 +172,7 @@ async function enterRoom(
     expiryKickSent: false,
   };
   session.rooms.set(entry.roomID, room);
+  ctx.kicks.forget(session.id, entry.roomID);
   if (!ctx.sessions.has(session.id)) {
     ctx.sessions.set(session.id, session);
     session.link = slot.link;
@@ -186,23 +188,11 @@ async function enterRoom(
 }
 
 function loginReply(ctx: RoomContext, session: Session, room: SessionRoom, state: RoomState): LoginReplyData {
-  const self = session.user.userID;
-  const snapshot: LoginReplyData['snapshot'] = {
-    seq: state.seq,
-    streams: state.streams,
-    extra: state.extra,
-    count: state.count,
-  };
-  if (room.userUpdate) {
-    snapshot.users = (state.members ?? [])
-      .filter((m) => m.user.userID !== self)
-      .map((m) => ({ userID: m.user.userID, userName: m.user.userName }));
-  }
   return {
     session: session.id,
     key: session.key,
     hb: ctx.options.heartbeatIntervalMs,
     expire: room.grant.expireSec,
-    snapshot,
+    snapshot: snapshotFor(session.user.userID, room.userUpdate, state),
   };
 }

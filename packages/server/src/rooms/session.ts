@@ -1,6 +1,6 @@
 // A session: one engine's identity on this server, created by its first login and ended when
-// its last room is left. It is a separate object from its link so that it can outlive a broken
-// link for the grace period once resume lands (today a link's end ends its session at once).
+// its last room is left or when the grace period after its link broke runs out. It is a separate
+// object from its link so that it can outlive a broken link and be resumed on a new one.
 
 import type { ZegoUser } from '@atrium/protocol';
 import type { TokenGrant } from '../auth/token.js';
@@ -22,8 +22,14 @@ export interface SessionRoom {
 
 export class Session {
   readonly rooms = new Map<string, SessionRoom>();
-  /** Absent while detached from any link (the resume grace period, later). */
+  /** Absent while detached from any link (the resume grace period). */
   link: TransportLink | undefined;
+  /** Monotonic ms when the session lost its link; undefined while attached. */
+  detachedAtMs: number | undefined;
+  /** Bumped by every resume: an older, slower resume must not attach the session afterwards. */
+  resumeGen = 0;
+  /** Resumes under way (reading history): the grace sweep leaves the session to them. */
+  resuming = 0;
   ended = false;
 
   constructor(
@@ -45,4 +51,6 @@ export class Session {
 export interface SessionSlot {
   session: Session | undefined;
   readonly link: TransportLink;
+  /** The link has gone: what a request still running on it does must not attach anything to it. */
+  readonly closed: boolean;
 }

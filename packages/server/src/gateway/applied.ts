@@ -1,0 +1,152 @@
+// Reliable sends are applied at most once per client request ID (SPEC §6): a send whose reply
+// was lost in a cut comes again with the same ID, and must get the same reply without being
+// applied twice. Kept per user (appID, userID), a bounded window of the IDs applied and their
+// replies, for as long as the user has a session here or is within the grace period.
+
+import { type ClientRequest, Code, type ErrorCode } from '@atrium/protocol';
+import type { Respond } from '../rooms/context.js';
+import type { Session } from '../rooms/session.js';
+
+/** Messages are applied once per user whatever the session; state changes once per session. */
+const MESSAGES = new Set(['bcast', 'cmd']);
+const STATE_CHANGES = new Set(['extra', 'pub', 'unpub', 'sextra']);
+
+type ReliableSend = Extract<ClientRequest, { t: 'bcast' | 'cmd' | 'extra' | 'pub' | 'unpub' | 'sextra' }>;
+
+export function isReliableSend(frame: ClientRequest): frame is ReliableSend {
+  return MESSAGES.has(frame.t) || STATE_CHANGES.has(frame.t);
+}
+
+interface Outcome {
+  code: ErrorCode;
+  ext?: string;
+  data?: unknown;
+}
+
+interface Applied {
+  t: string;
+  room: string;
+  sessionID: string;
+  /** Settles with the reply once applied; undefined when it was refused (so not applied). */
+  done: Promise<Outcome | undefined>;
+}
+
+interface UserWindow {
+  ids: Map<number, Applied>;
+  /** Monotonic ms since the user has had no session here; undefined while it has one. */
+  idleSinceMs: number | undefined;
+}
+
+export interface AppliedRequestsOptions {
+  /** IDs remembered per user. */
+  windowSize: number;
+}
+
+export const APPLIED_DEFAULTS: AppliedRequestsOptions = { windowSize: 512 };
+
+/** Records the first reply given, and passes it on. */
+class Recording implements Respond {
+  outcome: Outcome | undefined;
+
+  constructor(private readonly inner: Respond) {}
+
+  ok(data?: unknown): void {
+    this.outcome ??= data === undefined ? { code: Code.OK } : { code: Code.OK, data };
+    this.inner.ok(data);
+  }
+
+  fail(code: ErrorCode, ext?: string): void {
+    this.outcome ??= ext === undefined ? { code } : { code, ext };
+    this.inner.fail(code, ext);
+  }
+}
+
+function answer(respond: Respond, outcome: Outcome): void {
+  if (outcome.code === Code.OK) respond.ok(outcome.data);
+  else respond.fail(outcome.code, outcome.ext);
+}
+
+export const userKeyOf = (session: Session): string => `${session.appID}/${session.user.userID}`;
+
+export class AppliedRequests {
+  private readonly users = new Map<string, UserWindow>();
+
+  constructor(private readonly options: AppliedRequestsOptions = APPLIED_DEFAULTS) {}
+
+  get userCount(): number {
+    return this.users.size;
+  }
+
+  /**
+   * Applies `frame` through `apply`, unless the same request was applied already: then the
+   * reply it got is given again. A resend racing its original waits for it.
+   */
+  async once(
+    session: Session,
+    frame: ReliableSend,
+    respond: Respond,
+    apply: (respond: Respond) => Promise<void>,
+  ): Promise<void> {
+    const window = this.windowOf(userKeyOf(session));
+    const seen = window.ids.get(frame.id);
+    if (seen !== undefined && this.sameRequest(seen, frame, session)) {
+      const outcome = await seen.done;
+      if (outcome !== undefined) return answer(respond, outcome);
+    }
+    const recording = new Recording(respond);
+    let settle: (outcome: Outcome | undefined) => void = () => {};
+    const entry: Applied = {
+      t: frame.t,
+      room: frame.room,
+      sessionID: session.id,
+      done: new Promise((resolve) => {
+        settle = resolve;
+      }),
+    };
+    window.ids.delete(frame.id);
+    window.ids.set(frame.id, entry);
+    this.trim(window);
+    try {
+      await apply(recording);
+    } finally {
+      const applied = recording.outcome?.code === Code.OK ? recording.outcome : undefined;
+      if (applied === undefined && window.ids.get(frame.id) === entry) window.ids.delete(frame.id);
+      settle(applied);
+    }
+  }
+
+  /**
+   * The sweep: forgets users that have had no session here for `keepMs` (the grace period).
+   * `liveUsers`: the user keys of the sessions held now.
+   */
+  sweep(liveUsers: ReadonlySet<string>, nowMs: number, keepMs: number): void {
+    for (const [user, window] of this.users) {
+      if (liveUsers.has(user)) window.idleSinceMs = undefined;
+      else if (window.idleSinceMs === undefined) window.idleSinceMs = nowMs;
+      else if (nowMs - window.idleSinceMs >= keepMs) this.users.delete(user);
+    }
+  }
+
+  private sameRequest(seen: Applied, frame: ReliableSend, session: Session): boolean {
+    if (seen.t !== frame.t || seen.room !== frame.room) return false;
+    // A state change resent under a new session (the old one expired, and its streams with it)
+    // must be applied again to hold; a message must not be delivered twice.
+    return MESSAGES.has(frame.t) || seen.sessionID === session.id;
+  }
+
+  private windowOf(user: string): UserWindow {
+    let window = this.users.get(user);
+    if (window === undefined) {
+      window = { ids: new Map(), idleSinceMs: undefined };
+      this.users.set(user, window);
+    }
+    return window;
+  }
+
+  private trim(window: UserWindow): void {
+    for (const id of window.ids.keys()) {
+      if (window.ids.size <= this.options.windowSize) return;
+      window.ids.delete(id);
+    }
+  }
+}

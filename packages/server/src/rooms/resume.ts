@@ -1,0 +1,176 @@
+// Resuming a session on a new link (SPEC §6, docs/protocol.md "Session resume"). Per room the
+// client names the last `seq` it processed; the room's bounded history replays what it missed, or
+// a fresh snapshot stands in when the history no longer reaches back. Events ordered while the
+// history is read are held and follow the replay, so nothing is lost, repeated or reordered.
+
+import {
+  Code,
+  encodeFrame,
+  isErrorCode,
+  type ResumedRoom,
+  type ResumeFrame,
+  type ResumeReplyData,
+} from '@atrium/protocol';
+import type { RoomState, SequencedEvent } from '../backend/types.js';
+import type { Respond, RoomContext } from './context.js';
+import { leaveRoom, liveSession, settle } from './leave.js';
+import type { Session, SessionRoom, SessionSlot } from './session.js';
+import { snapshotFor } from './snapshot.js';
+import { type RoomKick, sameKey } from './tombstone.js';
+
+const SESSION_UNKNOWN = 'session unknown';
+
+/** What was read for one room while its events were held. */
+interface RoomRead {
+  room: SessionRoom;
+  afterSeq: number;
+  /** null: the history no longer reaches back to `afterSeq`. */
+  replay: SequencedEvent[] | null;
+  /** The snapshot standing in for a replay; null when the room is gone. */
+  state: RoomState | null;
+}
+
+export async function resume(
+  ctx: RoomContext,
+  slot: SessionSlot,
+  frame: ResumeFrame,
+  respond: Respond,
+): Promise<void> {
+  const found = ctx.sessions.get(frame.session);
+  const session = found !== undefined && sameKey(found.key, frame.key) ? found : undefined;
+  if (session === undefined || session.ended) return refuseGone(ctx, slot, frame, respond);
+  const current = liveSession(slot);
+  if (current !== undefined) {
+    return respond.fail(
+      Code.INPUT_PARAM,
+      current === session ? 'the session is already on this link' : 'this link has another session',
+    );
+  }
+
+  // A dead link the sweep has not caught yet must not receive anything from now on.
+  ctx.detach(session);
+  // The client gave up the rooms it does not name (a logout lost in the cut, say).
+  for (const roomID of [...session.rooms.keys()]) {
+    if (!Object.hasOwn(frame.rooms, roomID)) await leaveRoom(ctx, session, roomID);
+  }
+
+  const generation = ++session.resumeGen;
+  session.resuming++;
+  let reads: RoomRead[];
+  try {
+    reads = await readRooms(ctx, session, frame.rooms);
+  } finally {
+    session.resuming--;
+  }
+
+  if (session.resumeGen !== generation) {
+    // A newer resume of the same session took over; its holds replaced ours.
+    return respond.fail(Code.NOT_LOGGED_IN, 'resumed on another link');
+  }
+  if (slot.closed || session.ended) {
+    for (const read of reads) ctx.local.abandon(session, read.room.ref);
+    if (session.ended) return refuseGone(ctx, slot, frame, respond);
+    return respond.fail(Code.NOT_LOGGED_IN, 'link closed while resuming');
+  }
+
+  const rooms: Record<string, ResumedRoom> = {};
+  const resumed: RoomRead[] = [];
+  for (const read of reads) {
+    const roomID = read.room.ref.roomID;
+    if (session.rooms.get(roomID) !== read.room) continue; // kicked while we read: below
+    if (read.replay !== null) rooms[roomID] = { replayed: true };
+    else if (read.state !== null) {
+      const snapshot = snapshotFor(session.user.userID, read.room.userUpdate, read.state);
+      rooms[roomID] = { replayed: false, snapshot };
+    } else {
+      // The backend lost the room under a member: nothing to resume into.
+      session.rooms.delete(roomID);
+      ctx.local.leave(session, read.room.ref);
+      continue;
+    }
+    resumed.push(read);
+  }
+  const kicked = kickedRooms(frame, ctx.kicks.kicksOf(session.id, session.key));
+  for (const [roomID, kick] of kicked) rooms[roomID] = { kicked: kick.code, ext: kick.ext };
+
+  if (resumed.length === 0) {
+    settle(ctx, undefined, session);
+    return refuseGone(ctx, slot, frame, respond);
+  }
+
+  // Everything from here to the last replayed event runs without a pause, so the reply, the
+  // replay and the held events reach the link before any live event of these rooms.
+  session.link = slot.link;
+  session.detachedAtMs = undefined;
+  slot.session = session;
+  sendKicks(slot, kicked);
+  const data: ResumeReplyData = { hb: ctx.options.heartbeatIntervalMs, rooms };
+  respond.ok(data);
+  for (const read of resumed) {
+    if (read.replay !== null) ctx.local.release(session, read.room, read.afterSeq, read.replay);
+    else if (read.state !== null) ctx.local.admit(session, read.room, read.state.seq, read.state.count);
+  }
+  ctx.log.debug({ session: session.id, rooms: resumed.length, kicked: kicked.size }, 'session resumed');
+}
+
+/** Holds each named room's events, then reads its history, or its snapshot if that is gone. */
+async function readRooms(
+  ctx: RoomContext,
+  session: Session,
+  lastSeqs: Record<string, number>,
+): Promise<RoomRead[]> {
+  const named = [...session.rooms.values()].filter((room) => Object.hasOwn(lastSeqs, room.ref.roomID));
+  for (const room of named) ctx.local.hold(session, room.ref);
+  try {
+    return await Promise.all(
+      named.map(async (room): Promise<RoomRead> => {
+        // Nothing from before this membership began, whatever the client says.
+        const afterSeq = Math.max(lastSeqs[room.ref.roomID] ?? 0, room.joinSeq);
+        const replay = await ctx.backend.history(room.ref, afterSeq);
+        const state = replay === null ? await ctx.backend.room(room.ref, room.userUpdate) : null;
+        return { room, afterSeq, replay, state };
+      }),
+    );
+  } catch (error) {
+    for (const room of named) ctx.local.abandon(session, room.ref);
+    throw error;
+  }
+}
+
+/** The named rooms the session was kicked from. */
+function kickedRooms(
+  frame: ResumeFrame,
+  kicks: ReadonlyMap<string, RoomKick> | undefined,
+): Map<string, RoomKick> {
+  const out = new Map<string, RoomKick>();
+  if (kicks === undefined) return out;
+  for (const roomID of Object.keys(frame.rooms)) {
+    const kick = kicks.get(roomID);
+    if (kick !== undefined) out.set(roomID, kick);
+  }
+  return out;
+}
+
+/** The kicks the client missed, as the `kick` frames it would have had on a live link. */
+function sendKicks(slot: SessionSlot, kicked: ReadonlyMap<string, RoomKick>): void {
+  for (const [room, kick] of kicked) {
+    slot.link.send(encodeFrame({ t: 'kick', room, code: kick.code, ext: kick.ext }));
+  }
+}
+
+/**
+ * The session is gone. If it was kicked from the rooms named, the client hears each kick and the
+ * refusal carries the kick's code, so it ends those rooms in KICKOUT instead of logging in again
+ * (which would kick the winner); otherwise it is refused as unknown and logs in afresh.
+ */
+function refuseGone(ctx: RoomContext, slot: SessionSlot, frame: ResumeFrame, respond: Respond): void {
+  const kicked = kickedRooms(frame, ctx.kicks.kicksOf(frame.session, frame.key));
+  sendKicks(slot, kicked);
+  const named = Object.keys(frame.rooms).length;
+  const last = [...kicked.values()].at(-1);
+  if (last !== undefined && kicked.size === named) {
+    respond.fail(isErrorCode(last.code) ? last.code : Code.KICKED_BY_BACKEND, last.ext);
+  } else {
+    respond.fail(Code.NOT_LOGGED_IN, SESSION_UNKNOWN);
+  }
+}
