@@ -177,7 +177,8 @@ export class StateDiagram {
       at = hot.mid;
     }
     this.label.setAttribute('x', String(at[0]));
-    this.label.setAttribute('y', String(at[1] - 4));
+    // Above the edge's middle: a short edge between two boxes leaves no room beside it.
+    this.label.setAttribute('y', String(at[1] - 20));
     this.label.textContent = errorCode === 0 ? '' : String(errorCode);
     this.cool = setTimeout(() => this.clearHot(), HOT_MS);
   }
