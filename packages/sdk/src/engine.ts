@@ -89,6 +89,7 @@ export class RoomEngine {
       retryPolicy: o.retryPolicy,
       timers: o.timers,
       now: o.now,
+      random: o.random,
       onlineEvents: o.onlineEvents,
       log: this.log,
       emitter: this.emitter,

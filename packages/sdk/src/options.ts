@@ -24,7 +24,7 @@ export interface EngineOptions {
   retryPolicy?: ReconnectPolicy;
   timers?: Timers;
   now?: () => number;
-  /** Uniform in [0, 1): the default retry policy's jitter. */
+  /** Uniform in [0, 1): the default retry policy's jitter and where request ids start. */
   random?: () => number;
   /** Source of the browser `online` event; default `globalThis` where it has listeners, else none. */
   onlineEvents?: OnlineEvents | null;
@@ -52,6 +52,7 @@ export interface ResolvedOptions {
   retryPolicy: ReconnectPolicy;
   timers: Timers;
   now: () => number;
+  random: () => number;
   onlineEvents: OnlineEvents | null;
   logSink: LogSink | undefined;
 }
@@ -79,6 +80,7 @@ export function resolveOptions(options: EngineOptions = {}): ResolvedOptions {
     retryPolicy: options.retryPolicy ?? backoffPolicy({ random: options.random ?? d.random }),
     timers: options.timers ?? d.timers,
     now: options.now ?? d.now,
+    random: options.random ?? d.random,
     onlineEvents: options.onlineEvents === undefined ? browserOnlineEvents() : options.onlineEvents,
     logSink: options.logSink,
   };

@@ -1,6 +1,7 @@
 // Request/reply correlation. Ids are made here, once per engine, and never reused across
 // reconnects: a reliable request re-sent after a cut keeps its id, so the server can tell a resend
-// of something it already applied (SPEC §6).
+// of something it already applied (SPEC §6). The server remembers ids per user, and a user may
+// run several engines, so each engine starts counting at a random point.
 
 import type { ClientRequest, ReplyFrame } from '@atrium/protocol';
 
@@ -31,9 +32,17 @@ export interface FrameSender {
   send(frame: ClientRequest): boolean;
 }
 
+/** Below 2^40: room to count up from anywhere without leaving the safe integers. */
+const ID_START_RANGE = 2 ** 40;
+
 export class Requests {
-  private lastId = 0;
+  private lastId: number;
   private readonly inflight = new Map<number, Outgoing>();
+
+  /** `random`: uniform in [0, 1), where this engine's ids start. */
+  constructor(random: () => number) {
+    this.lastId = Math.floor(random() * ID_START_RANGE);
+  }
 
   nextId(): number {
     return ++this.lastId;

@@ -25,6 +25,8 @@ export interface SessionOptions {
   readonly retryPolicy: ReconnectPolicy;
   readonly timers: Timers;
   readonly now: () => number;
+  /** Uniform in [0, 1): where request ids start. */
+  readonly random: () => number;
   readonly onlineEvents: OnlineEvents | null;
   readonly log: Logger;
   readonly emitter: RoomEmitter;
@@ -57,7 +59,7 @@ export interface OwnStream {
 export class Session {
   readonly rooms = new Map<string, RoomEntry>();
   readonly ownStreams = new Map<string, OwnStream>();
-  readonly requests = new Requests();
+  readonly requests: Requests;
   readonly link: Link;
   multiRoom = false;
   user: ZegoUser | undefined;
@@ -69,6 +71,7 @@ export class Session {
   private holds = 0;
 
   constructor(readonly options: SessionOptions) {
+    this.requests = new Requests(options.random);
     this.link = new Link(
       {
         urls: options.urls,
