@@ -1,3 +1,5 @@
+export { adminSignature } from './admin/auth.js';
+export { type AdminReply, AdminService, type AdminServiceOptions } from './admin/service.js';
 export { MEMORY_BACKEND_DEFAULTS, MemoryBackend, type MemoryBackendOptions } from './backend/memory.js';
 export type {
   Actor,
@@ -10,7 +12,9 @@ export type {
   JoinResult,
   KickedMember,
   KickMessage,
+  LeaveCause,
   Member,
+  MembershipNote,
   MessageRequest,
   MessageResult,
   PublishStreamRequest,
@@ -32,12 +36,23 @@ export type {
 } from './gateway/transport.js';
 export { WsTransport, type WsTransportOptions } from './gateway/ws-transport.js';
 export {
+  type MetricSources,
+  type ResumeOutcome,
+  ServerMetrics,
+  type ServerMetricsOptions,
+} from './metrics/metrics.js';
+export {
   type AppCredentials,
   type DuplicateLoginPolicy,
   OptionsError,
   type ResolvedOptions,
+  type ResolvedWebhook,
   type RoomServerOptions,
   resolveOptions,
   SERVER_DEFAULTS,
+  WEBHOOK_DEFAULTS,
+  type WebhookOptions,
 } from './options.js';
 export { createRoomServer, DEFAULT_STATIC_DIR, type RoomServer } from './server.js';
+export type { WebhookEvent, WebhookEventName } from './webhooks/events.js';
+export { webhookSignature } from './webhooks/signature.js';

@@ -12,6 +12,34 @@ export interface AppCredentials {
 
 export type DuplicateLoginPolicy = 'kick-old' | 'reject-new';
 
+/** Webhooks to the business backend (docs/operations.md, "Webhooks"). */
+export interface WebhookOptions {
+  /** The http(s) URL events are POSTed to. */
+  url: string;
+  /** Signs each event (TOKEN04.md, "Webhook signature"). */
+  secret: string;
+  /** The delay before each retry; its length is the number of retries. Default ZEGO's 2, 4, 8, 16, 32 s. */
+  retryDelaysMs?: number[];
+  /** One attempt's deadline. Default 5000. */
+  timeoutMs?: number;
+  /** Events waiting (in flight included) beyond which new ones are dropped. Default 10000. */
+  maxQueued?: number;
+  /** Requests in flight at once; each room has at most one. Default 16. */
+  maxConcurrent?: number;
+  /** On close, how long queued events may still be delivered before the rest is dropped. Default 2000. */
+  drainOnCloseMs?: number;
+}
+
+export type ResolvedWebhook = Required<WebhookOptions>;
+
+export const WEBHOOK_DEFAULTS = {
+  retryDelaysMs: [2000, 4000, 8000, 16000, 32000],
+  timeoutMs: 5000,
+  maxQueued: 10_000,
+  maxConcurrent: 16,
+  drainOnCloseMs: 2000,
+} as const;
+
 export interface RoomServerOptions {
   apps: AppCredentials[];
   /** Default 8800; 0 picks a free port. */
@@ -30,8 +58,8 @@ export interface RoomServerOptions {
   duplicateLogin?: DuplicateLoginPolicy;
   /** Kick sessions whose token expires unrenewed (KICKOUT, Code.TOKEN_EXPIRED). Default false. */
   kickOnTokenExpiry?: boolean;
-  /** Webhooks (not sent yet; accepted and validated). */
-  webhook?: { url: string; secret: string };
+  /** Webhooks to the business backend: `{ url, secret }` and delivery knobs. */
+  webhook?: WebhookOptions;
   /** pino level or 'silent'. Default 'info'. */
   logLevel?: string;
 
@@ -53,6 +81,12 @@ export interface RoomServerOptions {
   staticDir?: string;
   /** Serves `GET /dev/token` for the first app. Default false (the CLI turns it on without a config). */
   devMode?: boolean;
+  /** Admin API requests per second per app (a token bucket holding one second's worth). Default 100. */
+  adminRateLimitPerSec?: number;
+  /** Also export Node's process metrics (CPU, memory, event loop, GC) on /metrics. Default false. */
+  processMetrics?: boolean;
+  /** Where the JSON log lines go. Default stdout. */
+  logStream?: { write(line: string): unknown };
   /** Wall clock in ms; tests move it to expire tokens. Default Date.now. */
   now?: () => number;
   /** A backend to use instead of a fresh in-memory one; the server does not close it. */
@@ -76,12 +110,17 @@ export const SERVER_DEFAULTS = {
   maxPayloadBytes: 16 * Limits.frameMaxBytes,
   linkMaxBufferedBytes: 8 * 1024 * 1024,
   devMode: false,
+  adminRateLimitPerSec: 100,
+  processMetrics: false,
 } as const;
 
 /** Options after defaults: what the rest of the server reads. */
 export interface ResolvedOptions
-  extends Required<Omit<RoomServerOptions, 'redis' | 'webhook' | 'staticDir' | 'backend' | 'now'>> {
-  webhook: { url: string; secret: string } | undefined;
+  extends Required<
+    Omit<RoomServerOptions, 'redis' | 'webhook' | 'staticDir' | 'backend' | 'now' | 'logStream'>
+  > {
+  webhook: ResolvedWebhook | undefined;
+  logStream: RoomServerOptions['logStream'];
   staticDir: string | undefined;
   backend: Backend | undefined;
   now: () => number;
@@ -104,11 +143,17 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function intField(o: Record<string, unknown>, field: string, min: number, max: number): number | undefined {
+function intField(
+  o: Record<string, unknown>,
+  field: string,
+  min: number,
+  max: number,
+  prefix = '',
+): number | undefined {
   const v = o[field];
   if (v === undefined) return undefined;
   if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max) {
-    throw new OptionsError(field, `must be an integer from ${min} to ${max}`);
+    throw new OptionsError(`${prefix}${field}`, `must be an integer from ${min} to ${max}`);
   }
   return v as number;
 }
@@ -161,18 +206,10 @@ export function resolveOptions(input: RoomServerOptions): ResolvedOptions {
   if (typeof logLevel !== 'string' || !LOG_LEVELS.has(logLevel)) {
     throw new OptionsError('logLevel', `must be one of ${[...LOG_LEVELS].join(', ')}`);
   }
-  let webhook: ResolvedOptions['webhook'];
-  if (o.webhook !== undefined) {
-    const w = o.webhook;
-    if (
-      !isRecord(w) ||
-      typeof w.url !== 'string' ||
-      !/^https?:\/\//.test(w.url) ||
-      typeof w.secret !== 'string'
-    ) {
-      throw new OptionsError('webhook', 'must be { url: "http(s)://…", secret: string }');
-    }
-    webhook = { url: w.url, secret: w.secret };
+  const webhook = o.webhook === undefined ? undefined : resolveWebhook(o.webhook);
+  const logStream = o.logStream;
+  if (logStream !== undefined && (!isRecord(logStream) || typeof logStream.write !== 'function')) {
+    throw new OptionsError('logStream', 'must have a write(line) method');
   }
   if (o.now !== undefined && typeof o.now !== 'function') throw new OptionsError('now', 'must be a function');
   if (o.backend !== undefined && !isRecord(o.backend)) throw new OptionsError('backend', 'must be a Backend');
@@ -199,7 +236,46 @@ export function resolveOptions(input: RoomServerOptions): ResolvedOptions {
       intField(o, 'linkMaxBufferedBytes', 1024, 1024 * 1024 * 1024) ?? d.linkMaxBufferedBytes,
     staticDir: str('staticDir'),
     devMode: bool('devMode', d.devMode),
+    adminRateLimitPerSec: intField(o, 'adminRateLimitPerSec', 1, 1_000_000) ?? d.adminRateLimitPerSec,
+    processMetrics: bool('processMetrics', d.processMetrics),
+    logStream: logStream as RoomServerOptions['logStream'],
     now: (o.now as (() => number) | undefined) ?? Date.now,
     backend: o.backend as Backend | undefined,
+  };
+}
+
+function resolveWebhook(w: unknown): ResolvedWebhook {
+  if (!isRecord(w)) throw new OptionsError('webhook', 'must be { url, secret }');
+  if (typeof w.url !== 'string' || !/^https?:\/\/[^/]/.test(w.url) || !URL.canParse(w.url)) {
+    throw new OptionsError('webhook.url', 'must be an http:// or https:// URL');
+  }
+  if (typeof w.secret !== 'string' || w.secret === '') {
+    throw new OptionsError('webhook.secret', 'must be a non-empty string');
+  }
+  const d = WEBHOOK_DEFAULTS;
+  const day = 86_400_000;
+  let retryDelaysMs: number[] = [...d.retryDelaysMs];
+  if (w.retryDelaysMs !== undefined) {
+    const delays = w.retryDelaysMs;
+    if (
+      !Array.isArray(delays) ||
+      delays.length > 20 ||
+      !delays.every((ms) => Number.isSafeInteger(ms) && ms >= 0 && ms <= day)
+    ) {
+      throw new OptionsError(
+        'webhook.retryDelaysMs',
+        'must be an array of at most 20 delays, each 0 to 86400000 ms',
+      );
+    }
+    retryDelaysMs = [...(delays as number[])];
+  }
+  return {
+    url: w.url,
+    secret: w.secret,
+    retryDelaysMs,
+    timeoutMs: intField(w, 'timeoutMs', 1, 600_000, 'webhook.') ?? d.timeoutMs,
+    maxQueued: intField(w, 'maxQueued', 1, 10_000_000, 'webhook.') ?? d.maxQueued,
+    maxConcurrent: intField(w, 'maxConcurrent', 1, 1000, 'webhook.') ?? d.maxConcurrent,
+    drainOnCloseMs: intField(w, 'drainOnCloseMs', 0, 600_000, 'webhook.') ?? d.drainOnCloseMs,
   };
 }

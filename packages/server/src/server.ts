@@ -1,5 +1,6 @@
-// `createRoomServer`: one HTTP listener serving the WebSocket endpoint (/ws), health checks,
-// the demo page and, in development mode, /dev/token; the room rules over a Backend behind it.
+// `createRoomServer`: one HTTP listener serving the WebSocket endpoint (/ws), the admin API,
+// health checks, /metrics, the demo page and, in development mode, /dev/token and /dev/admin;
+// the room rules over a Backend behind it, webhooks derived from the backend's events.
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -7,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WS_PATH } from '@atrium/protocol';
+import { AdminService } from './admin/service.js';
 import { MemoryBackend } from './backend/memory.js';
 import type { Backend } from './backend/types.js';
 import { RoomFanout } from './gateway/fanout.js';
@@ -16,15 +18,17 @@ import { devTokenHandler } from './http/dev-token.js';
 import { createRouter, get, type HttpRoute, sendText } from './http/router.js';
 import { staticHandler } from './http/static.js';
 import { createLogger } from './logger.js';
+import { ServerMetrics } from './metrics/metrics.js';
 import { type ResolvedOptions, type RoomServerOptions, resolveOptions } from './options.js';
 import type { RoomContext } from './rooms/context.js';
 import { applyKick } from './rooms/leave.js';
 import { KickTombstones } from './rooms/tombstone.js';
+import { createWebhooks, type Webhooks } from './webhooks/webhooks.js';
 
 export interface RoomServer {
   /** What RoomEngine connects to: `ws://host:port/ws`. */
   readonly wsUrl: string;
-  /** `http://host:port`: the page, /healthz, /readyz (admin API and /metrics later). */
+  /** `http://host:port`: the admin API (`/?Action=…`), /metrics, /healthz, /readyz, the page. */
   readonly httpUrl: string;
   /** Closes every link, the timers and the HTTP listener. Idempotent. */
   close(): Promise<void>;
@@ -50,7 +54,7 @@ function hostForUrl(host: string): string {
 
 export async function createRoomServer(input: RoomServerOptions): Promise<RoomServer> {
   const options = resolveOptions(input);
-  const log = createLogger(options.logLevel);
+  const log = createLogger(options.logLevel, options.logStream);
   const ownsBackend = options.backend === undefined;
   const backend: Backend =
     options.backend ??
@@ -59,7 +63,22 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
       onListenerError: (error) => log.error({ err: error }, 'backend subscriber failed'),
     });
 
-  const transport = new WsTransport({ maxPayloadBytes: options.maxPayloadBytes });
+  const metrics = new ServerMetrics(
+    {
+      links: () => gateway.linkCount,
+      sessions: () => ctx.sessions.size,
+      webhookQueueDepth: () => webhooks?.depth ?? 0,
+    },
+    { processMetrics: options.processMetrics },
+  );
+  const webhooks: Webhooks | undefined =
+    options.webhook === undefined
+      ? undefined
+      : createWebhooks(options.webhook, { now: options.now, log, metrics });
+  const transport = new WsTransport({
+    maxPayloadBytes: options.maxPayloadBytes,
+    onSent: (frames) => metrics.framesDelivered(frames),
+  });
   const fanout = new RoomFanout(transport, options.onlineCountIntervalMs, monoNow);
   const ctx: RoomContext = {
     backend,
@@ -73,9 +92,15 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     settleSoon: (session) => gateway.settleSoon(session),
     detach: (session) => gateway.detach(session),
     kicks: new KickTombstones(monoNow),
+    metrics,
   };
   const gateway = new Gateway(ctx, fanout, monoNow);
   transport.listen(gateway.events);
+  // Before the fan-out, so a kick is counted while its session is still this server's.
+  const unobserve = backend.subscribe((message) => {
+    metrics.observe(message, (sessionID) => ctx.sessions.has(sessionID));
+    webhooks?.observe(message);
+  });
   const unsubscribe = backend.subscribe((message) => {
     try {
       if (message.kind !== 'kick') fanout.deliver(message);
@@ -86,18 +111,44 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
   });
 
   let closing: Promise<void> | undefined;
+  const admin = new AdminService({
+    backend,
+    secrets: ctx.secrets,
+    rateLimitPerSec: options.adminRateLimitPerSec,
+    now: options.now,
+    monoNow,
+    log,
+    metrics,
+  });
   const routes: HttpRoute[] = [
     { name: 'healthz', match: get('/healthz'), handle: (_q, res) => sendText(res, 200, 'ok\n') },
     {
       name: 'readyz',
       match: get('/readyz'),
-      handle: (_q, res) => sendText(res, closing ? 503 : 200, closing ? 'closing\n' : 'ready\n'),
+      handle: (_q, res) => {
+        if (closing) return sendText(res, 503, 'closing\n');
+        if (backend.ready?.() === false) return sendText(res, 503, 'backend not ready\n');
+        sendText(res, 200, 'ready\n');
+      },
     },
-    // The admin API (`/?Action=…`) and `/metrics` go here, before the page.
+    {
+      name: 'metrics',
+      match: get('/metrics'),
+      handle: async (_q, res) => {
+        const { contentType, body } = await metrics.render();
+        sendText(res, 200, body, contentType);
+      },
+    },
+    { name: 'admin', match: (req, url) => admin.matches(req, url), handle: admin.handle },
   ];
   const devApp = options.apps[0];
   if (options.devMode && devApp !== undefined) {
     routes.push({ name: 'dev-token', match: get('/dev/token'), handle: devTokenHandler(devApp) });
+    routes.push({
+      name: 'dev-admin',
+      match: (req, url) => req.method === 'POST' && url.pathname === '/dev/admin',
+      handle: admin.devHandler(devApp.appID),
+    });
   }
   routes.push({
     name: 'static',
@@ -125,9 +176,14 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     }
   }, sweepEveryMs(options));
 
-  if (options.webhook !== undefined) log.warn('webhooks are not sent yet: the webhook option is ignored');
   log.info(
-    { url: `http://${base}`, apps: options.apps.map((a) => a.appID), devMode: options.devMode },
+    {
+      url: `http://${base}`,
+      apps: options.apps.map((a) => a.appID),
+      devMode: options.devMode,
+      // The origin only: a URL may carry credentials in its user info or query.
+      webhook: options.webhook === undefined ? undefined : new URL(options.webhook.url).origin,
+    },
     'room server listening',
   );
 
@@ -135,6 +191,9 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     clearInterval(timer);
     await gateway.shutdown();
     await transport.close();
+    // The sessions' ends above are webhook events too: give them their drain time.
+    await webhooks?.close();
+    unobserve();
     unsubscribe();
     await new Promise<void>((resolve) => {
       http.close(() => resolve());

@@ -2,6 +2,7 @@
 // gives it, or the gateway answers Code.INTERNAL for a rule that threw or forgot to.
 
 import type { ClientRequest } from '@atrium/protocol';
+import { observeReply } from '../metrics/replies.js';
 import type { Respond, RoomContext } from '../rooms/context.js';
 import { logout } from '../rooms/leave.js';
 import { login, switchRoom } from '../rooms/login.js';
@@ -15,8 +16,9 @@ export async function dispatch(
   ctx: RoomContext,
   slot: SessionSlot,
   frame: ClientRequest,
-  respond: Respond,
+  reply: Respond,
 ): Promise<void> {
+  const respond = observeReply(ctx.metrics, frame, reply);
   switch (frame.t) {
     case 'login':
       return login(ctx, slot, frame, respond);

@@ -13,6 +13,8 @@ export interface WsTransportOptions {
   droppableAboveBytes?: number;
   /** How long `close()` waits for closing handshakes before dropping links. */
   closeTimeoutMs?: number;
+  /** Told how many frames were written (metrics); a fan-out counts each recipient. */
+  onSent?: (frames: number) => void;
 }
 
 const CLOSE_GOING_AWAY = 1001;
@@ -30,11 +32,15 @@ class WsLink implements TransportLink {
   }
 
   send(data: string): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(data);
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    this.socket.send(data);
+    this.owner.sent(1);
   }
 
-  sendBytes(bytes: Buffer): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(bytes, { binary: false });
+  sendBytes(bytes: Buffer): boolean {
+    if (this.socket.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(bytes, { binary: false });
+    return true;
   }
 
   close(code: number, reason: string): void {
@@ -69,6 +75,7 @@ export class WsTransport implements Transport {
   private readonly links = new Set<WsLink>();
   private readonly droppableAboveBytes: number;
   private readonly closeTimeoutMs: number;
+  private readonly onSent: (frames: number) => void;
   private events: TransportEvents | undefined;
   private closing = false;
 
@@ -81,6 +88,7 @@ export class WsTransport implements Transport {
     });
     this.droppableAboveBytes = options.droppableAboveBytes ?? 1024 * 1024;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 1000;
+    this.onSent = options.onSent ?? (() => {});
   }
 
   listen(events: TransportEvents): void {
@@ -115,11 +123,18 @@ export class WsTransport implements Transport {
     const links = this.topics.get(topic);
     if (links === undefined) return;
     const bytes = Buffer.from(data, 'utf8');
+    let sent = 0;
     for (const link of links) {
       if (link === options.except) continue;
       if (options.droppable === true && link.bufferedAmount > this.droppableAboveBytes) continue;
-      link.sendBytes(bytes);
+      if (link.sendBytes(bytes)) sent++;
     }
+    this.onSent(sent);
+  }
+
+  /** @internal used by WsLink */
+  sent(frames: number): void {
+    this.onSent(frames);
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@
 import type { ErrorCode } from '@atrium/protocol';
 import type { Logger } from 'pino';
 import type { Backend, KickMessage, RoomRef, SequencedEvent } from '../backend/types.js';
+import type { ReplyMetrics } from '../metrics/replies.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Session, SessionRoom } from './session.js';
 import type { KickTombstones } from './tombstone.js';
@@ -64,5 +65,7 @@ export interface RoomContext {
   detach(session: Session): void;
   /** Kicks remembered for the grace period, so a kicked session cannot resume. */
   kicks: KickTombstones;
+  /** Counts logins and resumes by what the rules answered. */
+  metrics: ReplyMetrics;
   log: Logger;
 }

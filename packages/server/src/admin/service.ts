@@ -1,0 +1,170 @@
+// The admin API over HTTP: `GET|POST {httpUrl}/?Action=…` signed ZEGO style, and in
+// development mode the unsigned `POST /dev/admin?Action=…` the demo page uses. Every answer is
+// `{ Code, Message, RequestId, Data }`; HTTP 200 unless the request could not be taken at all
+// (400 unreadable body, 413 too large, 429 rate limited, 500 the backend failed).
+
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AdminCode, type AdminErrorCode, adminCodeMessage } from '@atrium/protocol';
+import type { Logger } from 'pino';
+import type { Backend } from '../backend/types.js';
+import type { HttpHandler } from '../http/router.js';
+import { sendJson } from '../http/router.js';
+import type { ServerMetrics } from '../metrics/metrics.js';
+import { type ActionResult, ADMIN_ACTIONS } from './actions.js';
+import { type AuthContext, authenticate, NonceCache, TokenBucket } from './auth.js';
+import { AdminParams, parseBody, readBody } from './params.js';
+
+export interface AdminServiceOptions {
+  backend: Backend;
+  /** appID → server secret. */
+  secrets: ReadonlyMap<number, string>;
+  /** Requests per second per app; the bucket holds one second's worth. */
+  rateLimitPerSec: number;
+  /** Wall clock, ms. */
+  now(): number;
+  /** Monotonic ms. */
+  monoNow(): number;
+  log: Logger;
+  metrics: ServerMetrics;
+}
+
+export interface AdminReply {
+  Code: number;
+  Message: string;
+  RequestId: string;
+  Data: Record<string, unknown>;
+}
+
+const HTTP_STATUS: Partial<Record<AdminErrorCode, number>> = {
+  [AdminCode.RATE_LIMITED]: 429,
+  [AdminCode.INTERNAL]: 500,
+};
+
+/** Labels of requests that reached no action. */
+const OUTCOME_LABELS = new Set(['unauthenticated', 'unsupported', 'unreadable']);
+
+const newRequestID = (): string => randomBytes(8).readBigUInt64BE().toString();
+
+export class AdminService {
+  private readonly auth: AuthContext;
+  private readonly buckets = new Map<number, TokenBucket>();
+
+  constructor(private readonly o: AdminServiceOptions) {
+    this.auth = {
+      secrets: o.secrets,
+      nonces: new NonceCache(),
+      bucketOf: (appID) => {
+        let bucket = this.buckets.get(appID);
+        if (bucket === undefined) {
+          bucket = new TokenBucket(o.rateLimitPerSec, o.rateLimitPerSec);
+          this.buckets.set(appID, bucket);
+        }
+        return bucket;
+      },
+      now: o.now,
+      monoNow: o.monoNow,
+    };
+  }
+
+  /** Is this request for the admin API? (`/` with an Action, or any POST to `/`.) */
+  matches(req: IncomingMessage, url: URL): boolean {
+    if (url.pathname !== '/') return false;
+    if (req.method === 'POST') return true;
+    return (req.method === 'GET' || req.method === 'HEAD') && url.searchParams.has('Action');
+  }
+
+  /** The signed API. */
+  readonly handle: HttpHandler = async (req, res, url) => {
+    const params = await this.paramsOf(req, res, url);
+    if (params === undefined) return;
+    const auth = authenticate(params, this.auth);
+    if (!auth.ok) {
+      return this.answer(res, 'unauthenticated', undefined, { code: auth.code, message: auth.message });
+    }
+    await this.run(res, auth.appID, auth.action, params);
+  };
+
+  /** Development mode: the same actions for `appID`, unsigned. */
+  devHandler(appID: number): HttpHandler {
+    return async (req, res, url) => {
+      const params = await this.paramsOf(req, res, url);
+      if (params === undefined) return;
+      const action = params.one('Action');
+      if (action === undefined || action === '') {
+        return this.answer(res, 'unauthenticated', appID, { code: AdminCode.ACTION_MISSING });
+      }
+      const asked = params.one('AppId');
+      if (asked !== undefined && asked !== String(appID)) {
+        return this.answer(res, action, appID, { code: AdminCode.APP_UNKNOWN });
+      }
+      await this.run(res, appID, action, params);
+    };
+  }
+
+  private async run(res: ServerResponse, appID: number, action: string, params: AdminParams): Promise<void> {
+    const act = ADMIN_ACTIONS.get(action);
+    if (act === undefined)
+      return this.answer(res, 'unsupported', appID, { code: AdminCode.ACTION_UNSUPPORTED });
+    let result: ActionResult;
+    try {
+      result = await act({ backend: this.o.backend, now: this.o.now }, appID, params);
+    } catch (error) {
+      this.o.log.error({ err: error, action, appID }, 'admin action failed');
+      result = { code: AdminCode.INTERNAL };
+    }
+    this.answer(res, action, appID, result);
+  }
+
+  private async paramsOf(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+  ): Promise<AdminParams | undefined> {
+    let body: Map<string, string[]> | undefined;
+    if (req.method === 'POST') {
+      const read = await readBody(req);
+      if (!read.ok) {
+        const status = read.tooLarge ? 413 : 400;
+        this.send(res, status, 'unreadable', undefined, {
+          code: AdminCode.INPUT_ERROR,
+          message: 'body too large or cut',
+        });
+        return undefined;
+      }
+      body = parseBody(req.headers['content-type'], read.text);
+      if (body === undefined) {
+        this.send(res, 400, 'unreadable', undefined, {
+          code: AdminCode.INPUT_ERROR,
+          message: 'body is neither a JSON object nor a form',
+        });
+        return undefined;
+      }
+    }
+    return AdminParams.from(url.searchParams, body);
+  }
+
+  private answer(res: ServerResponse, action: string, appID: number | undefined, result: ActionResult): void {
+    this.send(res, HTTP_STATUS[result.code] ?? 200, action, appID, result);
+  }
+
+  private send(
+    res: ServerResponse,
+    status: number,
+    action: string,
+    appID: number | undefined,
+    result: ActionResult,
+  ): void {
+    const reply: AdminReply = {
+      Code: result.code,
+      Message: result.message ?? adminCodeMessage(result.code),
+      RequestId: newRequestID(),
+      Data: result.data ?? {},
+    };
+    // A caller's own action names are not labels: they could make the metric grow without bound.
+    const label = ADMIN_ACTIONS.has(action) || OUTCOME_LABELS.has(action) ? action : 'unsupported';
+    this.o.metrics.adminRequest(label, result.code);
+    this.o.log.info({ action: label, appID, code: result.code, requestId: reply.RequestId }, 'admin request');
+    sendJson(res, status, reply);
+  }
+}
