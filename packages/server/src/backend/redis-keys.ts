@@ -1,0 +1,52 @@
+// Where cluster mode keeps things in Redis. Every key of a room carries the same hash tag,
+// `{<appID>:<roomID>}`, and so does its shard channel: one room lives in one Redis Cluster slot,
+// so one Lua script can check, mutate, sequence, log and publish a room change atomically. A
+// user's index of rooms has its own tag (`{<appID>:u:<userID>}`; a roomID cannot contain ':', so
+// the two never meet). Neither a roomID nor a userID may contain '}', which would cut a tag short.
+
+import type { RoomRef } from './types.js';
+
+/** The keys of one room, in the order every room script declares them (KEYS[1..6]). */
+export interface RoomKeys {
+  /** Hash: `seq` (last event), `max` (maxMemberCount), `bseq` (last barrage messageID). */
+  meta: string;
+  /** Hash: userID → member record (JSON). */
+  members: string;
+  /** Hash: streamID → stream record (JSON). */
+  streams: string;
+  /** Hash: key → room extra info record (JSON). */
+  extra: string;
+  /** Stream: the bounded history, entry ID `<seq>-0`. */
+  log: string;
+  /** String, with a TTL: the last `seq` of a destroyed room, so a re-created one continues it. */
+  gone: string;
+  /** Shard channel (not a key): the room's live events. */
+  channel: string;
+}
+
+export function roomKeys(prefix: string, ref: RoomRef): RoomKeys {
+  const base = `${prefix}:{${ref.appID}:${ref.roomID}}`;
+  return {
+    meta: `${base}:meta`,
+    members: `${base}:members`,
+    streams: `${base}:streams`,
+    extra: `${base}:extra`,
+    log: `${base}:log`,
+    gone: `${base}:gone`,
+    channel: `${base}:ch`,
+  };
+}
+
+export const roomKeyList = (keys: RoomKeys): string[] => [
+  keys.meta,
+  keys.members,
+  keys.streams,
+  keys.extra,
+  keys.log,
+  keys.gone,
+];
+
+/** Hash: roomID → the user's membership there (JSON: session, multi, joinSeq, node). */
+export function userIndexKey(prefix: string, appID: number, userID: string): string {
+  return `${prefix}:{${appID}:u:${userID}}:rooms`;
+}

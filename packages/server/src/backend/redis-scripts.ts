@@ -1,0 +1,330 @@
+// The Lua scripts of the Redis backend. Each room change is one script over the room's keys
+// (one slot): check, mutate, bump `seq`, append the event to the log (entry `<seq>-0`, trimmed to
+// MAXLEN) and SPUBLISH it on the room's shard channel — so every room has one total order,
+// whichever node wrote. Events are JSON built here by concatenation (cjson would turn an empty
+// array into an object and print big numbers in exponent form); numbers that come from the
+// node arrive already written as JSON numbers.
+//
+// Room scripts: KEYS = meta, members, streams, extra, log, gone (see redis-keys.ts);
+// ARGV[1] = channel, ARGV[2] = MAXLEN, ARGV[3] = tombstone ms, then the script's own.
+// Actor scripts continue with ARGV[4] = userID, [5] = sessionID, [6] = '1' when the business
+// backend acts (asServer), [7] = its userName, then their own from ARGV[8].
+//
+// A log entry / channel message carries `v` (the event), `c` (member count after it), and
+// optionally `k` (a kick of a member, delivered just before the event: the first event of its
+// removal) and `m` (the membership note of a join or leave). A barrage is `{"b": msg}`, unlogged.
+
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+const ROOM_PRELUDE = `
+local META, MEMBERS, STREAMS, EXTRA, LOG, GONE = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local CHANNEL, MAXLEN, TOMBSTONE_MS = ARGV[1], ARGV[2], ARGV[3]
+
+local function str(s) return cjson.encode(s) end
+local function userJSON(id, name)
+  return '{"userID":' .. str(id) .. ',"userName":' .. str(name) .. '}'
+end
+local function streamJSON(id, s)
+  return '{"streamID":' .. str(id) .. ',"user":' .. userJSON(s.u, s.n) .. ',"extraInfo":' .. str(s.x) .. '}'
+end
+local function kickJSON(sessionID, userID, joinSeq, code, ext)
+  return '{"sessionID":' .. str(sessionID) .. ',"userID":' .. str(userID) .. ',"joinSeq":' .. joinSeq
+    .. ',"code":' .. code .. ',"ext":' .. str(ext) .. '}'
+end
+
+local function nextSeq() return redis.call('HINCRBY', META, 'seq', 1) end
+
+local function record(seq, event, kick, note)
+  local count = redis.call('HLEN', MEMBERS)
+  local fields = {'v', event, 'c', count}
+  local msg = '{"s":' .. seq .. ',"c":' .. count .. ',"v":' .. event
+  if kick then
+    fields[#fields + 1] = 'k'
+    fields[#fields + 1] = kick
+    msg = msg .. ',"k":' .. kick
+  end
+  if note then
+    fields[#fields + 1] = 'm'
+    fields[#fields + 1] = note
+    msg = msg .. ',"m":' .. note
+  end
+  redis.call('XADD', LOG, 'MAXLEN', MAXLEN, seq .. '-0', unpack(fields))
+  redis.call('SPUBLISH', CHANNEL, msg .. '}')
+  return seq
+end
+local function append(event, kick, note) return record(nextSeq(), event, kick, note) end
+
+local function snapshot(withMembers)
+  local meta = redis.call('HMGET', META, 'seq', 'max')
+  local members = {}
+  if withMembers then members = redis.call('HGETALL', MEMBERS) end
+  return {meta[1], meta[2], redis.call('HLEN', MEMBERS), members,
+    redis.call('HGETALL', STREAMS), redis.call('HGETALL', EXTRA)}
+end
+
+-- unpub for each of the member's streams (publish order), then leave; the kick rides on the first.
+local function removeMember(userID, m, kick, cause, kickCode, destroyIfEmpty)
+  local owned = {}
+  local all = redis.call('HGETALL', STREAMS)
+  for i = 1, #all, 2 do
+    local s = cjson.decode(all[i + 1])
+    if s.u == userID then owned[#owned + 1] = {id = all[i], s = s} end
+  end
+  table.sort(owned, function(a, b) return a.s.o < b.s.o end)
+  for _, o in ipairs(owned) do
+    redis.call('HDEL', STREAMS, o.id)
+    append('{"k":"unpub","stream":' .. streamJSON(o.id, o.s) .. '}', kick)
+    kick = nil
+  end
+  redis.call('HDEL', MEMBERS, userID)
+  local destroyed = destroyIfEmpty and redis.call('HLEN', MEMBERS) == 0
+  local note = '{"sessionID":' .. str(m.s) .. ',"joinedAtMs":' .. m.t .. ',"cause":' .. str(cause)
+  if kickCode then note = note .. ',"kickCode":' .. kickCode end
+  note = note .. ',"destroyed":' .. tostring(destroyed) .. '}'
+  local seq = append('{"k":"leave","user":' .. userJSON(userID, m.n) .. '}', kick, note)
+  if destroyed then
+    redis.call('DEL', META, MEMBERS, STREAMS, EXTRA, LOG)
+    redis.call('SET', GONE, seq, 'PX', TOMBSTONE_MS)
+  end
+  return destroyed, seq
+end
+`;
+
+const ACTOR_PRELUDE = `
+local USER_ID, SESSION_ID, AS_SERVER = ARGV[4], ARGV[5], ARGV[6] == '1'
+-- The member acting, or the business backend standing in for USER_ID (the room must exist).
+local function actor()
+  if AS_SERVER then
+    if redis.call('EXISTS', META) == 0 then return nil end
+    local name = ARGV[7]
+    if name == '' then name = USER_ID end
+    return {n = name, s = ''}
+  end
+  local raw = redis.call('HGET', MEMBERS, USER_ID)
+  if not raw then return nil end
+  local m = cjson.decode(raw)
+  if m.s ~= SESSION_ID then return nil end
+  return m
+end
+local m = actor()
+if not m then return {'notmember'} end
+`;
+
+// ARGV[4..14]: userID, userName, sessionID, multi 0|1, userUpdate 0|1, maxMemberCount, policy,
+// withMembers 0|1, nowMs, nodeID, duplicate-login kick code.
+const JOIN = `${ROOM_PRELUDE}
+local userID, userName, sessionID = ARGV[4], ARGV[5], ARGV[6]
+local multi, userUpdate, maxCount, policy = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+local withMembers, nowMs, node, dupCode = ARGV[11] == '1', ARGV[12], ARGV[13], ARGV[14]
+local raw = redis.call('HGET', MEMBERS, userID)
+local old = nil
+if raw then old = cjson.decode(raw) end
+if old and old.s == sessionID then return {'already'} end
+if old and policy == 'reject-new' then return {'elsewhere'} end
+local created = redis.call('EXISTS', META) == 0
+if created then
+  local last = redis.call('GET', GONE) or '0'
+  redis.call('HSET', META, 'seq', last, 'max', maxCount, 'bseq', '0')
+  redis.call('DEL', GONE)
+else
+  local max = tonumber(redis.call('HGET', META, 'max')) or 0
+  if max > 0 then
+    local n = redis.call('HLEN', MEMBERS)
+    if old then n = n - 1 end
+    if n >= max then return {'full'} end
+  end
+end
+local kicked = {'', 0}
+if old then
+  removeMember(userID, old, kickJSON(old.s, userID, old.j, dupCode, ''), 'kick', dupCode, false)
+  kicked = {old.s, old.j}
+end
+local seq = nextSeq()
+redis.call('HSET', MEMBERS, userID, '{"n":' .. str(userName) .. ',"s":' .. str(sessionID) .. ',"m":' .. multi
+  .. ',"u":' .. userUpdate .. ',"j":' .. seq .. ',"t":"' .. nowMs .. '","node":' .. str(node) .. '}')
+local note = '{"sessionID":' .. str(sessionID) .. ',"joinedAtMs":' .. nowMs .. ',"created":' .. tostring(created) .. '}'
+record(seq, '{"k":"join","user":' .. userJSON(userID, userName) .. '}', nil, note)
+local createdFlag = 0
+if created then createdFlag = 1 end
+return {'ok', createdFlag, kicked[1], kicked[2], snapshot(withMembers)}
+`;
+
+// ARGV[4..9]: userID, sessionID ('' = any), joinSeq ('0' = any), kick code ('' = no kick),
+// kick ext, cause of a plain leave.
+const REMOVE = `${ROOM_PRELUDE}
+local userID, sessionID, joinSeq = ARGV[4], ARGV[5], tonumber(ARGV[6])
+local raw = redis.call('HGET', MEMBERS, userID)
+if not raw then return {0} end
+local m = cjson.decode(raw)
+if (sessionID ~= '' and m.s ~= sessionID) or (joinSeq ~= 0 and m.j ~= joinSeq) then return {0} end
+local kick, cause, kickCode = nil, ARGV[9], nil
+if ARGV[7] ~= '' then
+  kick = kickJSON(m.s, userID, m.j, ARGV[7], ARGV[8])
+  cause = 'kick'
+  kickCode = ARGV[7]
+end
+local destroyed, seq = removeMember(userID, m, kick, cause, kickCode, true)
+local destroyedFlag = 0
+if destroyed then destroyedFlag = 1 end
+return {1, destroyedFlag, m.s, m.j, seq}
+`;
+
+// ARGV[8..9]: streamID, extraInfo.
+const PUBLISH_STREAM = `${ROOM_PRELUDE}${ACTOR_PRELUDE}
+local raw = redis.call('HGET', STREAMS, ARGV[8])
+if raw then
+  if cjson.decode(raw).u == USER_ID then return {'ok', 0} end
+  return {'input'}
+end
+local seq = nextSeq()
+local s = {u = USER_ID, n = m.n, x = ARGV[9], o = seq}
+redis.call('HSET', STREAMS, ARGV[8], cjson.encode(s))
+return {'ok', record(seq, '{"k":"pub","stream":' .. streamJSON(ARGV[8], s) .. '}')}
+`;
+
+// ARGV[8]: streamID. The business backend may stop anyone's stream.
+const UNPUBLISH_STREAM = `${ROOM_PRELUDE}${ACTOR_PRELUDE}
+local raw = redis.call('HGET', STREAMS, ARGV[8])
+if not raw then return {'input'} end
+local s = cjson.decode(raw)
+if s.u ~= USER_ID and not AS_SERVER then return {'input'} end
+redis.call('HDEL', STREAMS, ARGV[8])
+return {'ok', append('{"k":"unpub","stream":' .. streamJSON(ARGV[8], s) .. '}')}
+`;
+
+// ARGV[8..9]: streamID, extraInfo.
+const STREAM_EXTRA = `${ROOM_PRELUDE}${ACTOR_PRELUDE}
+local raw = redis.call('HGET', STREAMS, ARGV[8])
+if not raw then return {'input'} end
+local s = cjson.decode(raw)
+if s.u ~= USER_ID then return {'input'} end
+s.x = ARGV[9]
+redis.call('HSET', STREAMS, ARGV[8], cjson.encode(s))
+return {'ok', append('{"k":"sextra","stream":' .. streamJSON(ARGV[8], s) .. '}')}
+`;
+
+// ARGV[8..11]: key, value, maxKeys, nowMs. An existing key keeps its place in the list.
+const ROOM_EXTRA = `${ROOM_PRELUDE}${ACTOR_PRELUDE}
+local raw = redis.call('HGET', EXTRA, ARGV[8])
+local order = nil
+if raw then
+  order = cjson.decode(raw).o
+elseif redis.call('HLEN', EXTRA) >= tonumber(ARGV[10]) then
+  return {'toomany'}
+end
+local seq = nextSeq()
+if not order then order = seq end
+redis.call('HSET', EXTRA, ARGV[8], cjson.encode({v = ARGV[9], u = USER_ID, n = m.n, t = ARGV[11], o = order}))
+return {'ok', record(seq, '{"k":"extra","info":{"key":' .. str(ARGV[8]) .. ',"value":' .. str(ARGV[9])
+  .. ',"updateUser":' .. userJSON(USER_ID, m.n) .. ',"updateTime":' .. ARGV[11] .. '}}')}
+`;
+
+// ARGV[8..9]: message, nowMs. messageID = seq.
+const BROADCAST = `${ROOM_PRELUDE}${ACTOR_PRELUDE}
+local seq = nextSeq()
+return {'ok', record(seq, '{"k":"bcast","msg":{"fromUser":' .. userJSON(USER_ID, m.n) .. ',"message":'
+  .. str(ARGV[8]) .. ',"sendTime":' .. ARGV[9] .. ',"messageID":' .. seq .. '}}')}
+`;
+
+// ARGV[8..9]: message, nowMs. Published only: no seq, no log.
+const BARRAGE = `${ROOM_PRELUDE}${ACTOR_PRELUDE}
+local id = redis.call('HINCRBY', META, 'bseq', 1)
+redis.call('SPUBLISH', CHANNEL, '{"b":{"fromUser":' .. userJSON(USER_ID, m.n) .. ',"message":' .. str(ARGV[8])
+  .. ',"sendTime":' .. ARGV[9] .. ',"messageID":' .. id .. '}}')
+return {'ok', id}
+`;
+
+// ARGV[8..9]: message, the target userIDs as a JSON array.
+const COMMAND = `${ROOM_PRELUDE}${ACTOR_PRELUDE}
+return {'ok', append('{"k":"cmd","from":' .. userJSON(USER_ID, m.n) .. ',"msg":' .. str(ARGV[8])
+  .. ',"to":' .. ARGV[9] .. '}')}
+`;
+
+// ARGV[4]: withMembers 0|1. Empty when the room does not exist.
+const ROOM_STATE = `${ROOM_PRELUDE}
+if redis.call('EXISTS', META) == 0 then return {} end
+return snapshot(ARGV[4] == '1')
+`;
+
+// ARGV[4]: afterSeq. {'gone'} when the log no longer reaches back (or the room is gone).
+const HISTORY = `${ROOM_PRELUDE}
+local seq = redis.call('HGET', META, 'seq')
+if not seq then return {'gone'} end
+local after = tonumber(ARGV[4])
+if after >= tonumber(seq) then return {'ok', {}} end
+local entries = redis.call('XRANGE', LOG, '(' .. after .. '-0', '+')
+local first = entries[1]
+if not first or first[1] ~= (after + 1) .. '-0' then return {'gone'} end
+return {'ok', entries}
+`;
+
+// The user index (KEYS[1]). ARGV: roomID, sessionID, multi 0|1, joinSeq, nodeID, policy.
+// Records this membership and returns the ones it displaces (other rooms: either side
+// single-room); under reject-new it records nothing when there are any. 'displaced': a later
+// membership of this room is recorded already (ours was removed by it).
+const INDEX_JOIN = `
+local all = redis.call('HGETALL', KEYS[1])
+local roomID, sessionID, multi, joinSeq = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local conflicts = {}
+for i = 1, #all, 2 do
+  local room, e = all[i], cjson.decode(all[i + 1])
+  if room == roomID then
+    if e.s ~= sessionID and e.j > joinSeq then return {'displaced'} end
+  elseif e.s ~= sessionID and (multi == '0' or e.m == 0) then
+    conflicts[#conflicts + 1] = {room, e.s, e.j}
+  end
+end
+if #conflicts > 0 and ARGV[6] == 'reject-new' then return {'conflict', conflicts} end
+for _, c in ipairs(conflicts) do redis.call('HDEL', KEYS[1], c[1]) end
+redis.call('HSET', KEYS[1], roomID, '{"s":' .. cjson.encode(sessionID) .. ',"m":' .. multi .. ',"j":' .. ARGV[4]
+  .. ',"node":' .. cjson.encode(ARGV[5]) .. '}')
+return {'ok', conflicts}
+`;
+
+// KEYS[1] = user index. ARGV: roomID, sessionID, joinSeq: forgets exactly that membership.
+const INDEX_LEAVE = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return 0 end
+local e = cjson.decode(raw)
+if e.s ~= ARGV[2] or e.j ~= tonumber(ARGV[3]) then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+return 1
+`;
+
+/** A script run by EVALSHA, loaded by EVAL when Redis does not know it (first use, restart). */
+export class LuaScript {
+  readonly sha: string;
+
+  constructor(
+    readonly name: string,
+    readonly source: string,
+  ) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    try {
+      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return redis.eval(this.source, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+export const Scripts = {
+  join: new LuaScript('join', JOIN),
+  remove: new LuaScript('remove', REMOVE),
+  publishStream: new LuaScript('publishStream', PUBLISH_STREAM),
+  unpublishStream: new LuaScript('unpublishStream', UNPUBLISH_STREAM),
+  streamExtra: new LuaScript('streamExtra', STREAM_EXTRA),
+  roomExtra: new LuaScript('roomExtra', ROOM_EXTRA),
+  broadcast: new LuaScript('broadcast', BROADCAST),
+  barrage: new LuaScript('barrage', BARRAGE),
+  command: new LuaScript('command', COMMAND),
+  roomState: new LuaScript('roomState', ROOM_STATE),
+  history: new LuaScript('history', HISTORY),
+  indexJoin: new LuaScript('indexJoin', INDEX_JOIN),
+  indexLeave: new LuaScript('indexLeave', INDEX_LEAVE),
+} as const;

@@ -1,0 +1,422 @@
+// The cluster-mode Backend: every room in Redis, changed by one Lua script per call (check,
+// mutate, sequence, log, publish; redis-scripts.ts), its events fanned out by sharded pub/sub
+// to the nodes that have members in it (redis-feed.ts). Any number of nodes share one Redis;
+// each room has one total order whichever node wrote.
+//
+// A room's keys share one Cluster slot, a user's index of rooms has another, so a login that
+// displaces the user's membership of another room takes three steps, each atomic: join the
+// room (a duplicate in the same room is displaced inside it), record the membership in the
+// user index (which returns the memberships it displaces, and so decides races: the later
+// record wins), then remove those from their rooms with a kick. See docs/operations.md.
+
+import { randomBytes } from 'node:crypto';
+import { Code } from '@atrium/protocol';
+import { Redis } from 'ioredis';
+import {
+  asArray,
+  asInt,
+  asString,
+  historyOf,
+  parseLogEntries,
+  parseMember,
+  parseState,
+} from './redis-codec.js';
+import { type FeedLog, RoomFeed } from './redis-feed.js';
+import { type RoomKeys, roomKeyList, roomKeys, userIndexKey } from './redis-keys.js';
+import { type LuaScript, Scripts } from './redis-scripts.js';
+import type {
+  Actor,
+  Backend,
+  BackendListener,
+  CommandRequest,
+  Done,
+  JoinRequest,
+  JoinResult,
+  KickedMember,
+  MessageRequest,
+  MessageResult,
+  PublishStreamRequest,
+  Refusal,
+  RemoveRequest,
+  RemoveResult,
+  RoomExtraRequest,
+  RoomRef,
+  RoomState,
+  SequencedEvent,
+  StreamExtraRequest,
+  StreamRequest,
+} from './types.js';
+
+export interface RedisBackendOptions {
+  /** `redis://[:password@]host:port[/db]` or `rediss://…`. */
+  url: string;
+  /** Sequenced events kept per room for replay (the log's MAXLEN). */
+  historyMaxEvents?: number;
+  /** Prefix of every key and channel, so deployments can share one Redis. */
+  keyPrefix?: string;
+  /** This node's identity in member records (random by default). */
+  nodeID?: string;
+  /** A destroyed room's last seq is kept this long, so a re-created room continues after it. */
+  roomTombstoneMs?: number;
+  /** How long a call waits for its own events to come back by pub/sub before reading the log. */
+  deliveryWaitMs?: number;
+  /** A subscriber threw; the backend carries on (default: ignore). */
+  onListenerError?: (error: unknown) => void;
+  /** Where connection trouble and lost events are reported (a pino logger fits). */
+  log?: FeedLog;
+}
+
+export const REDIS_BACKEND_DEFAULTS = {
+  historyMaxEvents: 1024,
+  keyPrefix: 'atrium',
+  roomTombstoneMs: 3_600_000,
+  deliveryWaitMs: 1000,
+} as const;
+
+const NOT_MEMBER: Refusal = { ok: false, code: Code.NOT_LOGGED_IN };
+const BAD_INPUT: Refusal = { ok: false, code: Code.INPUT_PARAM };
+const ELSEWHERE = { ok: false, code: Code.LOGGED_IN_ELSEWHERE } as const;
+const DUPLICATE_KICK = { code: Code.KICKED_DUPLICATE_LOGIN, ext: '' };
+const silentLog: FeedLog = { warn: () => {} };
+
+/** A number as JSON for the scripts to splice into events (non-finite ones become 0). */
+const jsonNumber = (n: number): string => JSON.stringify(Number.isFinite(n) ? n : 0);
+const flag = (b: boolean): string => (b ? '1' : '0');
+
+interface Displaced {
+  roomID: string;
+  sessionID: string;
+  joinSeq: number;
+}
+
+interface Removal {
+  room: RoomRef;
+  userID: string;
+  sessionID?: string;
+  joinSeq?: number;
+  kick?: { code: number; ext: string };
+  cause?: string;
+}
+
+export class RedisBackend implements Backend {
+  readonly nodeID: string;
+  private readonly redis: Redis;
+  private readonly subscriber: Redis;
+  private readonly feed: RoomFeed;
+  private readonly prefix: string;
+  private readonly maxLen: string;
+  private readonly tombstoneMs: string;
+  private readonly log: FeedLog;
+  private subscriberWasReady = false;
+
+  constructor(options: RedisBackendOptions) {
+    const d = REDIS_BACKEND_DEFAULTS;
+    this.nodeID = options.nodeID ?? randomBytes(9).toString('base64url');
+    this.prefix = options.keyPrefix ?? d.keyPrefix;
+    this.maxLen = String(options.historyMaxEvents ?? d.historyMaxEvents);
+    this.tombstoneMs = String(options.roomTombstoneMs ?? d.roomTombstoneMs);
+    this.log = options.log ?? silentLog;
+    const connection = { maxRetriesPerRequest: 3, connectionName: `atrium:${this.nodeID}` };
+    this.redis = new Redis(options.url, connection);
+    this.subscriber = new Redis(options.url, connection);
+    for (const [name, redis] of [
+      ['command', this.redis],
+      ['subscriber', this.subscriber],
+    ] as const) {
+      redis.on('error', (error: Error) =>
+        this.log.warn({ err: error, connection: name }, 'redis connection error'),
+      );
+    }
+    this.feed = new RoomFeed(this.redis, this.subscriber, {
+      keyPrefix: this.prefix,
+      deliveryWaitMs: options.deliveryWaitMs ?? d.deliveryWaitMs,
+      onListenerError: options.onListenerError ?? (() => {}),
+      log: this.log,
+    });
+    this.subscriber.on('ready', () => {
+      // After a reconnect, messages published while it was down never arrive: read the logs.
+      if (this.subscriberWasReady) void this.feed.resync();
+      this.subscriberWasReady = true;
+    });
+  }
+
+  subscribe(listener: BackendListener): () => void {
+    return this.feed.subscribe(listener);
+  }
+
+  ready(): boolean {
+    return this.redis.status === 'ready' && this.subscriber.status === 'ready';
+  }
+
+  async join(req: JoinRequest): Promise<JoinResult> {
+    const { room, user } = req;
+    const watched = this.feed.enter(room);
+    try {
+      await watched.subscribed;
+      if (req.duplicateLogin === 'reject-new' && (await this.loggedInElsewhere(req))) return ELSEWHERE;
+      const reply = asArray(
+        await this.run(Scripts.join, watched.keys, [
+          user.userID,
+          user.userName,
+          req.sessionID,
+          flag(req.multi),
+          flag(req.userUpdate),
+          String(req.maxMemberCount),
+          req.duplicateLogin,
+          flag(req.withMembers),
+          jsonNumber(req.nowMs),
+          this.nodeID,
+          String(Code.KICKED_DUPLICATE_LOGIN),
+        ]),
+        'join',
+      );
+      const status = asString(reply[0], 'join status');
+      if (status === 'already') return { ok: false, code: Code.ALREADY_IN_THIS_ROOM };
+      if (status === 'elsewhere') return ELSEWHERE;
+      if (status === 'full') return { ok: false, code: Code.ROOM_FULL };
+      const state = parseState(reply[4], req.withMembers);
+      const joinSeq = state.seq;
+      this.feed.entered(watched, user.userID, req.sessionID, joinSeq);
+      const kicked: KickedMember[] = [];
+      const sameRoomKicked = asString(reply[2], 'kicked session');
+      if (sameRoomKicked !== '') kicked.push({ room, sessionID: sameRoomKicked, userID: user.userID });
+
+      const displaced = await this.recordMembership(req, joinSeq);
+      if (displaced === 'refused') {
+        await this.removeMembership({ room, userID: user.userID, sessionID: req.sessionID, joinSeq });
+        return ELSEWHERE;
+      }
+      for (const other of displaced) {
+        const ref = { appID: room.appID, roomID: other.roomID };
+        const removal = { room: ref, userID: user.userID, ...other, kick: DUPLICATE_KICK };
+        const { removed } = await this.removeMembership(removal);
+        if (removed) kicked.push({ room: ref, sessionID: other.sessionID, userID: user.userID });
+      }
+      await this.feed.settle(room, joinSeq);
+      return { ok: true, state, created: asInt(reply[1], 'created') === 1, kicked };
+    } finally {
+      this.feed.exit(watched);
+    }
+  }
+
+  async remove(req: RemoveRequest): Promise<RemoveResult> {
+    const removal: Removal = { room: req.room, userID: req.userID };
+    if (req.sessionID !== undefined) removal.sessionID = req.sessionID;
+    if (req.kick !== undefined) removal.kick = req.kick;
+    if (req.cause !== undefined) removal.cause = req.cause;
+    return this.removeMembership(removal);
+  }
+
+  async publishStream(req: PublishStreamRequest): Promise<Done> {
+    return this.mutate(Scripts.publishStream, req, [req.streamID, req.extraInfo]);
+  }
+
+  async unpublishStream(req: StreamRequest): Promise<Done> {
+    return this.mutate(Scripts.unpublishStream, req, [req.streamID]);
+  }
+
+  async setStreamExtra(req: StreamExtraRequest): Promise<Done> {
+    return this.mutate(Scripts.streamExtra, req, [req.streamID, req.extraInfo]);
+  }
+
+  async setRoomExtra(req: RoomExtraRequest): Promise<Done> {
+    return this.mutate(Scripts.roomExtra, req, [
+      req.key,
+      req.value,
+      String(req.maxKeys),
+      jsonNumber(req.nowMs),
+    ]);
+  }
+
+  async broadcast(req: MessageRequest): Promise<MessageResult> {
+    const result = await this.act(Scripts.broadcast, req, [req.message, jsonNumber(req.nowMs)]);
+    if (!result.ok) return result;
+    await this.feed.settle(req.room, result.value);
+    return { ok: true, messageID: result.value };
+  }
+
+  async barrage(req: MessageRequest): Promise<MessageResult> {
+    const result = await this.act(Scripts.barrage, req, [req.message, jsonNumber(req.nowMs)]);
+    if (!result.ok) return result;
+    await this.feed.settleBarrage(req.room, result.value);
+    return { ok: true, messageID: result.value };
+  }
+
+  async command(req: CommandRequest): Promise<Done> {
+    return this.mutate(Scripts.command, req, [req.message, JSON.stringify(req.to)]);
+  }
+
+  async room(ref: RoomRef, withMembers: boolean): Promise<RoomState | null> {
+    const reply = asArray(await this.run(Scripts.roomState, this.keysOf(ref), [flag(withMembers)]), 'room');
+    return reply.length === 0 ? null : parseState(reply, withMembers);
+  }
+
+  async history(ref: RoomRef, afterSeq: number): Promise<SequencedEvent[] | null> {
+    const after = String(Math.max(0, Math.floor(afterSeq)));
+    const reply = asArray(await this.run(Scripts.history, this.keysOf(ref), [after]), 'history');
+    if (asString(reply[0], 'history status') !== 'ok') return null;
+    return historyOf(parseLogEntries(reply[1]));
+  }
+
+  async close(): Promise<void> {
+    this.feed.close();
+    await Promise.all([quit(this.redis), quit(this.subscriber)]);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private keysOf(ref: RoomRef): RoomKeys {
+    return roomKeys(this.prefix, ref);
+  }
+
+  private run(script: LuaScript, keys: RoomKeys, args: readonly string[]): Promise<unknown> {
+    return script.run(this.redis, roomKeyList(keys), [keys.channel, this.maxLen, this.tombstoneMs, ...args]);
+  }
+
+  /** An actor script: `{ok, value}` with the script's number (a seq, a messageID), or a refusal. */
+  private async act(
+    script: LuaScript,
+    actor: Actor,
+    args: readonly string[],
+  ): Promise<{ ok: true; value: number } | Refusal> {
+    const server = actor.asServer;
+    const reply = asArray(
+      await this.run(script, this.keysOf(actor.room), [
+        actor.userID,
+        actor.sessionID,
+        flag(server !== undefined),
+        server?.userName ?? '',
+        ...args,
+      ]),
+      script.name,
+    );
+    switch (asString(reply[0], `${script.name} status`)) {
+      case 'ok':
+        return { ok: true, value: asInt(reply[1], `${script.name} value`) };
+      case 'notmember':
+        return NOT_MEMBER;
+      case 'toomany':
+        return { ok: false, code: Code.EXTRA_TOO_MANY_KEYS };
+      default:
+        return BAD_INPUT;
+    }
+  }
+
+  /** A sequenced change: done once this node has delivered it (when it watches the room). */
+  private async mutate(script: LuaScript, actor: Actor, args: readonly string[]): Promise<Done> {
+    const result = await this.act(script, actor, args);
+    if (!result.ok) return result;
+    if (result.value > 0) await this.feed.settle(actor.room, result.value);
+    return { ok: true };
+  }
+
+  private async removeMembership(removal: Removal): Promise<RemoveResult> {
+    const reply = asArray(
+      await this.run(Scripts.remove, this.keysOf(removal.room), [
+        removal.userID,
+        removal.sessionID ?? '',
+        String(removal.joinSeq ?? 0),
+        removal.kick === undefined ? '' : String(removal.kick.code),
+        removal.kick?.ext ?? '',
+        removal.cause ?? 'logout',
+      ]),
+      'remove',
+    );
+    if (asInt(reply[0], 'removed') !== 1) return { removed: false, destroyed: false };
+    const destroyed = asInt(reply[1], 'destroyed') === 1;
+    const sessionID = asString(reply[2], 'removed session');
+    const joinSeq = asInt(reply[3], 'removed joinSeq');
+    await Promise.all([
+      this.forgetMembership(removal.room, removal.userID, sessionID, joinSeq),
+      this.feed.settle(removal.room, asInt(reply[4], 'remove seq')),
+    ]);
+    return { removed: true, destroyed };
+  }
+
+  /**
+   * Step two of a join: the user index records the membership and names the ones it displaces
+   * (kick-old), or 'refused' when reject-new finds a real one (a login that raced ours).
+   */
+  private async recordMembership(req: JoinRequest, joinSeq: number): Promise<Displaced[] | 'refused'> {
+    const key = userIndexKey(this.prefix, req.room.appID, req.user.userID);
+    for (let attempt = 0; ; attempt++) {
+      const reply = asArray(
+        await Scripts.indexJoin.run(
+          this.redis,
+          [key],
+          [req.room.roomID, req.sessionID, flag(req.multi), String(joinSeq), this.nodeID, req.duplicateLogin],
+        ),
+        'index join',
+      );
+      const status = asString(reply[0], 'index status');
+      if (status === 'displaced') return [];
+      const displaced = asArray(reply[1], 'index conflicts').map((c) => {
+        const [roomID, sessionID, seq] = asArray(c, 'index conflict');
+        return {
+          roomID: asString(roomID, 'index room'),
+          sessionID: asString(sessionID, 'index session'),
+          joinSeq: asInt(seq, 'index joinSeq'),
+        };
+      });
+      if (status === 'ok') return displaced;
+      // reject-new: a real membership elsewhere wins; forgotten ones are pruned and we retry.
+      if (await this.anyStillMember(req, displaced)) return 'refused';
+      if (attempt >= 2) return 'refused';
+    }
+  }
+
+  /** reject-new, before joining: does the user hold a membership this login would displace? */
+  private async loggedInElsewhere(req: JoinRequest): Promise<boolean> {
+    const key = userIndexKey(this.prefix, req.room.appID, req.user.userID);
+    const entries = asArray(await this.redis.hgetall(key).then((h) => Object.entries(h)), 'index');
+    const others: Displaced[] = [];
+    for (const item of entries) {
+      const [roomID, raw] = asArray(item, 'index entry');
+      const id = asString(roomID, 'index room');
+      const e = JSON.parse(asString(raw, 'index entry')) as { s: string; m: number; j: number };
+      if (id !== req.room.roomID && e.s !== req.sessionID && (!req.multi || e.m === 0)) {
+        others.push({ roomID: id, sessionID: e.s, joinSeq: e.j });
+      }
+    }
+    return this.anyStillMember(req, others);
+  }
+
+  /** Checks index entries against the rooms themselves; prunes those that are gone. */
+  private async anyStillMember(req: JoinRequest, entries: Displaced[]): Promise<boolean> {
+    let found = false;
+    for (const e of entries) {
+      const ref = { appID: req.room.appID, roomID: e.roomID };
+      const raw = await this.redis.hget(this.keysOf(ref).members, req.user.userID);
+      const member = raw === null ? undefined : parseMember(req.user.userID, raw);
+      if (member?.sessionID === e.sessionID && member.joinSeq === e.joinSeq) found = true;
+      else await this.forgetMembership(ref, req.user.userID, e.sessionID, e.joinSeq);
+    }
+    return found;
+  }
+
+  private async forgetMembership(
+    ref: RoomRef,
+    userID: string,
+    sessionID: string,
+    joinSeq: number,
+  ): Promise<void> {
+    await Scripts.indexLeave.run(
+      this.redis,
+      [userIndexKey(this.prefix, ref.appID, userID)],
+      [ref.roomID, sessionID, String(joinSeq)],
+    );
+  }
+}
+
+async function quit(redis: Redis): Promise<void> {
+  if (redis.status === 'end') return;
+  if (redis.status !== 'ready') {
+    redis.disconnect();
+    return;
+  }
+  try {
+    await redis.quit();
+  } catch {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,26 @@
+// The Backend contract against Redis: a real redis-server started for this file. Each test
+// gets its own key prefix: the contract's rooms are unique, but its userIDs are not, and the
+// user index outlives a test's backends (which leave their members behind).
+
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { TestRedis } from '../../../test/support/redis.js';
+import { RedisBackend } from '../src/backend/redis.js';
+import { backendContract } from './backend-contract.js';
+
+let redis: TestRedis;
+let keyPrefix = '';
+let testNumber = 0;
+beforeAll(async () => {
+  redis = await TestRedis.start();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+beforeEach(() => {
+  keyPrefix = `contract${++testNumber}`;
+});
+
+backendContract(
+  'redis',
+  ({ historyMaxEvents }) => new RedisBackend({ url: redis.url, historyMaxEvents, keyPrefix }),
+);
