@@ -26,6 +26,8 @@ interface Outcome {
 interface Applied {
   t: string;
   room: string;
+  /** Of the request's content: another client's request under the same ID is not a resend. */
+  print: number;
   sessionID: string;
   /** Settles with the reply once applied; undefined when it was refused (so not applied). */
   done: Promise<Outcome | undefined>;
@@ -68,6 +70,37 @@ function answer(respond: Respond, outcome: Outcome): void {
 
 export const userKeyOf = (session: Session): string => `${session.appID}/${session.user.userID}`;
 
+/** FNV-1a over the request's content; two engines of one user may pick the same ID by chance. */
+function fingerprint(frame: ReliableSend): number {
+  let text: string;
+  switch (frame.t) {
+    case 'bcast':
+      text = frame.msg;
+      break;
+    case 'cmd':
+      text = `${frame.msg}\0${frame.to.join('\0')}`;
+      break;
+    case 'extra':
+      text = `${frame.key}\0${frame.value}`;
+      break;
+    case 'pub':
+      text = `${frame.stream}\0${frame.extra ?? ''}`;
+      break;
+    case 'unpub':
+      text = frame.stream;
+      break;
+    case 'sextra':
+      text = `${frame.stream}\0${frame.extra}`;
+      break;
+  }
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
 export class AppliedRequests {
   private readonly users = new Map<string, UserWindow>();
 
@@ -88,8 +121,9 @@ export class AppliedRequests {
     apply: (respond: Respond) => Promise<void>,
   ): Promise<void> {
     const window = this.windowOf(userKeyOf(session));
+    const print = fingerprint(frame);
     const seen = window.ids.get(frame.id);
-    if (seen !== undefined && this.sameRequest(seen, frame, session)) {
+    if (seen !== undefined && this.sameRequest(seen, frame, print, session)) {
       const outcome = await seen.done;
       if (outcome !== undefined) return answer(respond, outcome);
     }
@@ -98,6 +132,7 @@ export class AppliedRequests {
     const entry: Applied = {
       t: frame.t,
       room: frame.room,
+      print,
       sessionID: session.id,
       done: new Promise((resolve) => {
         settle = resolve;
@@ -127,8 +162,8 @@ export class AppliedRequests {
     }
   }
 
-  private sameRequest(seen: Applied, frame: ReliableSend, session: Session): boolean {
-    if (seen.t !== frame.t || seen.room !== frame.room) return false;
+  private sameRequest(seen: Applied, frame: ReliableSend, print: number, session: Session): boolean {
+    if (seen.t !== frame.t || seen.room !== frame.room || seen.print !== print) return false;
     // A state change resent under a new session (the old one expired, and its streams with it)
     // must be applied again to hold; a message must not be delivered twice.
     return MESSAGES.has(frame.t) || seen.sessionID === session.id;
