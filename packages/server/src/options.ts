@@ -46,7 +46,7 @@ export interface RoomServerOptions {
   port?: number;
   /** Default '127.0.0.1'. */
   host?: string;
-  /** Cluster mode (SPEC §9): not available yet, refused. */
+  /** Cluster mode (SPEC §9): the Redis every node shares, `redis://…` or `rediss://…`. */
   redis?: string;
   /** A link silent for 2 × this is dead. Default 5000. */
   heartbeatIntervalMs?: number;
@@ -120,6 +120,7 @@ export interface ResolvedOptions
     Omit<RoomServerOptions, 'redis' | 'webhook' | 'staticDir' | 'backend' | 'now' | 'logStream'>
   > {
   webhook: ResolvedWebhook | undefined;
+  redis: string | undefined;
   logStream: RoomServerOptions['logStream'];
   staticDir: string | undefined;
   backend: Backend | undefined;
@@ -180,9 +181,6 @@ function validateApps(apps: unknown): AppCredentials[] {
 export function resolveOptions(input: RoomServerOptions): ResolvedOptions {
   if (!isRecord(input)) throw new OptionsError('apps', 'is required (options must be an object)');
   const o = input as unknown as Record<string, unknown>;
-  if (o.redis !== undefined) {
-    throw new OptionsError('redis', 'is not available yet: cluster mode comes in a later version');
-  }
   const apps = validateApps(o.apps);
   const d = SERVER_DEFAULTS;
   const bool = (field: string, fallback: boolean): boolean => {
@@ -213,6 +211,13 @@ export function resolveOptions(input: RoomServerOptions): ResolvedOptions {
   }
   if (o.now !== undefined && typeof o.now !== 'function') throw new OptionsError('now', 'must be a function');
   if (o.backend !== undefined && !isRecord(o.backend)) throw new OptionsError('backend', 'must be a Backend');
+  const redis = str('redis');
+  if (redis !== undefined && (!/^rediss?:\/\/[^/]/.test(redis) || !URL.canParse(redis))) {
+    throw new OptionsError('redis', 'must be a redis:// or rediss:// URL');
+  }
+  if (redis !== undefined && o.backend !== undefined) {
+    throw new OptionsError('redis', 'cannot be combined with backend (the server would not use it)');
+  }
   const day = 86_400_000;
   return {
     apps,
@@ -224,6 +229,7 @@ export function resolveOptions(input: RoomServerOptions): ResolvedOptions {
     duplicateLogin,
     kickOnTokenExpiry: bool('kickOnTokenExpiry', d.kickOnTokenExpiry),
     webhook,
+    redis,
     logLevel,
     onlineCountIntervalMs: intField(o, 'onlineCountIntervalMs', 10, day) ?? d.onlineCountIntervalMs,
     roomExtraMaxKeys: intField(o, 'roomExtraMaxKeys', 1, 1000) ?? d.roomExtraMaxKeys,

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { WS_PATH } from '@atrium/protocol';
 import { AdminService } from './admin/service.js';
 import { MemoryBackend } from './backend/memory.js';
+import { RedisBackend } from './backend/redis.js';
 import type { Backend } from './backend/types.js';
 import { RoomFanout } from './gateway/fanout.js';
 import { Gateway } from './gateway/gateway.js';
@@ -56,12 +57,17 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
   const options = resolveOptions(input);
   const log = createLogger(options.logLevel, options.logStream);
   const ownsBackend = options.backend === undefined;
+  const onListenerError = (error: unknown) => log.error({ err: error }, 'backend subscriber failed');
   const backend: Backend =
     options.backend ??
-    new MemoryBackend({
-      historyMaxEvents: options.historyMaxEvents,
-      onListenerError: (error) => log.error({ err: error }, 'backend subscriber failed'),
-    });
+    (options.redis !== undefined
+      ? new RedisBackend({
+          url: options.redis,
+          historyMaxEvents: options.historyMaxEvents,
+          onListenerError,
+          log,
+        })
+      : new MemoryBackend({ historyMaxEvents: options.historyMaxEvents, onListenerError }));
 
   const metrics = new ServerMetrics(
     {

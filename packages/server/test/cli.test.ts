@@ -118,19 +118,35 @@ describe('atrium serve (planning, and refusals before listening)', () => {
     });
   });
 
-  it('refuses --redis, a redis config, a bad config and a missing one with exit code 2', async () => {
+  it('takes the Redis of cluster mode from --redis or the config, --redis first', async () => {
+    const path = join(dir, 'redis.json');
+    await writeFile(
+      path,
+      JSON.stringify({ apps: [{ appID: 7, serverSecret: SECRET }], redis: 'redis://a:1' }),
+    );
+    expect((await planServe(['--config', path])).options.redis).toBe('redis://a:1');
+    expect((await planServe(['--config', path, '--redis', 'rediss://b:2'])).options.redis).toBe(
+      'rediss://b:2',
+    );
+    expect((await planServe(['--redis', 'redis://c:3'])).options).toMatchObject({
+      devMode: true,
+      redis: 'redis://c:3',
+    });
+  });
+
+  it('refuses a bad --redis, a bad redis config, a bad config and a missing one with exit code 2', async () => {
     const bad = join(dir, 'bad.json');
     await writeFile(bad, JSON.stringify({ apps: [{ appID: 7, serverSecret: 'short' }] }));
     const redis = join(dir, 'redis.json');
     await writeFile(
       redis,
-      JSON.stringify({ apps: [{ appID: 7, serverSecret: SECRET }], redis: 'redis://x' }),
+      JSON.stringify({ apps: [{ appID: 7, serverSecret: SECRET }], redis: 'localhost' }),
     );
     const notJson = join(dir, 'not.json');
     await writeFile(notJson, '{ nope');
     const cases: [string[], string][] = [
-      [['serve', '--redis', 'redis://localhost'], 'not available yet'],
-      [['serve', '--config', redis], 'not available yet'],
+      [['serve', '--redis', 'tcp://localhost:6379'], 'RoomServerOptions.redis'],
+      [['serve', '--config', redis], 'RoomServerOptions.redis'],
       [['serve', '--config', bad], 'apps[0].serverSecret'],
       [['serve', '--config', notJson], 'not a JSON object'],
       [['serve', '--config', join(dir, 'missing.json')], 'cannot read'],

@@ -57,7 +57,9 @@ describe('resolveOptions', () => {
     ['onlineCountIntervalMs', { apps, onlineCountIntervalMs: -1 }],
     ['roomExtraMaxKeys', { apps, roomExtraMaxKeys: 0 }],
     ['maxPayloadBytes', { apps, maxPayloadBytes: 10 }],
-    ['redis', { apps, redis: 'redis://localhost' }],
+    ['redis', { apps, redis: 'http://localhost:6379' }],
+    ['redis', { apps, redis: '' }],
+    ['redis', { apps, redis: 'redis://localhost', backend: {} }],
   ];
   for (const [field, input] of bad) {
     it(`names ${field}`, () => {

@@ -22,7 +22,8 @@ export const USAGE = `Usage:
   atrium serve [--port 8800] [--host 127.0.0.1] [--config atrium.json] [--redis redis://…]
       Run a room server. Without --config (or with a config naming no apps) it runs in
       development mode: one app with a random appID and secret, printed at start, and
-      GET /dev/token for the demo page.
+      GET /dev/token for the demo page. With --redis (or "redis" in the config) it is one
+      node of a cluster: every node given the same Redis serves the same rooms.
   atrium token --app-id <id> --secret <32 chars> --user <userID> [--room <roomID>] [--ttl 3600]
       Print a Token04. With --room the token carries a privilege payload for that room.
   atrium --help
@@ -126,9 +127,6 @@ export async function planServe(
     config: { type: 'string' },
     redis: { type: 'string' },
   });
-  if (values.redis !== undefined) {
-    throw new UsageError('cluster mode (--redis) is not available yet; run without --redis');
-  }
   let config: Record<string, unknown> = {};
   const configPath = str(values, 'config');
   if (configPath !== undefined) {
@@ -149,9 +147,6 @@ export async function planServe(
       );
     }
   }
-  if (config.redis !== undefined) {
-    throw new UsageError('cluster mode (redis) is not available yet; remove "redis" from the config');
-  }
   const devMode = !Array.isArray(config.apps) || config.apps.length === 0;
   const apps = devMode
     ? [{ appID: randomInt(1, 0x7fffffff), serverSecret: randomBytes(16).toString('hex') }]
@@ -163,6 +158,7 @@ export async function planServe(
     devMode,
     ...(port !== undefined ? { port } : {}),
     ...(str(values, 'host') !== undefined ? { host: str(values, 'host') } : {}),
+    ...(str(values, 'redis') !== undefined ? { redis: str(values, 'redis') } : {}),
   } as RoomServerOptions;
   resolveOptions(options);
   return { options, devMode };
