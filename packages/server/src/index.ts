@@ -1,6 +1,7 @@
 export { adminSignature } from './admin/auth.js';
 export { type AdminReply, AdminService, type AdminServiceOptions } from './admin/service.js';
 export { MEMORY_BACKEND_DEFAULTS, MemoryBackend, type MemoryBackendOptions } from './backend/memory.js';
+export { REDIS_BACKEND_DEFAULTS, RedisBackend, type RedisBackendOptions } from './backend/redis.js';
 export type {
   Actor,
   Backend,
