@@ -5,6 +5,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { generateToken04, makePrivilegePayload } from '@atrium/token';
+import { attribute, ConfigError, mergeConfig, parseConfigFile } from '../config/load.js';
 import { OptionsError, type RoomServerOptions, resolveOptions } from '../options.js';
 import { createRoomServer, type RoomServer } from '../server.js';
 
@@ -40,7 +41,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     if (command === 'serve') return await serveCommand(rest, io);
     if (command === 'token') return tokenCommand(rest, io);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof OptionsError) {
+    if (error instanceof UsageError || error instanceof OptionsError || error instanceof ConfigError) {
       io.stderr(`atrium: ${error.message}\n`);
       return 2;
     }
@@ -116,10 +117,14 @@ export interface ServePlan {
   devMode: boolean;
 }
 
-/** Reads the arguments and config file into server options; dev mode when no app is named. */
+/**
+ * Reads the config file, the environment (ATRIUM_*) and the flags, in that order of
+ * precedence from low to high, into server options; dev mode when no app is named.
+ */
 export async function planServe(
   args: readonly string[],
   read: (path: string) => Promise<string> = (p) => readFile(p, 'utf8'),
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<ServePlan> {
   const values = parse(args, {
     port: { type: 'string' },
@@ -127,7 +132,7 @@ export async function planServe(
     config: { type: 'string' },
     redis: { type: 'string' },
   });
-  let config: Record<string, unknown> = {};
+  let file: { path: string; options: Record<string, unknown> } | undefined;
   const configPath = str(values, 'config');
   if (configPath !== undefined) {
     let text: string;
@@ -136,31 +141,27 @@ export async function planServe(
     } catch (error) {
       throw new UsageError(`cannot read ${configPath}: ${error instanceof Error ? error.message : error}`);
     }
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-        throw new Error('not an object');
-      config = parsed as Record<string, unknown>;
-    } catch (error) {
-      throw new UsageError(
-        `${configPath} is not a JSON object: ${error instanceof Error ? error.message : error}`,
-      );
-    }
+    file = { path: configPath, options: parseConfigFile(configPath, text) };
   }
+  const flags: Record<string, { flag: string; value: unknown }> = {};
+  const port = integer('port', str(values, 'port'), 0, 65535);
+  if (port !== undefined) flags.port = { flag: '--port', value: port };
+  const host = str(values, 'host');
+  if (host !== undefined) flags.host = { flag: '--host', value: host };
+  const redis = str(values, 'redis');
+  if (redis !== undefined) flags.redis = { flag: '--redis', value: redis };
+  const { options: config, sources } = mergeConfig(file, env, flags);
   const devMode = !Array.isArray(config.apps) || config.apps.length === 0;
   const apps = devMode
     ? [{ appID: randomInt(1, 0x7fffffff), serverSecret: randomBytes(16).toString('hex') }]
     : config.apps;
-  const port = integer('port', str(values, 'port'), 0, 65535);
-  const options = {
-    ...config,
-    apps,
-    devMode,
-    ...(port !== undefined ? { port } : {}),
-    ...(str(values, 'host') !== undefined ? { host: str(values, 'host') } : {}),
-    ...(str(values, 'redis') !== undefined ? { redis: str(values, 'redis') } : {}),
-  } as RoomServerOptions;
-  resolveOptions(options);
+  // A long-running process: its CPU, memory and event loop are worth a scrape.
+  const options = { processMetrics: true, ...config, apps, devMode } as RoomServerOptions;
+  try {
+    resolveOptions(options);
+  } catch (error) {
+    throw error instanceof OptionsError ? attribute(error, sources) : error;
+  }
   return { options, devMode };
 }
 
@@ -186,11 +187,15 @@ Atrium development mode (no config naming apps): one app, GET /dev/token enabled
 `;
 }
 
+/** Resolves on the first SIGINT or SIGTERM; a second one while closing exits at once. */
 function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      const force = () => process.exit(1);
+      process.once('SIGINT', force);
+      process.once('SIGTERM', force);
       resolve();
     };
     process.on('SIGINT', stop);
