@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { TestRedis } from '../../../test/support/redis.js';
 import { RedisBackend } from '../src/backend/redis.js';
+import { clusterContract } from './backend-cluster-contract.js';
 import { backendContract } from './backend-contract.js';
 
 let redis: TestRedis;
@@ -24,3 +25,5 @@ backendContract(
   'redis',
   ({ historyMaxEvents }) => new RedisBackend({ url: redis.url, historyMaxEvents, keyPrefix }),
 );
+
+clusterContract('redis', () => new RedisBackend({ url: redis.url, keyPrefix }));

@@ -116,16 +116,29 @@ export class RedisBackend implements Backend {
     this.maxLen = String(options.historyMaxEvents ?? d.historyMaxEvents);
     this.tombstoneMs = String(options.roomTombstoneMs ?? d.roomTombstoneMs);
     this.log = options.log ?? silentLog;
-    const connection = { maxRetriesPerRequest: 3, connectionName: `atrium:${this.nodeID}` };
-    this.redis = new Redis(options.url, connection);
-    this.subscriber = new Redis(options.url, connection);
+    // Named so an operator (or a test) can tell a node's two connections apart in CLIENT LIST.
+    const connection = (role: string) => ({
+      maxRetriesPerRequest: 3,
+      connectionName: `atrium:${this.nodeID}:${role}`,
+    });
+    this.redis = new Redis(options.url, connection('cmd'));
+    this.subscriber = new Redis(options.url, connection('sub'));
     for (const [name, redis] of [
       ['command', this.redis],
       ['subscriber', this.subscriber],
     ] as const) {
-      redis.on('error', (error: Error) =>
-        this.log.warn({ err: error, connection: name }, 'redis connection error'),
-      );
+      // ioredis retries for ever and reports every failed attempt: say it once per outage.
+      let failing = false;
+      redis.on('error', (error: Error) => {
+        if (failing) return;
+        failing = true;
+        this.log.warn({ err: error, connection: name }, 'redis connection failing (retrying)');
+      });
+      redis.on('ready', () => {
+        if (!failing) return;
+        failing = false;
+        this.log.warn({ connection: name }, 'redis connection back');
+      });
     }
     this.feed = new RoomFeed(this.redis, this.subscriber, {
       keyPrefix: this.prefix,

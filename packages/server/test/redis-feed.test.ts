@@ -1,0 +1,274 @@
+// What the Redis backend does beyond the contract: its log as a Stream bounded by MAXLEN, the
+// room's keys going away with its last member, subscriptions that follow local members, and a
+// node that misses pub/sub messages (a lost publish, a dropped subscriber connection) still
+// delivering every event once and in order, from the log.
+
+import { Code } from '@atrium/protocol';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TestRedis } from '../../../test/support/redis.js';
+import { RedisBackend, type RedisBackendOptions } from '../src/backend/redis.js';
+import { roomKeys, userIndexKey } from '../src/backend/redis-keys.js';
+import type { JoinRequest, RoomRef } from '../src/backend/types.js';
+import { Node } from './backend-cluster-contract.js';
+
+const APP = 3;
+let redis: TestRedis;
+let raw: Redis;
+let keyPrefix = '';
+let testNumber = 0;
+let roomNumber = 0;
+const opened: RedisBackend[] = [];
+
+beforeAll(async () => {
+  redis = await TestRedis.start();
+  raw = redis.client();
+});
+afterAll(async () => {
+  raw?.disconnect();
+  await redis?.stop();
+});
+beforeEach(() => {
+  keyPrefix = `feed${++testNumber}`;
+});
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((b) => b.close()));
+});
+
+function node(options: Partial<RedisBackendOptions> = {}): { backend: RedisBackend; node: Node } {
+  const backend = new RedisBackend({ url: redis.url, keyPrefix, ...options });
+  opened.push(backend);
+  return { backend, node: new Node(backend) };
+}
+
+const freshRoom = (): RoomRef => ({ appID: APP, roomID: `feed-${++roomNumber}` });
+
+function joinReq(room: RoomRef, userID: string, over: Partial<JoinRequest> = {}): JoinRequest {
+  return {
+    room,
+    user: { userID, userName: userID },
+    sessionID: `s-${userID}`,
+    multi: false,
+    userUpdate: true,
+    maxMemberCount: 0,
+    duplicateLogin: 'kick-old',
+    withMembers: false,
+    nowMs: 1000,
+    ...over,
+  };
+}
+
+const actor = (room: RoomRef, userID: string) => ({ room, userID, sessionID: `s-${userID}` });
+
+/** Appends an event to the room's log as a script would, but publishes nothing: a lost message. */
+async function writeUnpublished(room: RoomRef, message: string, maxLen = 1024): Promise<number> {
+  const keys = roomKeys(keyPrefix, room);
+  const seq = await raw.hincrby(keys.meta, 'seq', 1);
+  const event = {
+    k: 'bcast',
+    msg: { fromUser: { userID: 'ghost', userName: 'ghost' }, message, sendTime: 0, messageID: seq },
+  };
+  const count = await raw.hlen(keys.members);
+  await raw.xadd(
+    keys.log,
+    'MAXLEN',
+    String(maxLen),
+    `${seq}-0`,
+    'v',
+    JSON.stringify(event),
+    'c',
+    String(count),
+  );
+  return seq;
+}
+
+async function subscriberID(backend: RedisBackend): Promise<string> {
+  const list = await raw.client('LIST');
+  const line = String(list)
+    .split('\n')
+    .find((l) => l.includes(`name=atrium:${backend.nodeID}:sub `));
+  const id = line?.match(/^id=(\d+)/)?.[1];
+  if (id === undefined) throw new Error(`no subscriber connection for ${backend.nodeID}`);
+  return id;
+}
+
+async function shardSubscribers(channel: string): Promise<number> {
+  const reply = await raw.call('PUBSUB', 'SHARDNUMSUB', channel);
+  return Array.isArray(reply) ? Number(reply[1]) : -1;
+}
+
+const seqsOf = (n: Node, room: RoomRef) => n.events(room).map((e) => e.seq);
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('the log', () => {
+  it('holds the last historyMaxEvents events as entries <seq>-0; history reads them by seq', async () => {
+    const { backend } = node({ historyMaxEvents: 5 });
+    const room = freshRoom();
+    await backend.join(joinReq(room, 'u1'));
+    for (let i = 0; i < 9; i++) await backend.broadcast({ ...actor(room, 'u1'), message: `m${i}`, nowMs: i });
+    const entries = await raw.xrange(roomKeys(keyPrefix, room).log, '-', '+');
+    expect(entries.map(([id]) => id)).toEqual(['6-0', '7-0', '8-0', '9-0', '10-0']);
+    expect((await backend.history(room, 7))?.map((e) => e.seq)).toEqual([8, 9, 10]);
+    expect((await backend.history(room, 5))?.map((e) => e.seq)).toEqual([6, 7, 8, 9, 10]);
+    expect(await backend.history(room, 4)).toBeNull();
+    expect(await backend.history(room, 10)).toEqual([]);
+  });
+
+  it('a room’s keys go with its last member; its seq lives on in a tombstone for the next one', async () => {
+    const { backend } = node({ roomTombstoneMs: 60_000 });
+    const room = freshRoom();
+    await backend.join(joinReq(room, 'u1'));
+    await backend.join(joinReq(room, 'u2'));
+    await backend.publishStream({ ...actor(room, 'u1'), streamID: 's1', extraInfo: '' });
+    await backend.setRoomExtra({ ...actor(room, 'u2'), key: 'k', value: 'v', maxKeys: 5, nowMs: 1 });
+    const pattern = `${keyPrefix}:*`;
+    expect((await raw.keys(pattern)).length).toBeGreaterThanOrEqual(7);
+    await backend.remove({ room, userID: 'u1' });
+    expect(await backend.remove({ room, userID: 'u2' })).toEqual({ removed: true, destroyed: true });
+    const keys = roomKeys(keyPrefix, room);
+    expect(await raw.keys(pattern)).toEqual([keys.gone]);
+    expect(await raw.get(keys.gone)).toBe('7');
+    const ttl = await raw.pttl(keys.gone);
+    expect(ttl).toBeGreaterThan(50_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    const again = await backend.join(joinReq(room, 'u3'));
+    expect(again.ok && again.created).toBe(true);
+    expect(again.ok && again.state.seq).toBe(8);
+    expect(await raw.exists(keys.gone)).toBe(0);
+  });
+
+  it('the user index follows memberships and is empty when the user is in no room', async () => {
+    const { backend } = node();
+    const [r1, r2] = [freshRoom(), freshRoom()];
+    await backend.join(joinReq(r1, 'u1', { multi: true }));
+    await backend.join(joinReq(r2, 'u1', { multi: true }));
+    const index = userIndexKey(keyPrefix, APP, 'u1');
+    expect(Object.keys(await raw.hgetall(index)).sort()).toEqual([r1.roomID, r2.roomID].sort());
+    await backend.remove({ room: r1, userID: 'u1' });
+    expect(Object.keys(await raw.hgetall(index))).toEqual([r2.roomID]);
+    await backend.remove({ room: r2, userID: 'u1' });
+    expect(await raw.exists(index)).toBe(0);
+  });
+
+  it('an index entry left by a vanished node does not block a reject-new login, and is pruned', async () => {
+    const { backend } = node();
+    const index = userIndexKey(keyPrefix, APP, 'u1');
+    await raw.hset(index, 'gone-room', JSON.stringify({ s: 'dead', m: 0, j: 3, node: 'dead-node' }));
+    const r = await backend.join(joinReq(freshRoom(), 'u1', { duplicateLogin: 'reject-new' }));
+    expect(r.ok).toBe(true);
+    expect(await raw.hexists(index, 'gone-room')).toBe(0);
+  });
+});
+
+describe('subscriptions', () => {
+  it('a node listens to a room while it has members there, and only then', async () => {
+    const a = node();
+    const b = node();
+    const room = freshRoom();
+    const channel = roomKeys(keyPrefix, room).channel;
+    const subscribers = () => shardSubscribers(channel);
+    await a.backend.join(joinReq(room, 'u1'));
+    expect(await subscribers()).toBe(1);
+    await b.backend.broadcast({
+      room,
+      userID: 'sys',
+      sessionID: '',
+      asServer: { userName: '' },
+      message: 'x',
+      nowMs: 0,
+    });
+    await a.node.reached(room, 2);
+    expect(b.node.messages).toEqual([]);
+    await b.backend.join(joinReq(room, 'u2'));
+    expect(await subscribers()).toBe(2);
+    await a.backend.remove({ room, userID: 'u1' });
+    expect(await subscribers()).toBe(1);
+    // B still has u2 there: it hears A's member leave.
+    await b.node.waitFor((m) => m.kind === 'event' && m.event.k === 'leave');
+    await b.backend.remove({ room, userID: 'u2' });
+    expect(await subscribers()).toBe(0);
+  });
+
+  it('a node whose member was removed by another node stops listening', async () => {
+    const a = node();
+    const b = node();
+    const room = freshRoom();
+    const channel = roomKeys(keyPrefix, room).channel;
+    await a.backend.join(joinReq(room, 'u1'));
+    await a.backend.join(joinReq(room, 'u2'));
+    await b.backend.remove({ room, userID: 'u1', kick: { code: Code.KICKED_BY_BACKEND, ext: '' } });
+    await b.backend.remove({ room, userID: 'u2' });
+    await a.node.reached(room, 4);
+    expect(await shardSubscribers(channel)).toBe(0);
+  });
+});
+
+describe('missed messages', () => {
+  it('an event whose publish never arrived is read from the log before the next one', async () => {
+    const a = node();
+    const b = node();
+    const room = freshRoom();
+    await a.backend.join(joinReq(room, 'u1'));
+    await b.backend.join(joinReq(room, 'u2'));
+    await a.node.reached(room, 2);
+    const lost = await writeUnpublished(room, 'lost');
+    await b.backend.broadcast({ ...actor(room, 'u2'), message: 'after', nowMs: 0 });
+    await a.node.reached(room, lost + 1);
+    expect(seqsOf(a.node, room)).toEqual(range(1, 4));
+    expect(a.node.events(room)[2]).toMatchObject({ seq: 3, event: { k: 'bcast', msg: { message: 'lost' } } });
+  });
+
+  it('what was published while a subscriber was cut off arrives after it reconnects, once and in order', async () => {
+    const a = node();
+    const b = node();
+    const [busy, quiet] = [freshRoom(), freshRoom()];
+    for (const room of [busy, quiet]) {
+      await a.backend.join(joinReq(room, 'u1', { multi: true }));
+      await b.backend.join(joinReq(room, 'u2', { multi: true }));
+      await a.node.reached(room, 2);
+    }
+    await raw.client('KILL', 'ID', await subscriberID(a.backend));
+    // ioredis waits before reconnecting: these are published while A is not subscribed.
+    for (let i = 0; i < 3; i++) {
+      await b.backend.broadcast({ ...actor(busy, 'u2'), message: `busy${i}`, nowMs: i });
+      await b.backend.broadcast({ ...actor(quiet, 'u2'), message: `quiet${i}`, nowMs: i });
+    }
+    // The quiet room gets nothing more: only the resync after the reconnect can bring these.
+    await a.node.reached(quiet, 5);
+    await b.backend.broadcast({ ...actor(busy, 'u2'), message: 'later', nowMs: 9 });
+    await a.node.reached(busy, 6);
+    expect(seqsOf(a.node, busy)).toEqual(range(1, 6));
+    expect(seqsOf(a.node, quiet)).toEqual(range(1, 5));
+    expect(
+      a.node.events(quiet).map((e) => (e.event.k === 'bcast' ? e.event.msg.message : e.event.k)),
+    ).toEqual(['join', 'join', 'quiet0', 'quiet1', 'quiet2']);
+  });
+
+  it('events the log no longer holds are reported lost, and what follows is delivered', async () => {
+    const warnings: string[] = [];
+    const a = node({ historyMaxEvents: 2, log: { warn: (_d, message) => warnings.push(message) } });
+    const b = node({ historyMaxEvents: 2 });
+    const room = freshRoom();
+    await a.backend.join(joinReq(room, 'u1'));
+    await b.backend.join(joinReq(room, 'u2'));
+    await a.node.reached(room, 2);
+    for (let i = 0; i < 5; i++) await writeUnpublished(room, `lost${i}`, 2);
+    await b.backend.broadcast({ ...actor(room, 'u2'), message: 'after', nowMs: 0 });
+    await a.node.reached(room, 8);
+    // The log keeps 2: by the time 8 arrives, 3..6 are gone and 7 is all that can be read.
+    expect(seqsOf(a.node, room)).toEqual([1, 2, 7, 8]);
+    expect(warnings).toContain('room events lost: the log no longer holds them');
+  });
+
+  it('a call returns once its own events are delivered, also while the subscriber reconnects', async () => {
+    const a = node({ deliveryWaitMs: 100 });
+    const room = freshRoom();
+    await a.backend.join(joinReq(room, 'u1'));
+    // Published while the subscriber is away: the log brings it (after the wait, or the resync).
+    await raw.client('KILL', 'ID', await subscriberID(a.backend));
+    await a.backend.broadcast({ ...actor(room, 'u1'), message: 'mine', nowMs: 0 });
+    expect(seqsOf(a.node, room)).toEqual([1, 2]);
+    await a.backend.broadcast({ ...actor(room, 'u1'), message: 'next', nowMs: 0 });
+    expect(seqsOf(a.node, room)).toEqual([1, 2, 3]);
+  });
+});
