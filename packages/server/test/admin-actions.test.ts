@@ -3,7 +3,7 @@
 
 import { AdminCode, Code } from '@atrium/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { admin, adminOk } from './admin-helpers.js';
+import { type AdminInput, admin, adminOk } from './admin-helpers.js';
 import { Harness } from './helpers.js';
 
 const h = new Harness();
@@ -168,7 +168,8 @@ describe('DescribeUserNum, DescribeUsers, DescribeUserList', () => {
       'u6',
     ]);
     expect(await adminOk(s, 'DescribeUserList', { RoomId: 'empty' })).toEqual({ Marker: '', UserList: [] });
-    for (const bad of [{ Limit: 201 }, { Limit: -1 }, { Mode: 2 }, { Marker: 'abc' }]) {
+    const bads: AdminInput[] = [{ Limit: 201 }, { Limit: -1 }, { Mode: 2 }, { Marker: 'abc' }];
+    for (const bad of bads) {
       expect(
         (await admin(s, 'DescribeUserList', { RoomId: 'r1', ...bad })).reply.Code,
         JSON.stringify(bad),
