@@ -16,7 +16,7 @@ const DEMO_ROOT = fileURLToPath(new URL('../../apps/demo/', import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
 const APP_ID = 1234567890;
 const SECRET = 'fa94dd0f974cf2e293728a526b028271';
-const WAIT_MS = 15_000;
+const WAIT_MS = 20_000;
 const TEST_MS = 60_000;
 
 let outDir: string;
