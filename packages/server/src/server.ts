@@ -73,6 +73,13 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     {
       links: () => gateway.linkCount,
       sessions: () => ctx.sessions.size,
+      rooms: () =>
+        new Set(
+          [...ctx.sessions.values()].flatMap((s) =>
+            [...s.rooms.values()].map((r) => `${r.ref.appID} ${r.ref.roomID}`),
+          ),
+        ).size,
+      members: () => [...ctx.sessions.values()].reduce((n, s) => n + s.rooms.size, 0),
       webhookQueueDepth: () => webhooks?.depth ?? 0,
     },
     { processMetrics: options.processMetrics },

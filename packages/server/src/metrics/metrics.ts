@@ -3,7 +3,7 @@
 // Gauges that mirror live state read it at scrape time instead of being kept in step.
 
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { BackendMessage, RoomRef } from '../backend/types.js';
+import type { BackendMessage } from '../backend/types.js';
 
 /** How a `resume` request ended. */
 export type ResumeOutcome =
@@ -21,6 +21,10 @@ export type WebhookDropReason = 'queue_full' | 'gave_up' | 'closing';
 export interface MetricSources {
   links(): number;
   sessions(): number;
+  /** Rooms with at least one member held by this server. */
+  rooms(): number;
+  /** Memberships held by this server. */
+  members(): number;
   webhookQueueDepth(): number;
 }
 
@@ -29,12 +33,8 @@ export interface ServerMetricsOptions {
   processMetrics?: boolean;
 }
 
-const roomKey = (room: RoomRef): string => `${room.appID} ${room.roomID}`;
-
 export class ServerMetrics {
   readonly registry = new Registry();
-  /** Member count per room, from the backend's events. */
-  private readonly roomCounts = new Map<string, number>();
   private readonly logins: Counter<'code'>;
   private readonly kicks: Counter<'code'>;
   private readonly resumes: Counter<'outcome'>;
@@ -60,16 +60,8 @@ export class ServerMetrics {
     gauge('atrium_sessions', 'Sessions held by this server (including those waiting to be resumed).', () =>
       sources.sessions(),
     );
-    gauge(
-      'atrium_rooms',
-      'Rooms with at least one member, as seen by this server.',
-      () => this.roomCounts.size,
-    );
-    gauge('atrium_room_members', 'Members of those rooms.', () => {
-      let n = 0;
-      for (const count of this.roomCounts.values()) n += count;
-      return n;
-    });
+    gauge('atrium_rooms', 'Rooms with at least one member held by this server.', () => sources.rooms());
+    gauge('atrium_room_members', 'Room memberships held by this server.', () => sources.members());
     gauge('atrium_webhook_queue_depth', 'Webhook events waiting to be delivered (in flight included).', () =>
       sources.webhookQueueDepth(),
     );
@@ -129,13 +121,10 @@ export class ServerMetrics {
     if (options.processMetrics === true) collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Every backend message: room sizes, kicks of this server's sessions, room messages. */
+  /** Every backend message: kicks of this server's sessions, room messages. */
   observe(message: BackendMessage, isLocalSession: (sessionID: string) => boolean): void {
     switch (message.kind) {
       case 'event': {
-        const key = roomKey(message.room);
-        if (message.member?.destroyed === true || message.count === 0) this.roomCounts.delete(key);
-        else this.roomCounts.set(key, message.count);
         const k = message.event.k;
         if (k === 'bcast' || k === 'cmd') this.roomMessages.inc({ kind: k });
         return;
