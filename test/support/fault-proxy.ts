@@ -6,11 +6,56 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export type ProxyMode = 'pass' | 'blackhole' | 'refuse';
 
+/**
+ * One direction of a link. Delayed bytes wait in a queue so that they still arrive in order when
+ * the delay changes: TCP may be late, never out of order (a reordered WebSocket stream is garbage).
+ */
+class Pipe {
+  private queue: { dueMs: number; chunk: Buffer }[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(readonly to: Socket) {}
+
+  send(chunk: Buffer, delayMs: number): void {
+    if (delayMs <= 0 && this.queue.length === 0) {
+      if (!this.to.destroyed) this.to.write(chunk);
+      return;
+    }
+    const last = this.queue.at(-1)?.dueMs ?? 0;
+    this.queue.push({ dueMs: Math.max(Date.now() + delayMs, last), chunk });
+    this.schedule();
+  }
+
+  drop(): void {
+    this.queue = [];
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(): void {
+    const next = this.queue[0];
+    if (this.timer !== undefined || next === undefined) return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        const now = Date.now();
+        while ((this.queue[0]?.dueMs ?? Number.POSITIVE_INFINITY) <= now) {
+          const due = this.queue.shift();
+          if (due !== undefined && !this.to.destroyed) this.to.write(due.chunk);
+        }
+        this.schedule();
+      },
+      Math.max(0, next.dueMs - Date.now()),
+    );
+  }
+}
+
 interface Link {
   client: Socket;
   upstream: Socket;
+  pipes: Pipe[];
   /** Bytes held back while blackholed, as TCP would keep retransmitting them. */
-  held: { to: Socket; chunk: Buffer }[];
+  held: { pipe: Pipe; chunk: Buffer }[];
 }
 
 export class FaultProxy {
@@ -57,18 +102,20 @@ export class FaultProxy {
       return;
     }
     const upstream = connect(this.target.port, this.target.host);
-    const link: Link = { client, upstream, held: [] };
+    const toUpstream = new Pipe(upstream);
+    const toClient = new Pipe(client);
+    const link: Link = { client, upstream, pipes: [toUpstream, toClient], held: [] };
     this.links.add(link);
-    const pipe = (from: Socket, to: Socket) =>
+    const pipe = (from: Socket, through: Pipe) =>
       from.on('data', (chunk: Buffer) => {
-        if (this.mode === 'blackhole') link.held.push({ to, chunk });
-        else if (this.delayMs > 0) setTimeout(() => to.destroyed || to.write(chunk), this.delayMs);
-        else to.write(chunk);
+        if (this.mode === 'blackhole') link.held.push({ pipe: through, chunk });
+        else through.send(chunk, this.delayMs);
       });
-    pipe(client, upstream);
-    pipe(upstream, client);
+    pipe(client, toUpstream);
+    pipe(upstream, toClient);
     const drop = () => {
       this.links.delete(link);
+      for (const p of link.pipes) p.drop();
       client.destroy();
       upstream.destroy();
     };
@@ -78,7 +125,8 @@ export class FaultProxy {
 
   /** Cut every open link with a TCP reset, as a network change would. */
   reset(): void {
-    for (const { client, upstream } of this.links) {
+    for (const { client, upstream, pipes } of this.links) {
+      for (const p of pipes) p.drop();
       client.resetAndDestroy();
       upstream.resetAndDestroy();
     }
@@ -101,12 +149,12 @@ export class FaultProxy {
     this.mode = 'pass';
     this.delayMs = 0;
     for (const link of this.links) {
-      for (const { to, chunk } of link.held) if (!to.destroyed) to.write(chunk);
+      for (const { pipe, chunk } of link.held) pipe.send(chunk, 0);
       link.held = [];
     }
   }
 
-  /** Delay every chunk by `ms` in both directions. */
+  /** Delay every chunk by `ms` in both directions (order kept, as TCP keeps it). */
   delay(ms: number): void {
     this.delayMs = ms;
   }
