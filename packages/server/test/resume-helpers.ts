@@ -86,11 +86,8 @@ export async function requestWithId(
 export class HeldHistoryBackend extends MemoryBackend {
   private gate: Promise<void> | undefined;
   private open: () => void = () => {};
-  private reading: () => void = () => {};
-  /** Resolves once a history read is being held. */
-  readonly read = new Promise<void>((resolve) => {
-    this.reading = resolve;
-  });
+  private heldReads = 0;
+  private readWaiters: { count: number; resolve: () => void }[] = [];
 
   constructor(private readonly late: 'answer' | 'read' = 'answer') {
     super();
@@ -106,10 +103,18 @@ export class HeldHistoryBackend extends MemoryBackend {
     this.open();
   }
 
+  /** Resolves once `count` history reads are being held. */
+  held(count = 1): Promise<void> {
+    if (this.heldReads >= count) return Promise.resolve();
+    return new Promise((resolve) => this.readWaiters.push({ count, resolve }));
+  }
+
   override async history(room: RoomRef, afterSeq: number): Promise<SequencedEvent[] | null> {
     if (this.gate === undefined) return super.history(room, afterSeq);
     const early = this.late === 'answer' ? await super.history(room, afterSeq) : null;
-    this.reading();
+    this.heldReads++;
+    for (const w of this.readWaiters.filter((x) => x.count <= this.heldReads)) w.resolve();
+    this.readWaiters = this.readWaiters.filter((x) => x.count > this.heldReads);
     await this.gate;
     return this.late === 'answer' ? early : super.history(room, afterSeq);
   }

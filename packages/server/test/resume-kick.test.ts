@@ -97,7 +97,7 @@ describe('kicked while away', () => {
     const seqs = await dropLink(a);
     backend.hold();
     const resuming = resumeOn(h, s, a, seqs);
-    await backend.read;
+    await backend.held();
     const winner = await member(h, s, ['r1'], 'ann');
     backend.release();
     const { client, reply } = await resuming;

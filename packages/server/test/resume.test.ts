@@ -4,6 +4,7 @@
 
 import { Code, type ReplyFrame } from '@atrium/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryBackend, type RoomRef, type SequencedEvent } from '../src/index.js';
 import { Harness } from './helpers.js';
 import {
   dropLink,
@@ -72,7 +73,7 @@ describe('resume within the grace period', () => {
     await b.client.request({ t: 'bcast', room: 'r1', msg: 'missed' });
     backend.hold();
     const resuming = resumeOn(h, s, a, seqs);
-    await backend.read;
+    await backend.held();
     await b.client.request({ t: 'bcast', room: 'r1', msg: 'during-1' });
     await b.client.request({ t: 'bcast', room: 'r1', msg: 'during-2' });
     backend.release();
@@ -130,6 +131,55 @@ describe('resume within the grace period', () => {
     expect(reply.code).toBe(Code.OK);
     expect(Object.keys(data.rooms)).toEqual(['r1']);
     await b.client.waitFor((f) => f.t === 'ev' && f.k === 'leave' && f.user.userID === 'ann');
+  });
+  it('of two resumes racing for one session, the newer wins and the older is refused', async () => {
+    const backend = new HeldHistoryBackend();
+    const s = await h.server({ heartbeatIntervalMs: HB, backend });
+    const a = await member(h, s, ['r1'], 'ann');
+    const b = await member(h, s, ['r1'], 'bob');
+    const seqs = await dropLink(a);
+    backend.hold();
+    const older = resumeOn(h, s, a, seqs);
+    await backend.held();
+    const newer = resumeOn(h, s, a, seqs);
+    await backend.held(2);
+    await b.client.request({ t: 'bcast', room: 'r1', msg: 'meanwhile' });
+    backend.release();
+    const [lost, won] = await Promise.all([older, newer]);
+    expect(lost.reply).toMatchObject({ code: Code.NOT_LOGGED_IN, ext: 'resumed on another link' });
+    expect(won.reply.code).toBe(Code.OK);
+    await b.client.request({ t: 'bcast', room: 'r1', msg: 'after' });
+    await won.client.waitFor((f) => f.t === 'ev' && f.k === 'bcast' && f.msg.message === 'after');
+    expect(texts(won.client.events())).toEqual(['meanwhile', 'after']);
+    expect(lost.client.events()).toEqual([]);
+    await backend.close();
+  });
+
+  it('a history read that fails is answered 1002099; the session stays for the next resume', async () => {
+    class FlakyHistory extends MemoryBackend {
+      failNext = false;
+      override async history(room: RoomRef, afterSeq: number): Promise<SequencedEvent[] | null> {
+        if (this.failNext) {
+          this.failNext = false;
+          throw new Error('backend down');
+        }
+        return super.history(room, afterSeq);
+      }
+    }
+    const backend = new FlakyHistory();
+    const s = await h.server({ heartbeatIntervalMs: HB, backend });
+    const a = await member(h, s, ['r1'], 'ann');
+    const b = await member(h, s, ['r1'], 'bob');
+    const seqs = await dropLink(a);
+    backend.failNext = true;
+    expect((await resumeOn(h, s, a, seqs)).reply.code).toBe(Code.INTERNAL);
+    await b.client.request({ t: 'bcast', room: 'r1', msg: 'missed' });
+    const { client, reply } = await resumeOn(h, s, a, seqs);
+    expect(reply.code).toBe(Code.OK);
+    await client.waitFor((f) => f.t === 'ev' && f.k === 'bcast');
+    expect(texts(client.events())).toEqual(['missed']);
+    expect(b.client.events('leave')).toEqual([]);
+    await backend.close();
   });
 });
 

@@ -47,18 +47,23 @@ export async function resume(
     );
   }
 
+  const generation = ++session.resumeGen;
   // A dead link the sweep has not caught yet must not receive anything from now on.
   ctx.detach(session);
-  // The client gave up the rooms it does not name (a logout lost in the cut, say).
-  for (const roomID of [...session.rooms.keys()]) {
-    if (!Object.hasOwn(frame.rooms, roomID)) await leaveRoom(ctx, session, roomID);
-  }
-
-  const generation = ++session.resumeGen;
   session.resuming++;
   let reads: RoomRead[];
   try {
+    // The client gave up the rooms it does not name (a logout lost in the cut, say).
+    for (const roomID of [...session.rooms.keys()]) {
+      if (!Object.hasOwn(frame.rooms, roomID)) await leaveRoom(ctx, session, roomID);
+    }
     reads = await readRooms(ctx, session, frame.rooms);
+  } catch (error) {
+    // Release the holds, unless a newer resume has put its own in their place.
+    if (session.resumeGen === generation) {
+      for (const room of session.rooms.values()) ctx.local.abandon(session, room.ref);
+    }
+    throw error;
   } finally {
     session.resuming--;
   }
@@ -121,20 +126,15 @@ async function readRooms(
 ): Promise<RoomRead[]> {
   const named = [...session.rooms.values()].filter((room) => Object.hasOwn(lastSeqs, room.ref.roomID));
   for (const room of named) ctx.local.hold(session, room.ref);
-  try {
-    return await Promise.all(
-      named.map(async (room): Promise<RoomRead> => {
-        // Nothing from before this membership began, whatever the client says.
-        const afterSeq = Math.max(lastSeqs[room.ref.roomID] ?? 0, room.joinSeq);
-        const replay = await ctx.backend.history(room.ref, afterSeq);
-        const state = replay === null ? await ctx.backend.room(room.ref, room.userUpdate) : null;
-        return { room, afterSeq, replay, state };
-      }),
-    );
-  } catch (error) {
-    for (const room of named) ctx.local.abandon(session, room.ref);
-    throw error;
-  }
+  return Promise.all(
+    named.map(async (room): Promise<RoomRead> => {
+      // Nothing from before this membership began, whatever the client says.
+      const afterSeq = Math.max(lastSeqs[room.ref.roomID] ?? 0, room.joinSeq);
+      const replay = await ctx.backend.history(room.ref, afterSeq);
+      const state = replay === null ? await ctx.backend.room(room.ref, room.userUpdate) : null;
+      return { room, afterSeq, replay, state };
+    }),
+  );
 }
 
 /** The named rooms the session was kicked from. */
