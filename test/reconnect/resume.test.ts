@@ -91,6 +91,25 @@ describe('the link breaks and the session is resumed', () => {
     for (const room of rooms) await bob.rec.waitFor('IMRecvBroadcastMessage', (a) => a[0] === room);
     expect(membershipSince(bob.rec, markBob)).toEqual([]);
   });
+  it('multi-room, kicked from one room while away: that room KICKOUT 1002050, the others RECONNECTED', async () => {
+    net = new Net();
+    const server = await net.server();
+    const ann = await net.proxied(server, { reconnectWindowMs: 30_000 });
+    await enter(ann, 'ann', ['r1', 'r2']);
+    const mark = ann.rec.mark();
+    ann.proxy.down();
+    await ann.rec.waitForState('r1', 'RECONNECTING', { from: mark });
+    const winner = net.direct(server);
+    winner.engine.enableMultiRoom(true);
+    await winner.engine.loginRoom('r2', token('ann'), { userID: 'ann' }, { userUpdate: true });
+    ann.proxy.heal();
+    const back = await ann.rec.waitForState('r1', 'RECONNECTED', { from: mark });
+    expect(back[3]).toBe('{"recovered":true}');
+    await ann.rec.waitForState('r2', 'KICKOUT', { from: mark });
+    expect(statesSince(ann.rec, 'r2', mark)).toEqual(['RECONNECTING:1002051', 'KICKOUT:1002050']);
+    expect(winner.rec.states('r2')).toEqual(['LOGINING:0', 'LOGINED:0']);
+    expect((await ann.engine.sendBroadcastMessage('r1', 'still in r1')).errorCode).toBe(0);
+  });
 });
 
 describe('when the session cannot be resumed', () => {
