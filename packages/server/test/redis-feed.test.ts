@@ -6,6 +6,7 @@
 import { Code } from '@atrium/protocol';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FaultProxy } from '../../../test/support/fault-proxy.js';
 import { TestRedis } from '../../../test/support/redis.js';
 import { RedisBackend, type RedisBackendOptions } from '../src/backend/redis.js';
 import { roomKeys, userIndexKey } from '../src/backend/redis-keys.js';
@@ -64,6 +65,7 @@ const actor = (room: RoomRef, userID: string) => ({ room, userID, sessionID: `s-
 async function writeUnpublished(room: RoomRef, message: string, maxLen = 1024): Promise<number> {
   const keys = roomKeys(keyPrefix, room);
   const seq = await raw.hincrby(keys.meta, 'seq', 1);
+  const pos = Number(await raw.hget(keys.meta, 'base')) + seq;
   const event = {
     k: 'bcast',
     msg: { fromUser: { userID: 'ghost', userName: 'ghost' }, message, sendTime: 0, messageID: seq },
@@ -78,6 +80,8 @@ async function writeUnpublished(room: RoomRef, message: string, maxLen = 1024): 
     JSON.stringify(event),
     'c',
     String(count),
+    'p',
+    String(pos),
   );
   return seq;
 }
@@ -90,6 +94,15 @@ async function subscriberID(backend: RedisBackend): Promise<string> {
   const id = line?.match(/^id=(\d+)/)?.[1];
   if (id === undefined) throw new Error(`no subscriber connection for ${backend.nodeID}`);
   return id;
+}
+
+/** Polls a condition no event announces (a proxy's link count). */
+async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 async function shardSubscribers(channel: string): Promise<number> {
@@ -114,7 +127,7 @@ describe('the log', () => {
     expect(await backend.history(room, 10)).toEqual([]);
   });
 
-  it('a room’s keys go with its last member; its seq lives on in a tombstone for the next one', async () => {
+  it('a room’s keys go with its last member but for a tombstone of its position; a new one starts at seq 1', async () => {
     const { backend } = node({ roomTombstoneMs: 60_000 });
     const room = freshRoom();
     await backend.join(joinReq(room, 'u1'));
@@ -133,8 +146,12 @@ describe('the log', () => {
     expect(ttl).toBeLessThanOrEqual(60_000);
     const again = await backend.join(joinReq(room, 'u3'));
     expect(again.ok && again.created).toBe(true);
-    expect(again.ok && again.state.seq).toBe(8);
+    expect(again.ok && again.state.seq).toBe(1);
     expect(await raw.exists(keys.gone)).toBe(0);
+    // Positions go on where the old room stopped, so nodes never mistake the new room's events for old ones.
+    expect(await raw.hget(keys.meta, 'base')).toBe('7');
+    const entries = await raw.xrange(keys.log, '-', '+');
+    expect(entries.map(([id, fields]) => [id, fields[fields.indexOf('p') + 1]])).toEqual([['1-0', '8']]);
   });
 
   it('the user index follows memberships and is empty when the user is in no room', async () => {
@@ -200,6 +217,51 @@ describe('subscriptions', () => {
     await b.backend.remove({ room, userID: 'u2' });
     await a.node.reached(room, 4);
     expect(await shardSubscribers(channel)).toBe(0);
+  });
+  it('a node joining while the room is destroyed and re-created delivers the new room’s events', async () => {
+    const a = node();
+    const b = node();
+    for (let round = 0; round < 20; round++) {
+      const room = freshRoom();
+      await b.backend.join(joinReq(room, `old${round}`));
+      // A subscribes, then joins: the old room may end in between, and A's join create a new one.
+      const [, joined] = await Promise.all([
+        b.backend.remove({ room, userID: `old${round}` }),
+        a.backend.join(joinReq(room, `a${round}`)),
+      ]);
+      if (!joined.ok) throw new Error('join refused');
+      await b.backend.join(joinReq(room, `b${round}`));
+      await b.backend.broadcast({ ...actor(room, `b${round}`), message: 'hi', nowMs: 0 });
+      const after = joined.state.seq;
+      await a.node.waitFor(
+        (m) => m.kind === 'event' && m.room.roomID === room.roomID && m.event.k === 'bcast',
+      );
+      // From its own join on, A delivered every event of the room it is in, in order.
+      const events = a.node.events(room);
+      const from = events.findIndex((e) => e.event.k === 'join' && e.member?.sessionID === `s-a${round}`);
+      const mine = events.slice(from);
+      expect(mine.map((e) => e.seq)).toEqual(mine.map((_, i) => after + i));
+      expect(mine.at(-1)?.event.k).toBe('bcast');
+    }
+  });
+
+  it('a join made while the subscriber connection is still handshaking subscribes in time', async () => {
+    // A slow link stretches ioredis's handshake: a SSUBSCRIBE sent during it would be lost.
+    const proxy = await FaultProxy.start(redis.url);
+    try {
+      proxy.delay(100);
+      const a = node({ url: `redis://127.0.0.1:${proxy.port}`, deliveryWaitMs: 60_000 });
+      const b = node();
+      await until(() => proxy.openLinks >= 2);
+      const room = freshRoom();
+      await a.backend.join(joinReq(room, 'u1'));
+      await b.backend.join(joinReq(room, 'u2'));
+      // No log fallback for A (60 s): this can only come by pub/sub.
+      await a.node.reached(room, 2);
+      expect(seqsOf(a.node, room)).toEqual([1, 2]);
+    } finally {
+      await proxy.close();
+    }
   });
 });
 

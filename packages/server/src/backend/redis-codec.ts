@@ -111,6 +111,8 @@ export function parseState(reply: unknown, withMembers: boolean): RoomState {
 /** One event of a room as logged and published, with what rides along. */
 export interface FeedEntry {
   seq: number;
+  /** `base + seq`: keeps growing when a room of the same name is re-created (redis-scripts.ts). */
+  pos: number;
   count: number;
   event: RoomEvent;
   kick?: Omit<KickMessage, 'kind' | 'room'>;
@@ -124,8 +126,16 @@ function isEvent(v: unknown): v is RoomEvent {
 function entryOf(seq: number, fields: Record<string, unknown>): FeedEntry | undefined {
   const event: unknown = typeof fields.v === 'string' ? JSON.parse(fields.v) : fields.v;
   const count = Number(fields.c);
-  if (!Number.isSafeInteger(seq) || !isEvent(event) || !Number.isSafeInteger(count)) return undefined;
-  const entry: FeedEntry = { seq, count, event };
+  const pos = Number(fields.p);
+  if (
+    !Number.isSafeInteger(seq) ||
+    !Number.isSafeInteger(pos) ||
+    !isEvent(event) ||
+    !Number.isSafeInteger(count)
+  ) {
+    return undefined;
+  }
+  const entry: FeedEntry = { seq, pos, count, event };
   const kick: unknown = typeof fields.k === 'string' ? JSON.parse(fields.k) : fields.k;
   if (typeof kick === 'object' && kick !== null) entry.kick = kick as FeedEntry['kick'];
   const member: unknown = typeof fields.m === 'string' ? JSON.parse(fields.m) : fields.m;

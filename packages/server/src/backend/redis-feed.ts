@@ -7,7 +7,8 @@
 
 import type { Redis } from 'ioredis';
 import { type FeedEntry, parseChannelMessage, parseLogEntries } from './redis-codec.js';
-import { type RoomKeys, roomKeys } from './redis-keys.js';
+import { type RoomKeys, roomKeyList, roomKeys } from './redis-keys.js';
+import { Scripts } from './redis-scripts.js';
 import type { BackendListener, BackendMessage, RoomRef } from './types.js';
 
 export interface FeedLog {
@@ -18,12 +19,14 @@ export interface RoomFeedOptions {
   keyPrefix: string;
   /** How long a call waits for its own events through pub/sub before reading the log instead. */
   deliveryWaitMs: number;
+  /** How long a join waits for the subscriber connection to be up before it fails. */
+  subscribeTimeoutMs: number;
   onListenerError: (error: unknown) => void;
   log: FeedLog;
 }
 
 interface Waiter {
-  /** A `seq` to be delivered, or a barrage messageID to be seen. */
+  /** A position to be delivered, or a barrage messageID to be seen. */
   until: number;
   barrage: boolean;
   resolve: () => void;
@@ -35,21 +38,25 @@ export interface WatchedRoom {
   readonly ref: RoomRef;
   readonly keys: RoomKeys;
   /** Resolves once the subscription is in place: a join must not run before. */
-  readonly subscribed: Promise<void>;
+  subscribed: Promise<void>;
 }
 
 interface RoomWatch extends WatchedRoom {
   joining: number;
-  /** Members joined through this node, by userID. */
-  locals: Map<string, { sessionID: string; joinSeq: number }>;
-  /** While joins are in flight: the last `leave` seq seen per userID (a join result may lag it). */
+  /** Members joined through this node, by userID, with the position of their join. */
+  locals: Map<string, { sessionID: string; joinPos: number }>;
+  /** While joins are in flight: the last `leave` position per userID (a join result may lag it). */
   leftAt: Map<string, number>;
-  /** The last seq delivered; undefined until the first event after subscribing. */
-  seq: number | undefined;
+  /**
+   * The position of the last event delivered; undefined until the first one after subscribing.
+   * Positions, unlike seqs, keep growing across a re-creation of the room.
+   */
+  pos: number | undefined;
   barrageSeen: number;
   catchingUp: boolean;
   backlog: FeedEntry[];
   waiters: Waiter[];
+  subscribeFailed: boolean;
 }
 
 export class RoomFeed {
@@ -81,10 +88,10 @@ export class RoomFeed {
   }
 
   /** The join of `userID` succeeded: keep watching while that membership lasts. */
-  entered(handle: WatchedRoom, userID: string, sessionID: string, joinSeq: number): void {
+  entered(handle: WatchedRoom, userID: string, sessionID: string, joinPos: number): void {
     const room = handle as RoomWatch;
-    if ((room.leftAt.get(userID) ?? 0) > joinSeq) return;
-    room.locals.set(userID, { sessionID, joinSeq });
+    if ((room.leftAt.get(userID) ?? 0) > joinPos) return;
+    room.locals.set(userID, { sessionID, joinPos });
   }
 
   exit(handle: WatchedRoom): void {
@@ -94,9 +101,9 @@ export class RoomFeed {
     this.unwatchIfIdle(room);
   }
 
-  /** Resolves once this node has delivered `seq` of the room (at once if it does not watch it). */
-  settle(ref: RoomRef, seq: number): Promise<void> {
-    return this.wait(ref, seq, false);
+  /** Resolves once this node has delivered the room's event at `pos` (at once if it does not watch it). */
+  settle(ref: RoomRef, pos: number): Promise<void> {
+    return this.wait(ref, pos, false);
   }
 
   /** Resolves once this node has seen the barrage `messageID` (best effort: or after the wait). */
@@ -130,32 +137,71 @@ export class RoomFeed {
   private watch(ref: RoomRef): RoomWatch {
     const keys = roomKeys(this.options.keyPrefix, ref);
     const existing = this.rooms.get(keys.channel);
-    if (existing !== undefined) return existing;
-    const subscribed = this.subscriber.ssubscribe(keys.channel).then(() => undefined);
-    // A failed subscription fails the join awaiting it; nobody else waits on it.
-    subscribed.catch(() => {});
+    if (existing !== undefined) {
+      if (existing.subscribeFailed) this.subscribeTo(existing);
+      return existing;
+    }
     const room: RoomWatch = {
       ref: { appID: ref.appID, roomID: ref.roomID },
       keys,
-      subscribed,
+      subscribed: Promise.resolve(),
       joining: 0,
       locals: new Map(),
       leftAt: new Map(),
-      seq: undefined,
+      pos: undefined,
       barrageSeen: 0,
       catchingUp: false,
       backlog: [],
       waiters: [],
+      subscribeFailed: false,
     };
+    this.subscribeTo(room);
     this.rooms.set(keys.channel, room);
     return room;
+  }
+
+  private subscribeTo(room: RoomWatch): void {
+    room.subscribeFailed = false;
+    // Not before the connection is ready: ioredis sends SSUBSCRIBE during its handshake, and
+    // the INFO of its ready check then fails in subscriber mode and the subscription is lost.
+    room.subscribed = this.subscriberReady().then(async () => {
+      await this.subscriber.ssubscribe(room.keys.channel);
+    });
+    room.subscribed.catch(() => {
+      // The joins awaiting it fail; the next join of the room tries again.
+      room.subscribeFailed = true;
+    });
+  }
+
+  private subscriberReady(): Promise<void> {
+    const sub = this.subscriber;
+    if (sub.status === 'ready') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (error?: Error) => {
+        clearTimeout(timer);
+        sub.off('ready', onReady);
+        sub.off('end', onEnd);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const onReady = () => done();
+      const onEnd = () => done(new Error('the Redis subscriber connection was closed'));
+      const timer = setTimeout(
+        () => done(new Error(`the Redis subscriber connection is not ready (${sub.status})`)),
+        this.options.subscribeTimeoutMs,
+      );
+      sub.on('ready', onReady);
+      sub.on('end', onEnd);
+    });
   }
 
   private unwatchIfIdle(room: RoomWatch): void {
     if (room.joining > 0 || room.locals.size > 0 || this.rooms.get(room.keys.channel) !== room) return;
     this.rooms.delete(room.keys.channel);
     this.release(room);
-    if (!this.closed) {
+    // Not ready: the connection's subscriptions are gone anyway (ioredis may restore this one
+    // on reconnect; its messages are then ignored).
+    if (!this.closed && this.subscriber.status === 'ready') {
       this.subscriber.sunsubscribe(room.keys.channel).catch((error: unknown) => {
         this.options.log.warn({ err: error, room: room.keys.channel }, 'unsubscribing a room failed');
       });
@@ -185,14 +231,14 @@ export class RoomFeed {
 
   private reached(room: RoomWatch, until: number, barrage: boolean): boolean {
     if (barrage) return room.barrageSeen >= until;
-    return room.seq !== undefined && room.seq >= until;
+    return room.pos !== undefined && room.pos >= until;
   }
 
   /** Pub/sub did not bring it in time: read the log (events), or give up waiting (barrage). */
   private async overdue(room: RoomWatch, waiter: Waiter): Promise<void> {
     if (!waiter.barrage) {
       // Nothing came since subscribing: start from just before what this call wrote.
-      room.seq ??= waiter.until - 1;
+      room.pos ??= waiter.until - 1;
       await this.catchUp(room);
     }
     room.waiters = room.waiters.filter((w) => w !== waiter);
@@ -221,8 +267,8 @@ export class RoomFeed {
       room.backlog.push(entry);
       return;
     }
-    if (room.seq !== undefined && entry.seq <= room.seq) return;
-    if (room.seq === undefined || entry.seq === room.seq + 1) {
+    if (room.pos !== undefined && entry.pos <= room.pos) return;
+    if (room.pos === undefined || entry.pos === room.pos + 1) {
       this.deliver(room, entry);
       this.wake(room);
       this.unwatchIfIdle(room);
@@ -234,10 +280,15 @@ export class RoomFeed {
 
   /** Delivers what the log holds after the last delivered seq, then what came meanwhile. */
   private async catchUp(room: RoomWatch): Promise<void> {
-    if (room.catchingUp || room.seq === undefined) return;
+    if (room.catchingUp || room.pos === undefined) return;
     room.catchingUp = true;
     try {
-      const reply = await this.command.xrange(room.keys.log, `(${room.seq}-0`, '+');
+      const reply = await Scripts.since.run(this.command, roomKeyList(room.keys), [
+        room.keys.channel,
+        '0',
+        '0',
+        String(room.pos),
+      ]);
       const entries = parseLogEntries(reply);
       for (const entry of entries) this.deliverInOrder(room, entry);
     } catch (error) {
@@ -247,7 +298,7 @@ export class RoomFeed {
       );
     } finally {
       room.catchingUp = false;
-      const backlog = room.backlog.splice(0).sort((a, b) => a.seq - b.seq);
+      const backlog = room.backlog.splice(0).sort((a, b) => a.pos - b.pos);
       for (const entry of backlog) this.deliverInOrder(room, entry);
       this.wake(room);
       this.unwatchIfIdle(room);
@@ -256,10 +307,10 @@ export class RoomFeed {
 
   /** Delivers anything newer; a gap left here cannot be filled any more (the log was trimmed). */
   private deliverInOrder(room: RoomWatch, entry: FeedEntry): void {
-    if (room.seq !== undefined && entry.seq <= room.seq) return;
-    if (room.seq !== undefined && entry.seq > room.seq + 1) {
+    if (room.pos !== undefined && entry.pos <= room.pos) return;
+    if (room.pos !== undefined && entry.pos > room.pos + 1) {
       this.options.log.warn(
-        { room: room.keys.channel, fromSeq: room.seq + 1, toSeq: entry.seq - 1 },
+        { room: room.keys.channel, missed: entry.pos - room.pos - 1, beforeSeq: entry.seq },
         'room events lost: the log no longer holds them',
       );
     }
@@ -267,7 +318,7 @@ export class RoomFeed {
   }
 
   private deliver(room: RoomWatch, entry: FeedEntry): void {
-    room.seq = entry.seq;
+    room.pos = entry.pos;
     if (entry.kick !== undefined) this.emit({ kind: 'kick', room: room.ref, ...entry.kick });
     const message: BackendMessage = {
       kind: 'event',
@@ -281,8 +332,8 @@ export class RoomFeed {
     if (entry.event.k === 'leave') {
       const userID = entry.event.user.userID;
       const local = room.locals.get(userID);
-      if (local !== undefined && local.joinSeq < entry.seq) room.locals.delete(userID);
-      if (room.joining > 0) room.leftAt.set(userID, entry.seq);
+      if (local !== undefined && local.joinPos < entry.pos) room.locals.delete(userID);
+      if (room.joining > 0) room.leftAt.set(userID, entry.pos);
     }
   }
 

@@ -10,9 +10,12 @@
 // Actor scripts continue with ARGV[4] = userID, [5] = sessionID, [6] = '1' when the business
 // backend acts (asServer), [7] = its userName, then their own from ARGV[8].
 //
-// A log entry / channel message carries `v` (the event), `c` (member count after it), and
-// optionally `k` (a kick of a member, delivered just before the event: the first event of its
-// removal) and `m` (the membership note of a join or leave). A barrage is `{"b": msg}`, unlogged.
+// A log entry / channel message carries `v` (the event), `c` (member count after it), `p` (its
+// position: `base + seq`, where a room's `base` is the last position of the room of the same
+// name destroyed before it — so positions keep growing across re-creations while `seq` starts
+// at 1 again), and optionally `k` (a kick of a member, delivered just before the event: the first
+// event of its removal) and `m` (the membership note of a join or leave). A barrage is
+// `{"b": msg}`, unlogged. Scripts that wait for delivery return the position of their last event.
 
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -35,10 +38,18 @@ end
 
 local function nextSeq() return redis.call('HINCRBY', META, 'seq', 1) end
 
+local BASE = nil
+local LAST_POS = 0
+local function position(seq)
+  if not BASE then BASE = tonumber(redis.call('HGET', META, 'base')) or 0 end
+  return BASE + seq
+end
+
 local function record(seq, event, kick, note)
   local count = redis.call('HLEN', MEMBERS)
-  local fields = {'v', event, 'c', count}
-  local msg = '{"s":' .. seq .. ',"c":' .. count .. ',"v":' .. event
+  local p = position(seq)
+  local fields = {'v', event, 'c', count, 'p', p}
+  local msg = '{"s":' .. seq .. ',"p":' .. p .. ',"c":' .. count .. ',"v":' .. event
   if kick then
     fields[#fields + 1] = 'k'
     fields[#fields + 1] = kick
@@ -51,6 +62,7 @@ local function record(seq, event, kick, note)
   end
   redis.call('XADD', LOG, 'MAXLEN', MAXLEN, seq .. '-0', unpack(fields))
   redis.call('SPUBLISH', CHANNEL, msg .. '}')
+  LAST_POS = p
   return seq
 end
 local function append(event, kick, note) return record(nextSeq(), event, kick, note) end
@@ -85,7 +97,7 @@ local function removeMember(userID, m, kick, cause, kickCode, destroyIfEmpty)
   local seq = append('{"k":"leave","user":' .. userJSON(userID, m.n) .. '}', kick, note)
   if destroyed then
     redis.call('DEL', META, MEMBERS, STREAMS, EXTRA, LOG)
-    redis.call('SET', GONE, seq, 'PX', TOMBSTONE_MS)
+    redis.call('SET', GONE, LAST_POS, 'PX', TOMBSTONE_MS)
   end
   return destroyed, seq
 end
@@ -124,8 +136,8 @@ if old and old.s == sessionID then return {'already'} end
 if old and policy == 'reject-new' then return {'elsewhere'} end
 local created = redis.call('EXISTS', META) == 0
 if created then
-  local last = redis.call('GET', GONE) or '0'
-  redis.call('HSET', META, 'seq', last, 'max', maxCount, 'bseq', '0')
+  local base = redis.call('GET', GONE) or '0'
+  redis.call('HSET', META, 'seq', '0', 'base', base, 'max', maxCount, 'bseq', '0')
   redis.call('DEL', GONE)
 else
   local max = tonumber(redis.call('HGET', META, 'max')) or 0
@@ -142,45 +154,47 @@ if old then
 end
 local seq = nextSeq()
 redis.call('HSET', MEMBERS, userID, '{"n":' .. str(userName) .. ',"s":' .. str(sessionID) .. ',"m":' .. multi
-  .. ',"u":' .. userUpdate .. ',"j":' .. seq .. ',"t":"' .. nowMs .. '","node":' .. str(node) .. '}')
+  .. ',"u":' .. userUpdate .. ',"j":' .. seq .. ',"p":' .. position(seq) .. ',"t":"' .. nowMs .. '","node":'
+  .. str(node) .. '}')
 local note = '{"sessionID":' .. str(sessionID) .. ',"joinedAtMs":' .. nowMs .. ',"created":' .. tostring(created) .. '}'
 record(seq, '{"k":"join","user":' .. userJSON(userID, userName) .. '}', nil, note)
 local createdFlag = 0
 if created then createdFlag = 1 end
-return {'ok', createdFlag, kicked[1], kicked[2], snapshot(withMembers)}
+return {'ok', createdFlag, kicked[1], kicked[2], snapshot(withMembers), LAST_POS}
 `;
 
-// ARGV[4..9]: userID, sessionID ('' = any), joinSeq ('0' = any), kick code ('' = no kick),
-// kick ext, cause of a plain leave.
+// ARGV[4..9]: userID, sessionID ('' = any), join position ('0' = any), kick code ('' = no kick),
+// kick ext, cause of a plain leave. Returns {removed, destroyed, sessionID, join position, position}.
 const REMOVE = `${ROOM_PRELUDE}
-local userID, sessionID, joinSeq = ARGV[4], ARGV[5], tonumber(ARGV[6])
+local userID, sessionID, joinPos = ARGV[4], ARGV[5], tonumber(ARGV[6])
 local raw = redis.call('HGET', MEMBERS, userID)
 if not raw then return {0} end
 local m = cjson.decode(raw)
-if (sessionID ~= '' and m.s ~= sessionID) or (joinSeq ~= 0 and m.j ~= joinSeq) then return {0} end
+if (sessionID ~= '' and m.s ~= sessionID) or (joinPos ~= 0 and m.p ~= joinPos) then return {0} end
 local kick, cause, kickCode = nil, ARGV[9], nil
 if ARGV[7] ~= '' then
   kick = kickJSON(m.s, userID, m.j, ARGV[7], ARGV[8])
   cause = 'kick'
   kickCode = ARGV[7]
 end
-local destroyed, seq = removeMember(userID, m, kick, cause, kickCode, true)
+local destroyed = removeMember(userID, m, kick, cause, kickCode, true)
 local destroyedFlag = 0
 if destroyed then destroyedFlag = 1 end
-return {1, destroyedFlag, m.s, m.j, seq}
+return {1, destroyedFlag, m.s, m.p, LAST_POS}
 `;
 
 // ARGV[8..9]: streamID, extraInfo.
 const PUBLISH_STREAM = `${ROOM_PRELUDE}${ACTOR_PRELUDE}
 local raw = redis.call('HGET', STREAMS, ARGV[8])
 if raw then
-  if cjson.decode(raw).u == USER_ID then return {'ok', 0} end
+  if cjson.decode(raw).u == USER_ID then return {'ok', 0, 0} end
   return {'input'}
 end
 local seq = nextSeq()
 local s = {u = USER_ID, n = m.n, x = ARGV[9], o = seq}
 redis.call('HSET', STREAMS, ARGV[8], cjson.encode(s))
-return {'ok', record(seq, '{"k":"pub","stream":' .. streamJSON(ARGV[8], s) .. '}')}
+record(seq, '{"k":"pub","stream":' .. streamJSON(ARGV[8], s) .. '}')
+return {'ok', seq, LAST_POS}
 `;
 
 // ARGV[8]: streamID. The business backend may stop anyone's stream.
@@ -190,7 +204,8 @@ if not raw then return {'input'} end
 local s = cjson.decode(raw)
 if s.u ~= USER_ID and not AS_SERVER then return {'input'} end
 redis.call('HDEL', STREAMS, ARGV[8])
-return {'ok', append('{"k":"unpub","stream":' .. streamJSON(ARGV[8], s) .. '}')}
+local seq = append('{"k":"unpub","stream":' .. streamJSON(ARGV[8], s) .. '}')
+return {'ok', seq, LAST_POS}
 `;
 
 // ARGV[8..9]: streamID, extraInfo.
@@ -201,7 +216,8 @@ local s = cjson.decode(raw)
 if s.u ~= USER_ID then return {'input'} end
 s.x = ARGV[9]
 redis.call('HSET', STREAMS, ARGV[8], cjson.encode(s))
-return {'ok', append('{"k":"sextra","stream":' .. streamJSON(ARGV[8], s) .. '}')}
+local seq = append('{"k":"sextra","stream":' .. streamJSON(ARGV[8], s) .. '}')
+return {'ok', seq, LAST_POS}
 `;
 
 // ARGV[8..11]: key, value, maxKeys, nowMs. An existing key keeps its place in the list.
@@ -216,15 +232,17 @@ end
 local seq = nextSeq()
 if not order then order = seq end
 redis.call('HSET', EXTRA, ARGV[8], cjson.encode({v = ARGV[9], u = USER_ID, n = m.n, t = ARGV[11], o = order}))
-return {'ok', record(seq, '{"k":"extra","info":{"key":' .. str(ARGV[8]) .. ',"value":' .. str(ARGV[9])
-  .. ',"updateUser":' .. userJSON(USER_ID, m.n) .. ',"updateTime":' .. ARGV[11] .. '}}')}
+record(seq, '{"k":"extra","info":{"key":' .. str(ARGV[8]) .. ',"value":' .. str(ARGV[9])
+  .. ',"updateUser":' .. userJSON(USER_ID, m.n) .. ',"updateTime":' .. ARGV[11] .. '}}')
+return {'ok', seq, LAST_POS}
 `;
 
 // ARGV[8..9]: message, nowMs. messageID = seq.
 const BROADCAST = `${ROOM_PRELUDE}${ACTOR_PRELUDE}
 local seq = nextSeq()
-return {'ok', record(seq, '{"k":"bcast","msg":{"fromUser":' .. userJSON(USER_ID, m.n) .. ',"message":'
-  .. str(ARGV[8]) .. ',"sendTime":' .. ARGV[9] .. ',"messageID":' .. seq .. '}}')}
+record(seq, '{"k":"bcast","msg":{"fromUser":' .. userJSON(USER_ID, m.n) .. ',"message":'
+  .. str(ARGV[8]) .. ',"sendTime":' .. ARGV[9] .. ',"messageID":' .. seq .. '}}')
+return {'ok', seq, LAST_POS}
 `;
 
 // ARGV[8..9]: message, nowMs. Published only: no seq, no log.
@@ -232,13 +250,14 @@ const BARRAGE = `${ROOM_PRELUDE}${ACTOR_PRELUDE}
 local id = redis.call('HINCRBY', META, 'bseq', 1)
 redis.call('SPUBLISH', CHANNEL, '{"b":{"fromUser":' .. userJSON(USER_ID, m.n) .. ',"message":' .. str(ARGV[8])
   .. ',"sendTime":' .. ARGV[9] .. ',"messageID":' .. id .. '}}')
-return {'ok', id}
+return {'ok', id, 0}
 `;
 
 // ARGV[8..9]: message, the target userIDs as a JSON array.
 const COMMAND = `${ROOM_PRELUDE}${ACTOR_PRELUDE}
-return {'ok', append('{"k":"cmd","from":' .. userJSON(USER_ID, m.n) .. ',"msg":' .. str(ARGV[8])
-  .. ',"to":' .. ARGV[9] .. '}')}
+local seq = append('{"k":"cmd","from":' .. userJSON(USER_ID, m.n) .. ',"msg":' .. str(ARGV[8])
+  .. ',"to":' .. ARGV[9] .. '}')
+return {'ok', seq, LAST_POS}
 `;
 
 // ARGV[4]: withMembers 0|1. Empty when the room does not exist.
@@ -259,35 +278,44 @@ if not first or first[1] ~= (after + 1) .. '-0' then return {'gone'} end
 return {'ok', entries}
 `;
 
-// The user index (KEYS[1]). ARGV: roomID, sessionID, multi 0|1, joinSeq, nodeID, policy.
+// ARGV[4]: a position. The log's entries after it, for a node that missed them (gap filling).
+const SINCE = `${ROOM_PRELUDE}
+local base = redis.call('HGET', META, 'base')
+if not base then return {} end
+local after = tonumber(ARGV[4]) - tonumber(base)
+if after < 0 then after = 0 end
+return redis.call('XRANGE', LOG, '(' .. after .. '-0', '+')
+`;
+
+// The user index (KEYS[1]). ARGV: roomID, sessionID, multi 0|1, join position, nodeID, policy.
 // Records this membership and returns the ones it displaces (other rooms: either side
 // single-room); under reject-new it records nothing when there are any. 'displaced': a later
 // membership of this room is recorded already (ours was removed by it).
 const INDEX_JOIN = `
 local all = redis.call('HGETALL', KEYS[1])
-local roomID, sessionID, multi, joinSeq = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local roomID, sessionID, multi, joinPos = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local conflicts = {}
 for i = 1, #all, 2 do
   local room, e = all[i], cjson.decode(all[i + 1])
   if room == roomID then
-    if e.s ~= sessionID and e.j > joinSeq then return {'displaced'} end
+    if e.s ~= sessionID and e.p > joinPos then return {'displaced'} end
   elseif e.s ~= sessionID and (multi == '0' or e.m == 0) then
-    conflicts[#conflicts + 1] = {room, e.s, e.j}
+    conflicts[#conflicts + 1] = {room, e.s, e.p}
   end
 end
 if #conflicts > 0 and ARGV[6] == 'reject-new' then return {'conflict', conflicts} end
 for _, c in ipairs(conflicts) do redis.call('HDEL', KEYS[1], c[1]) end
-redis.call('HSET', KEYS[1], roomID, '{"s":' .. cjson.encode(sessionID) .. ',"m":' .. multi .. ',"j":' .. ARGV[4]
+redis.call('HSET', KEYS[1], roomID, '{"s":' .. cjson.encode(sessionID) .. ',"m":' .. multi .. ',"p":' .. ARGV[4]
   .. ',"node":' .. cjson.encode(ARGV[5]) .. '}')
 return {'ok', conflicts}
 `;
 
-// KEYS[1] = user index. ARGV: roomID, sessionID, joinSeq: forgets exactly that membership.
+// KEYS[1] = user index. ARGV: roomID, sessionID, join position: forgets exactly that membership.
 const INDEX_LEAVE = `
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then return 0 end
 local e = cjson.decode(raw)
-if e.s ~= ARGV[2] or e.j ~= tonumber(ARGV[3]) then return 0 end
+if e.s ~= ARGV[2] or e.p ~= tonumber(ARGV[3]) then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 return 1
 `;
@@ -325,6 +353,7 @@ export const Scripts = {
   command: new LuaScript('command', COMMAND),
   roomState: new LuaScript('roomState', ROOM_STATE),
   history: new LuaScript('history', HISTORY),
+  since: new LuaScript('since', SINCE),
   indexJoin: new LuaScript('indexJoin', INDEX_JOIN),
   indexLeave: new LuaScript('indexLeave', INDEX_LEAVE),
 } as const;

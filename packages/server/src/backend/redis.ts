@@ -12,15 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { Code } from '@atrium/protocol';
 import { Redis } from 'ioredis';
-import {
-  asArray,
-  asInt,
-  asString,
-  historyOf,
-  parseLogEntries,
-  parseMember,
-  parseState,
-} from './redis-codec.js';
+import { asArray, asInt, asString, historyOf, parseLogEntries, parseState } from './redis-codec.js';
 import { type FeedLog, RoomFeed } from './redis-feed.js';
 import { type RoomKeys, roomKeyList, roomKeys, userIndexKey } from './redis-keys.js';
 import { type LuaScript, Scripts } from './redis-scripts.js';
@@ -56,10 +48,12 @@ export interface RedisBackendOptions {
   keyPrefix?: string;
   /** This node's identity in member records (random by default). */
   nodeID?: string;
-  /** A destroyed room's last seq is kept this long, so a re-created room continues after it. */
+  /** A destroyed room's last position is kept this long (see redis-scripts.ts, `p`). */
   roomTombstoneMs?: number;
   /** How long a call waits for its own events to come back by pub/sub before reading the log. */
   deliveryWaitMs?: number;
+  /** How long a join waits for the subscriber connection (Redis down: the join fails after). */
+  subscribeTimeoutMs?: number;
   /** A subscriber threw; the backend carries on (default: ignore). */
   onListenerError?: (error: unknown) => void;
   /** Where connection trouble and lost events are reported (a pino logger fits). */
@@ -71,6 +65,7 @@ export const REDIS_BACKEND_DEFAULTS = {
   keyPrefix: 'atrium',
   roomTombstoneMs: 3_600_000,
   deliveryWaitMs: 1000,
+  subscribeTimeoutMs: 5000,
 } as const;
 
 const NOT_MEMBER: Refusal = { ok: false, code: Code.NOT_LOGGED_IN };
@@ -83,17 +78,18 @@ const silentLog: FeedLog = { warn: () => {} };
 const jsonNumber = (n: number): string => JSON.stringify(Number.isFinite(n) ? n : 0);
 const flag = (b: boolean): string => (b ? '1' : '0');
 
+/** A membership as the user index knows it: its room, session and join position. */
 interface Displaced {
   roomID: string;
   sessionID: string;
-  joinSeq: number;
+  joinPos: number;
 }
 
 interface Removal {
   room: RoomRef;
   userID: string;
   sessionID?: string;
-  joinSeq?: number;
+  joinPos?: number;
   kick?: { code: number; ext: string };
   cause?: string;
 }
@@ -143,6 +139,7 @@ export class RedisBackend implements Backend {
     this.feed = new RoomFeed(this.redis, this.subscriber, {
       keyPrefix: this.prefix,
       deliveryWaitMs: options.deliveryWaitMs ?? d.deliveryWaitMs,
+      subscribeTimeoutMs: options.subscribeTimeoutMs ?? d.subscribeTimeoutMs,
       onListenerError: options.onListenerError ?? (() => {}),
       log: this.log,
     });
@@ -188,15 +185,15 @@ export class RedisBackend implements Backend {
       if (status === 'elsewhere') return ELSEWHERE;
       if (status === 'full') return { ok: false, code: Code.ROOM_FULL };
       const state = parseState(reply[4], req.withMembers);
-      const joinSeq = state.seq;
-      this.feed.entered(watched, user.userID, req.sessionID, joinSeq);
+      const joinPos = asInt(reply[5], 'join position');
+      this.feed.entered(watched, user.userID, req.sessionID, joinPos);
       const kicked: KickedMember[] = [];
       const sameRoomKicked = asString(reply[2], 'kicked session');
       if (sameRoomKicked !== '') kicked.push({ room, sessionID: sameRoomKicked, userID: user.userID });
 
-      const displaced = await this.recordMembership(req, joinSeq);
+      const displaced = await this.recordMembership(req, joinPos);
       if (displaced === 'refused') {
-        await this.removeMembership({ room, userID: user.userID, sessionID: req.sessionID, joinSeq });
+        await this.removeMembership({ room, userID: user.userID, sessionID: req.sessionID, joinPos });
         return ELSEWHERE;
       }
       for (const other of displaced) {
@@ -205,7 +202,7 @@ export class RedisBackend implements Backend {
         const { removed } = await this.removeMembership(removal);
         if (removed) kicked.push({ room: ref, sessionID: other.sessionID, userID: user.userID });
       }
-      await this.feed.settle(room, joinSeq);
+      await this.feed.settle(room, joinPos);
       return { ok: true, state, created: asInt(reply[1], 'created') === 1, kicked };
     } finally {
       this.feed.exit(watched);
@@ -244,7 +241,7 @@ export class RedisBackend implements Backend {
   async broadcast(req: MessageRequest): Promise<MessageResult> {
     const result = await this.act(Scripts.broadcast, req, [req.message, jsonNumber(req.nowMs)]);
     if (!result.ok) return result;
-    await this.feed.settle(req.room, result.value);
+    await this.feed.settle(req.room, result.pos);
     return { ok: true, messageID: result.value };
   }
 
@@ -286,12 +283,15 @@ export class RedisBackend implements Backend {
     return script.run(this.redis, roomKeyList(keys), [keys.channel, this.maxLen, this.tombstoneMs, ...args]);
   }
 
-  /** An actor script: `{ok, value}` with the script's number (a seq, a messageID), or a refusal. */
+  /**
+   * An actor script: its number (a seq, a messageID) and the position of its last event (0 if
+   * none), or a refusal.
+   */
   private async act(
     script: LuaScript,
     actor: Actor,
     args: readonly string[],
-  ): Promise<{ ok: true; value: number } | Refusal> {
+  ): Promise<{ ok: true; value: number; pos: number } | Refusal> {
     const server = actor.asServer;
     const reply = asArray(
       await this.run(script, this.keysOf(actor.room), [
@@ -305,7 +305,11 @@ export class RedisBackend implements Backend {
     );
     switch (asString(reply[0], `${script.name} status`)) {
       case 'ok':
-        return { ok: true, value: asInt(reply[1], `${script.name} value`) };
+        return {
+          ok: true,
+          value: asInt(reply[1], `${script.name} value`),
+          pos: asInt(reply[2], `${script.name} position`),
+        };
       case 'notmember':
         return NOT_MEMBER;
       case 'toomany':
@@ -319,7 +323,7 @@ export class RedisBackend implements Backend {
   private async mutate(script: LuaScript, actor: Actor, args: readonly string[]): Promise<Done> {
     const result = await this.act(script, actor, args);
     if (!result.ok) return result;
-    if (result.value > 0) await this.feed.settle(actor.room, result.value);
+    if (result.pos > 0) await this.feed.settle(actor.room, result.pos);
     return { ok: true };
   }
 
@@ -328,7 +332,7 @@ export class RedisBackend implements Backend {
       await this.run(Scripts.remove, this.keysOf(removal.room), [
         removal.userID,
         removal.sessionID ?? '',
-        String(removal.joinSeq ?? 0),
+        String(removal.joinPos ?? 0),
         removal.kick === undefined ? '' : String(removal.kick.code),
         removal.kick?.ext ?? '',
         removal.cause ?? 'logout',
@@ -338,10 +342,10 @@ export class RedisBackend implements Backend {
     if (asInt(reply[0], 'removed') !== 1) return { removed: false, destroyed: false };
     const destroyed = asInt(reply[1], 'destroyed') === 1;
     const sessionID = asString(reply[2], 'removed session');
-    const joinSeq = asInt(reply[3], 'removed joinSeq');
+    const joinPos = asInt(reply[3], 'removed join position');
     await Promise.all([
-      this.forgetMembership(removal.room, removal.userID, sessionID, joinSeq),
-      this.feed.settle(removal.room, asInt(reply[4], 'remove seq')),
+      this.forgetMembership(removal.room, removal.userID, sessionID, joinPos),
+      this.feed.settle(removal.room, asInt(reply[4], 'remove position')),
     ]);
     return { removed: true, destroyed };
   }
@@ -350,25 +354,25 @@ export class RedisBackend implements Backend {
    * Step two of a join: the user index records the membership and names the ones it displaces
    * (kick-old), or 'refused' when reject-new finds a real one (a login that raced ours).
    */
-  private async recordMembership(req: JoinRequest, joinSeq: number): Promise<Displaced[] | 'refused'> {
+  private async recordMembership(req: JoinRequest, joinPos: number): Promise<Displaced[] | 'refused'> {
     const key = userIndexKey(this.prefix, req.room.appID, req.user.userID);
     for (let attempt = 0; ; attempt++) {
       const reply = asArray(
         await Scripts.indexJoin.run(
           this.redis,
           [key],
-          [req.room.roomID, req.sessionID, flag(req.multi), String(joinSeq), this.nodeID, req.duplicateLogin],
+          [req.room.roomID, req.sessionID, flag(req.multi), String(joinPos), this.nodeID, req.duplicateLogin],
         ),
         'index join',
       );
       const status = asString(reply[0], 'index status');
       if (status === 'displaced') return [];
       const displaced = asArray(reply[1], 'index conflicts').map((c) => {
-        const [roomID, sessionID, seq] = asArray(c, 'index conflict');
+        const [roomID, sessionID, pos] = asArray(c, 'index conflict');
         return {
           roomID: asString(roomID, 'index room'),
           sessionID: asString(sessionID, 'index session'),
-          joinSeq: asInt(seq, 'index joinSeq'),
+          joinPos: asInt(pos, 'index join position'),
         };
       });
       if (status === 'ok') return displaced;
@@ -386,9 +390,9 @@ export class RedisBackend implements Backend {
     for (const item of entries) {
       const [roomID, raw] = asArray(item, 'index entry');
       const id = asString(roomID, 'index room');
-      const e = JSON.parse(asString(raw, 'index entry')) as { s: string; m: number; j: number };
+      const e = JSON.parse(asString(raw, 'index entry')) as { s: string; m: number; p: number };
       if (id !== req.room.roomID && e.s !== req.sessionID && (!req.multi || e.m === 0)) {
-        others.push({ roomID: id, sessionID: e.s, joinSeq: e.j });
+        others.push({ roomID: id, sessionID: e.s, joinPos: e.p });
       }
     }
     return this.anyStillMember(req, others);
@@ -400,9 +404,9 @@ export class RedisBackend implements Backend {
     for (const e of entries) {
       const ref = { appID: req.room.appID, roomID: e.roomID };
       const raw = await this.redis.hget(this.keysOf(ref).members, req.user.userID);
-      const member = raw === null ? undefined : parseMember(req.user.userID, raw);
-      if (member?.sessionID === e.sessionID && member.joinSeq === e.joinSeq) found = true;
-      else await this.forgetMembership(ref, req.user.userID, e.sessionID, e.joinSeq);
+      const member = raw === null ? undefined : (JSON.parse(raw) as { s?: unknown; p?: unknown });
+      if (member?.s === e.sessionID && member.p === e.joinPos) found = true;
+      else await this.forgetMembership(ref, req.user.userID, e.sessionID, e.joinPos);
     }
     return found;
   }
@@ -411,12 +415,12 @@ export class RedisBackend implements Backend {
     ref: RoomRef,
     userID: string,
     sessionID: string,
-    joinSeq: number,
+    joinPos: number,
   ): Promise<void> {
     await Scripts.indexLeave.run(
       this.redis,
       [userIndexKey(this.prefix, ref.appID, userID)],
-      [ref.roomID, sessionID, String(joinSeq)],
+      [ref.roomID, sessionID, String(joinPos)],
     );
   }
 }
