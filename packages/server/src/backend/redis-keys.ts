@@ -8,7 +8,10 @@ import type { RoomRef } from './types.js';
 
 /** The keys of one room, in the order every room script declares them (KEYS[1..6]). */
 export interface RoomKeys {
-  /** Hash: `seq` (last event), `max` (maxMemberCount), `bseq` (last barrage messageID). */
+  /**
+   * Hash: `seq` (last event), `base` (positions are `base + seq`), `max` (maxMemberCount),
+   * `bseq` (last barrage messageID).
+   */
   meta: string;
   /** Hash: userID → member record (JSON). */
   members: string;
@@ -16,9 +19,9 @@ export interface RoomKeys {
   streams: string;
   /** Hash: key → room extra info record (JSON). */
   extra: string;
-  /** Stream: the bounded history, entry ID `<seq>-0`. */
+  /** Stream: the bounded history (MAXLEN), entry ID `<seq>-0`. */
   log: string;
-  /** String, with a TTL: the last `seq` of a destroyed room, so a re-created one continues it. */
+  /** String, with a TTL: the last position of a destroyed room, the `base` of a re-created one. */
   gone: string;
   /** Shard channel (not a key): the room's live events. */
   channel: string;
@@ -46,7 +49,7 @@ export const roomKeyList = (keys: RoomKeys): string[] => [
   keys.gone,
 ];
 
-/** Hash: roomID → the user's membership there (JSON: session, multi, joinSeq, node). */
+/** Hash: roomID → the user's membership there (JSON: session, multi, join position, node). */
 export function userIndexKey(prefix: string, appID: number, userID: string): string {
   return `${prefix}:{${appID}:u:${userID}}:rooms`;
 }
