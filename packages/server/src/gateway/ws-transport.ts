@@ -1,5 +1,7 @@
 // The Transport over the `ws` package, attached to the server's HTTP upgrade. Topic fan-out
-// converts a frame to bytes once and writes the same buffer to every subscribed link.
+// builds the WebSocket frame once and writes the same buffer to every subscribed link, and every
+// socket written to is corked until the end of the tick, so a member's frames of one tick (a
+// burst of broadcasts, a reply and the events after it) leave in one write instead of one each.
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -24,6 +26,8 @@ class WsLink implements TransportLink {
 
   constructor(
     readonly socket: WebSocket,
+    /** The TCP socket under `socket`, as the HTTP upgrade handed it over. */
+    readonly wire: Duplex,
     private readonly owner: WsTransport,
   ) {}
 
@@ -33,13 +37,16 @@ class WsLink implements TransportLink {
 
   send(data: string): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
+    this.owner.hold(this.wire);
     this.socket.send(data);
     this.owner.sent(1);
   }
 
-  sendBytes(bytes: Buffer): boolean {
+  /** Writes a whole text frame made by `textFrame`, shared by every recipient of a publish. */
+  sendFrame(frame: Buffer): boolean {
     if (this.socket.readyState !== WebSocket.OPEN) return false;
-    this.socket.send(bytes, { binary: false });
+    this.owner.hold(this.wire);
+    this.wire.write(frame);
     return true;
   }
 
@@ -63,6 +70,28 @@ class WsLink implements TransportLink {
   }
 }
 
+/**
+ * One unmasked, unfragmented WebSocket text frame (RFC 6455 §5.2), built once per publish. Writing
+ * it straight to the socket is what `ws` itself does for a server's frame without compression
+ * (disabled here), so frames from both paths interleave whole and in order.
+ */
+function textFrame(payload: Buffer): Buffer {
+  const length = payload.length;
+  const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + length);
+  frame[0] = 0x81; // FIN + text
+  if (length < 126) frame[1] = length;
+  else if (length < 65536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  payload.copy(frame, header);
+  return frame;
+}
+
 function toBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data);
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
@@ -78,6 +107,12 @@ export class WsTransport implements Transport {
   private readonly onSent: (frames: number) => void;
   private events: TransportEvents | undefined;
   private closing = false;
+  /** Sockets written to in this tick, corked until `release` so their frames leave in one write. */
+  private readonly held = new Set<Duplex>();
+  private readonly release = (): void => {
+    for (const wire of this.held) wire.uncork();
+    this.held.clear();
+  };
 
   constructor(options: WsTransportOptions) {
     this.server = new WebSocketServer({
@@ -103,7 +138,7 @@ export class WsTransport implements Transport {
       return;
     }
     this.server.handleUpgrade(request, socket, head, (ws) => {
-      const link = new WsLink(ws, this);
+      const link = new WsLink(ws, socket, this);
       this.links.add(link);
       ws.on('message', (data) => events.message(link, toBytes(data)));
       ws.on('error', () => {
@@ -122,14 +157,22 @@ export class WsTransport implements Transport {
   publish(topic: string, data: string, options: PublishOptions = {}): void {
     const links = this.topics.get(topic);
     if (links === undefined) return;
-    const bytes = Buffer.from(data, 'utf8');
+    const frame = textFrame(Buffer.from(data, 'utf8'));
     let sent = 0;
     for (const link of links) {
       if (link === options.except) continue;
       if (options.droppable === true && link.bufferedAmount > this.droppableAboveBytes) continue;
-      if (link.sendBytes(bytes)) sent++;
+      if (link.sendFrame(frame)) sent++;
     }
     this.onSent(sent);
+  }
+
+  /** @internal used by WsLink: cork `wire` until the end of this tick. */
+  hold(wire: Duplex): void {
+    if (this.held.has(wire)) return;
+    if (this.held.size === 0) setImmediate(this.release);
+    wire.cork();
+    this.held.add(wire);
   }
 
   /** @internal used by WsLink */
