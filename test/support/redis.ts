@@ -1,5 +1,5 @@
 // A real `redis-server` for tests: started on a free loopback port with nothing persisted,
-// awaited until it answers PING, killed on teardown. `restart()` kills it and starts a fresh
+// awaited until it answers, killed on teardown. `restart()` kills it and starts a fresh
 // one on the same port (an outage, then an empty Redis), for the outage tests of cluster mode.
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -83,8 +83,13 @@ export class TestRedis {
     exited.catch(() => running.delete(child));
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
-      const pong = await Promise.race([ping(this.port), exited]);
-      if (pong === 'PONG') return;
+      const pid = await Promise.race([serverPid(this.port), exited]);
+      // Another test file's server may have taken the port first: ours must be the one answering.
+      if (pid === child.pid) return;
+      if (pid !== undefined) {
+        child.kill('SIGKILL');
+        throw new Error(`port ${this.port} is taken by another redis-server`);
+      }
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
         throw new Error(`redis-server on ${this.port} did not answer PING: ${output.slice(-500)}`);
@@ -103,8 +108,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** PING on a one-off connection; undefined when nothing answers yet. */
-async function ping(port: number): Promise<string | undefined> {
+/** The process ID of the Redis answering on a one-off connection; undefined when none answers yet. */
+async function serverPid(port: number): Promise<number | undefined> {
   const redis = new Redis(port, '127.0.0.1', {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
@@ -114,7 +119,9 @@ async function ping(port: number): Promise<string | undefined> {
   redis.on('error', () => {});
   try {
     await redis.connect();
-    return await redis.ping();
+    const info = await redis.info('server');
+    const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
+    return Number.isSafeInteger(pid) ? pid : undefined;
   } catch {
     return undefined;
   } finally {
