@@ -14,7 +14,8 @@ import { Code } from '@atrium/protocol';
 import { Redis } from 'ioredis';
 import { asArray, asInt, asString, historyOf, parseLogEntries, parseState } from './redis-codec.js';
 import { type FeedLog, RoomFeed } from './redis-feed.js';
-import { type RoomKeys, roomKeyList, roomKeys, userIndexKey } from './redis-keys.js';
+import { UserIndex } from './redis-index.js';
+import { type RoomKeys, roomKeyList, roomKeys } from './redis-keys.js';
 import { type LuaScript, Scripts } from './redis-scripts.js';
 import type {
   Actor,
@@ -78,13 +79,6 @@ const silentLog: FeedLog = { warn: () => {} };
 const jsonNumber = (n: number): string => JSON.stringify(Number.isFinite(n) ? n : 0);
 const flag = (b: boolean): string => (b ? '1' : '0');
 
-/** A membership as the user index knows it: its room, session and join position. */
-interface Displaced {
-  roomID: string;
-  sessionID: string;
-  joinPos: number;
-}
-
 interface Removal {
   room: RoomRef;
   userID: string;
@@ -99,6 +93,7 @@ export class RedisBackend implements Backend {
   private readonly redis: Redis;
   private readonly subscriber: Redis;
   private readonly feed: RoomFeed;
+  private readonly index: UserIndex;
   private readonly prefix: string;
   private readonly maxLen: string;
   private readonly tombstoneMs: string;
@@ -136,6 +131,7 @@ export class RedisBackend implements Backend {
         this.log.warn({ connection: name }, 'redis connection back');
       });
     }
+    this.index = new UserIndex(this.redis, this.prefix, this.nodeID);
     this.feed = new RoomFeed(this.redis, this.subscriber, {
       keyPrefix: this.prefix,
       deliveryWaitMs: options.deliveryWaitMs ?? d.deliveryWaitMs,
@@ -163,7 +159,7 @@ export class RedisBackend implements Backend {
     const watched = this.feed.enter(room);
     try {
       await watched.subscribed;
-      if (req.duplicateLogin === 'reject-new' && (await this.loggedInElsewhere(req))) return ELSEWHERE;
+      if (req.duplicateLogin === 'reject-new' && (await this.index.loggedInElsewhere(req))) return ELSEWHERE;
       const reply = asArray(
         await this.run(Scripts.join, watched.keys, [
           user.userID,
@@ -191,7 +187,7 @@ export class RedisBackend implements Backend {
       const sameRoomKicked = asString(reply[2], 'kicked session');
       if (sameRoomKicked !== '') kicked.push({ room, sessionID: sameRoomKicked, userID: user.userID });
 
-      const displaced = await this.recordMembership(req, joinPos);
+      const displaced = await this.index.record(req, joinPos);
       if (displaced === 'refused') {
         await this.removeMembership({ room, userID: user.userID, sessionID: req.sessionID, joinPos });
         return ELSEWHERE;
@@ -344,84 +340,10 @@ export class RedisBackend implements Backend {
     const sessionID = asString(reply[2], 'removed session');
     const joinPos = asInt(reply[3], 'removed join position');
     await Promise.all([
-      this.forgetMembership(removal.room, removal.userID, sessionID, joinPos),
+      this.index.forget(removal.room, removal.userID, sessionID, joinPos),
       this.feed.settle(removal.room, asInt(reply[4], 'remove position')),
     ]);
     return { removed: true, destroyed };
-  }
-
-  /**
-   * Step two of a join: the user index records the membership and names the ones it displaces
-   * (kick-old), or 'refused' when reject-new finds a real one (a login that raced ours).
-   */
-  private async recordMembership(req: JoinRequest, joinPos: number): Promise<Displaced[] | 'refused'> {
-    const key = userIndexKey(this.prefix, req.room.appID, req.user.userID);
-    for (let attempt = 0; ; attempt++) {
-      const reply = asArray(
-        await Scripts.indexJoin.run(
-          this.redis,
-          [key],
-          [req.room.roomID, req.sessionID, flag(req.multi), String(joinPos), this.nodeID, req.duplicateLogin],
-        ),
-        'index join',
-      );
-      const status = asString(reply[0], 'index status');
-      if (status === 'displaced') return [];
-      const displaced = asArray(reply[1], 'index conflicts').map((c) => {
-        const [roomID, sessionID, pos] = asArray(c, 'index conflict');
-        return {
-          roomID: asString(roomID, 'index room'),
-          sessionID: asString(sessionID, 'index session'),
-          joinPos: asInt(pos, 'index join position'),
-        };
-      });
-      if (status === 'ok') return displaced;
-      // reject-new: a real membership elsewhere wins; forgotten ones are pruned and we retry.
-      if (await this.anyStillMember(req, displaced)) return 'refused';
-      if (attempt >= 2) return 'refused';
-    }
-  }
-
-  /** reject-new, before joining: does the user hold a membership this login would displace? */
-  private async loggedInElsewhere(req: JoinRequest): Promise<boolean> {
-    const key = userIndexKey(this.prefix, req.room.appID, req.user.userID);
-    const entries = asArray(await this.redis.hgetall(key).then((h) => Object.entries(h)), 'index');
-    const others: Displaced[] = [];
-    for (const item of entries) {
-      const [roomID, raw] = asArray(item, 'index entry');
-      const id = asString(roomID, 'index room');
-      const e = JSON.parse(asString(raw, 'index entry')) as { s: string; m: number; p: number };
-      if (id !== req.room.roomID && e.s !== req.sessionID && (!req.multi || e.m === 0)) {
-        others.push({ roomID: id, sessionID: e.s, joinPos: e.p });
-      }
-    }
-    return this.anyStillMember(req, others);
-  }
-
-  /** Checks index entries against the rooms themselves; prunes those that are gone. */
-  private async anyStillMember(req: JoinRequest, entries: Displaced[]): Promise<boolean> {
-    let found = false;
-    for (const e of entries) {
-      const ref = { appID: req.room.appID, roomID: e.roomID };
-      const raw = await this.redis.hget(this.keysOf(ref).members, req.user.userID);
-      const member = raw === null ? undefined : (JSON.parse(raw) as { s?: unknown; p?: unknown });
-      if (member?.s === e.sessionID && member.p === e.joinPos) found = true;
-      else await this.forgetMembership(ref, req.user.userID, e.sessionID, e.joinPos);
-    }
-    return found;
-  }
-
-  private async forgetMembership(
-    ref: RoomRef,
-    userID: string,
-    sessionID: string,
-    joinPos: number,
-  ): Promise<void> {
-    await Scripts.indexLeave.run(
-      this.redis,
-      [userIndexKey(this.prefix, ref.appID, userID)],
-      [ref.roomID, sessionID, String(joinPos)],
-    );
   }
 }
 
