@@ -193,7 +193,11 @@ export interface CommandRequest extends Actor {
 export type MessageResult = { ok: true; messageID: number } | Refusal;
 
 export interface Backend {
-  /** Every message published from now on reaches `listener`, in the order of each room. */
+  /**
+   * Messages published from now on reach `listener`, in the order of each room, once each: at
+   * least those of the rooms this node has members in (joined through it) or a join in flight
+   * to — all a cluster node is told (Redis); the in-memory backend tells every room.
+   */
   subscribe(listener: BackendListener): () => void;
 
   /** Duplicate-login handling, capacity, then the `join` event; creates the room if needed. */
