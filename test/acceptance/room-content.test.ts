@@ -67,7 +67,9 @@ describe('streams', () => {
     expect((updated as { extraInfo: string }[])[0]?.extraInfo).toBe('mic');
     const cat = await joined(world, server, 'r1', 'cat');
     expect(cat.rec.of('roomStreamUpdate')[0]?.[1]).toBe('ADD');
-    expect((cat.rec.of('roomStreamUpdate')[0]?.[2] as { streamID: string }[])[0]?.streamID).toBe('s-1');
+    expect(
+      (cat.rec.of('roomStreamUpdate')[0]?.[2] as { streamID: string }[] | undefined)?.[0]?.streamID,
+    ).toBe('s-1');
     await expect(ann.engine.stopPublishingStream('s-1')).resolves.toBe(true);
     await bob.rec.waitFor('roomStreamUpdate', (a) => a[1] === 'DELETE');
     expect(ann.rec.of('roomStreamUpdate')).toEqual([]); // never told about its own stream
@@ -114,7 +116,9 @@ describe('room extra info', () => {
     expect((list as { updateUser: { userID: string } }[])[0]?.updateUser.userID).toBe('bob');
     const cat = await joined(world, server, 'r1', 'cat');
     expect(cat.rec.of('roomExtraInfoUpdate')).toHaveLength(1);
-    expect((cat.rec.of('roomExtraInfoUpdate')[0]?.[1] as { key: string; value: string }[])[0]).toMatchObject({
+    expect(
+      (cat.rec.of('roomExtraInfoUpdate')[0]?.[1] as { key: string; value: string }[] | undefined)?.[0],
+    ).toMatchObject({
       key: 'topic',
       value: 'two',
     });
@@ -160,7 +164,9 @@ describe('messages', () => {
         .of('IMRecvBroadcastMessage')
         .flatMap((a) => (a[1] as { message: string }[]).map((m) => m.message));
       expect(got).toEqual(sent);
-      const first = (c.rec.of('IMRecvBroadcastMessage')[0]?.[1] as { fromUser: { userID: string } }[])[0];
+      const first = (
+        c.rec.of('IMRecvBroadcastMessage')[0]?.[1] as { fromUser: { userID: string } }[] | undefined
+      )?.[0];
       expect(first?.fromUser.userID).toBe('ann');
     }
     expect(ann.rec.of('IMRecvBroadcastMessage')).toEqual([]);
