@@ -52,6 +52,11 @@ export interface RoomServerOptions {
   heartbeatIntervalMs?: number;
   /** How long a broken session is kept for resume before its member is removed. Default 30000. */
   sessionGraceMs?: number;
+  /**
+   * Cluster mode: a node's lease in Redis lives this long unrenewed (renewed every third of it);
+   * a dead node's members are removed once its lease lapsed and the grace period passed. Default 5000.
+   */
+  leaseTtlMs?: number;
   /** The multi-room limit. Default 5. */
   maxRoomsPerUser?: number;
   /** Default 'kick-old'. */
@@ -98,6 +103,7 @@ export const SERVER_DEFAULTS = {
   host: Defaults.host,
   heartbeatIntervalMs: Defaults.heartbeatIntervalMs,
   sessionGraceMs: Defaults.sessionGraceMs,
+  leaseTtlMs: 5000,
   maxRoomsPerUser: Defaults.maxRoomsPerUser,
   duplicateLogin: 'kick-old' as DuplicateLoginPolicy,
   kickOnTokenExpiry: false,
@@ -225,6 +231,7 @@ export function resolveOptions(input: RoomServerOptions): ResolvedOptions {
     host: str('host') ?? d.host,
     heartbeatIntervalMs: intField(o, 'heartbeatIntervalMs', 20, day) ?? d.heartbeatIntervalMs,
     sessionGraceMs: intField(o, 'sessionGraceMs', 0, day) ?? d.sessionGraceMs,
+    leaseTtlMs: intField(o, 'leaseTtlMs', 150, day) ?? d.leaseTtlMs,
     maxRoomsPerUser: intField(o, 'maxRoomsPerUser', 1, 1000) ?? d.maxRoomsPerUser,
     duplicateLogin,
     kickOnTokenExpiry: bool('kickOnTokenExpiry', d.kickOnTokenExpiry),

@@ -11,6 +11,7 @@ import { WS_PATH } from '@atrium/protocol';
 import { AdminService } from './admin/service.js';
 import { MemoryBackend } from './backend/memory.js';
 import { RedisBackend } from './backend/redis.js';
+import { LocalSessionStore } from './backend/session-store.js';
 import type { Backend } from './backend/types.js';
 import { RoomFanout } from './gateway/fanout.js';
 import { Gateway } from './gateway/gateway.js';
@@ -64,6 +65,8 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
       ? new RedisBackend({
           url: options.redis,
           historyMaxEvents: options.historyMaxEvents,
+          sessionGraceMs: options.sessionGraceMs,
+          leaseTtlMs: options.leaseTtlMs,
           onListenerError,
           log,
         })
@@ -99,7 +102,9 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     secrets: new Map(options.apps.map((a) => [a.appID, a.serverSecret])),
     sessions: new Map(),
     local: fanout,
+    store: backend.sessions?.() ?? new LocalSessionStore(),
     now: options.now,
+    monoNow,
     newID,
     log,
     settleSoon: (session) => gateway.settleSoon(session),

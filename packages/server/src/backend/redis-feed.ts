@@ -101,6 +101,32 @@ export class RoomFeed {
     this.unwatchIfIdle(room);
   }
 
+  /** A membership taken over from another node by a resume: watched while it lasts. */
+  async adopt(
+    ref: RoomRef,
+    userID: string,
+    check: () => Promise<{ sessionID: string; joinPos: number } | null>,
+  ): Promise<boolean> {
+    const handle = this.enter(ref);
+    try {
+      await handle.subscribed;
+      const member = await check();
+      if (member === null) return false;
+      this.entered(handle, userID, member.sessionID, member.joinPos);
+      return true;
+    } finally {
+      this.exit(handle);
+    }
+  }
+
+  /** Another node holds the membership now: this one stops watching the room for it. */
+  forget(ref: RoomRef, userID: string, sessionID: string): void {
+    const room = this.rooms.get(roomKeys(this.options.keyPrefix, ref).channel);
+    if (room === undefined) return;
+    if (room.locals.get(userID)?.sessionID === sessionID) room.locals.delete(userID);
+    this.unwatchIfIdle(room);
+  }
+
   /** Resolves once this node has delivered the room's event at `pos` (at once if it does not watch it). */
   settle(ref: RoomRef, pos: number): Promise<void> {
     return this.wait(ref, pos, false);

@@ -16,7 +16,10 @@ import { asArray, asInt, asString, historyOf, parseLogEntries, parseState } from
 import { type FeedLog, RoomFeed } from './redis-feed.js';
 import { UserIndex } from './redis-index.js';
 import { type RoomKeys, roomKeyList, roomKeys } from './redis-keys.js';
+import { NodeLease } from './redis-lease.js';
 import { type LuaScript, Scripts } from './redis-scripts.js';
+import { RedisSessionStore } from './redis-sessions.js';
+import type { SessionStore } from './session-store.js';
 import type {
   Actor,
   Backend,
@@ -55,6 +58,12 @@ export interface RedisBackendOptions {
   deliveryWaitMs?: number;
   /** How long a join waits for the subscriber connection (Redis down: the join fails after). */
   subscribeTimeoutMs?: number;
+  /** A node's lease lives this long unrenewed (it is renewed every third of it). */
+  leaseTtlMs?: number;
+  /** The server's sessionGraceMs: a dead node's sessions are removed this long after its lease lapsed. */
+  sessionGraceMs?: number;
+  /** Reliable request IDs remembered per user, across nodes. */
+  appliedWindow?: number;
   /** A subscriber threw; the backend carries on (default: ignore). */
   onListenerError?: (error: unknown) => void;
   /** Where connection trouble and lost events are reported (a pino logger fits). */
@@ -67,6 +76,9 @@ export const REDIS_BACKEND_DEFAULTS = {
   roomTombstoneMs: 3_600_000,
   deliveryWaitMs: 1000,
   subscribeTimeoutMs: 5000,
+  leaseTtlMs: 5000,
+  sessionGraceMs: 30_000,
+  appliedWindow: 512,
 } as const;
 
 const NOT_MEMBER: Refusal = { ok: false, code: Code.NOT_LOGGED_IN };
@@ -94,6 +106,8 @@ export class RedisBackend implements Backend {
   private readonly subscriber: Redis;
   private readonly feed: RoomFeed;
   private readonly index: UserIndex;
+  private readonly store: RedisSessionStore;
+  private readonly lease: NodeLease;
   private readonly prefix: string;
   private readonly maxLen: string;
   private readonly tombstoneMs: string;
@@ -139,6 +153,25 @@ export class RedisBackend implements Backend {
       onListenerError: options.onListenerError ?? (() => {}),
       log: this.log,
     });
+    const graceMs = options.sessionGraceMs ?? d.sessionGraceMs;
+    this.store = new RedisSessionStore(this.redis, {
+      prefix: this.prefix,
+      nodeID: this.nodeID,
+      appliedWindow: options.appliedWindow ?? d.appliedWindow,
+      appliedTtlMs: graceMs + 600_000,
+    });
+    this.lease = new NodeLease(this.redis, {
+      prefix: this.prefix,
+      nodeID: this.nodeID,
+      leaseTtlMs: options.leaseTtlMs ?? d.leaseTtlMs,
+      graceMs,
+      remove: async (room, userID, sessionID) => {
+        await this.removeMembership({ room, userID, sessionID, cause: 'timeout' });
+      },
+      warn: (details, message) => this.log.warn(details, message),
+      monoNow: () => performance.now(),
+    });
+    this.lease.start();
     this.subscriber.on('ready', () => {
       // After a reconnect, messages published while it was down never arrive: read the logs.
       if (this.subscriberWasReady) void this.feed.resync();
@@ -148,6 +181,24 @@ export class RedisBackend implements Backend {
 
   subscribe(listener: BackendListener): () => void {
     return this.feed.subscribe(listener);
+  }
+
+  sessions(): SessionStore {
+    return this.store;
+  }
+
+  /** Takes over a membership on resume: true when `sessionID` still holds it. */
+  adopt(room: RoomRef, userID: string, sessionID: string): Promise<boolean> {
+    return this.feed.adopt(room, userID, async () => {
+      const raw = await this.redis.hget(this.keysOf(room).members, userID);
+      const member = raw === null ? undefined : (JSON.parse(raw) as { s?: unknown; p?: unknown });
+      if (member?.s !== sessionID || typeof member.p !== 'number') return null;
+      return { sessionID, joinPos: member.p };
+    });
+  }
+
+  release(room: RoomRef, userID: string, sessionID: string): void {
+    this.feed.forget(room, userID, sessionID);
   }
 
   ready(): boolean {
@@ -265,6 +316,7 @@ export class RedisBackend implements Backend {
   }
 
   async close(): Promise<void> {
+    await this.lease.stop();
     this.feed.close();
     await Promise.all([quit(this.redis), quit(this.subscriber)]);
   }

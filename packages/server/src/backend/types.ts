@@ -16,6 +16,7 @@ import type {
   StreamInfo,
   ZegoUser,
 } from '@atrium/protocol';
+import type { SessionStore } from './session-store.js';
 
 export interface RoomRef {
   appID: number;
@@ -223,6 +224,16 @@ export interface Backend {
   room(room: RoomRef, withMembers: boolean): Promise<RoomState | null>;
   /** Events after `afterSeq`, or null when the history no longer reaches back that far (resume). */
   history(room: RoomRef, afterSeq: number): Promise<SequencedEvent[] | null>;
+
+  /** Where sessions are kept for resume; absent: in their node's memory only. */
+  sessions?(): SessionStore;
+  /**
+   * Resume on a node that did not hold the session (cluster mode): this node now delivers the
+   * room's events to it. False when `sessionID` no longer holds the membership.
+   */
+  adopt?(room: RoomRef, userID: string, sessionID: string): Promise<boolean>;
+  /** Another node took the membership over: this one stops receiving the room for it. */
+  release?(room: RoomRef, userID: string, sessionID: string): void;
 
   /** Whether the backend can serve now (/readyz); absent means always. */
   ready?(): boolean;

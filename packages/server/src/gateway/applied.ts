@@ -1,9 +1,12 @@
 // Reliable sends are applied at most once per client request ID (SPEC §6): a send whose reply
 // was lost in a cut comes again with the same ID, and must get the same reply without being
 // applied twice. Kept per user (appID, userID), a bounded window of the IDs applied and their
-// replies, for as long as the user has a session here or is within the grace period.
+// replies, for as long as the user has a session here or is within the grace period. In cluster
+// mode the applied IDs are also written to the session store, so a resend that reaches another
+// node (the first one died with the reply unsent) is recognised there.
 
 import { type ClientRequest, Code, type ErrorCode } from '@atrium/protocol';
+import { LocalSessionStore, type SessionStore } from '../backend/session-store.js';
 import type { Respond } from '../rooms/context.js';
 import type { Session } from '../rooms/session.js';
 
@@ -104,7 +107,10 @@ function fingerprint(frame: ReliableSend): number {
 export class AppliedRequests {
   private readonly users = new Map<string, UserWindow>();
 
-  constructor(private readonly options: AppliedRequestsOptions = APPLIED_DEFAULTS) {}
+  constructor(
+    private readonly options: AppliedRequestsOptions = APPLIED_DEFAULTS,
+    private readonly store: SessionStore = new LocalSessionStore(),
+  ) {}
 
   get userCount(): number {
     return this.users.size;
@@ -126,6 +132,14 @@ export class AppliedRequests {
     if (seen !== undefined && this.sameRequest(seen, frame, print, session)) {
       const outcome = await seen.done;
       if (outcome !== undefined) return answer(respond, outcome);
+    } else if (seen === undefined && this.store.shared) {
+      const stored = await this.store.applied(session.appID, session.user.userID, frame.id);
+      if (stored !== null && this.sameRequest(stored, frame, print, session)) {
+        const outcome: Outcome = { code: stored.code as ErrorCode };
+        if (stored.ext !== undefined) outcome.ext = stored.ext;
+        if (stored.data !== undefined) outcome.data = stored.data;
+        return answer(respond, outcome);
+      }
     }
     const recording = new Recording(respond);
     let settle: (outcome: Outcome | undefined) => void = () => {};
@@ -147,6 +161,7 @@ export class AppliedRequests {
       const applied = recording.outcome?.code === Code.OK ? recording.outcome : undefined;
       if (applied === undefined && window.ids.get(frame.id) === entry) window.ids.delete(frame.id);
       settle(applied);
+      if (applied !== undefined && this.store.shared) await this.share(session, frame, print, applied);
     }
   }
 
@@ -162,7 +177,26 @@ export class AppliedRequests {
     }
   }
 
-  private sameRequest(seen: Applied, frame: ReliableSend, print: number, session: Session): boolean {
+  private async share(session: Session, frame: ReliableSend, print: number, outcome: Outcome): Promise<void> {
+    try {
+      await this.store.recordApplied(session.appID, session.user.userID, frame.id, {
+        t: frame.t,
+        room: frame.room,
+        print,
+        sessionID: session.id,
+        ...outcome,
+      });
+    } catch {
+      // Best effort: the local window still holds it; only a resend to another node could repeat.
+    }
+  }
+
+  private sameRequest(
+    seen: Pick<Applied, 't' | 'room' | 'print' | 'sessionID'>,
+    frame: ReliableSend,
+    print: number,
+    session: Session,
+  ): boolean {
     if (seen.t !== frame.t || seen.room !== frame.room || seen.print !== print) return false;
     // A state change resent under a new session (the old one expired, and its streams with it)
     // must be applied again to hold; a message must not be delivered twice.

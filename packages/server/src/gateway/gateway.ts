@@ -19,7 +19,7 @@ import { checkTokenDeadlines } from '../rooms/expiry.js';
 import { expireDetached } from '../rooms/grace.js';
 import { endSession, liveSession, settle } from '../rooms/leave.js';
 import type { Session } from '../rooms/session.js';
-import { AppliedRequests, isReliableSend, userKeyOf } from './applied.js';
+import { APPLIED_DEFAULTS, AppliedRequests, isReliableSend, userKeyOf } from './applied.js';
 import { Connection } from './connection.js';
 import { dispatch } from './dispatch.js';
 import type { RoomFanout } from './fanout.js';
@@ -33,7 +33,7 @@ const CLOSE_TOO_SLOW = 1008;
 export class Gateway {
   private readonly connections = new Map<TransportLink, Connection>();
   private readonly hello: string;
-  private readonly applied = new AppliedRequests();
+  private readonly applied: AppliedRequests;
   private shuttingDown = false;
 
   constructor(
@@ -42,6 +42,7 @@ export class Gateway {
     /** Monotonic ms: heartbeat deadlines must not move with the wall clock. */
     private readonly monoNow: () => number,
   ) {
+    this.applied = new AppliedRequests(APPLIED_DEFAULTS, ctx.store);
     this.hello = encodeFrame({ t: 'hello', v: PROTOCOL_VERSION, hb: ctx.options.heartbeatIntervalMs });
   }
 
@@ -103,9 +104,11 @@ export class Gateway {
   }
 
   /**
-   * Says `bye` to every link first, so clients reconnect elsewhere at once; then ends every
-   * session, attached or in its grace period: nothing will resume here, and a shared backend
-   * must not keep them. The transport closes the links after.
+   * Says `bye` to every link first, so clients reconnect elsewhere at once. Alone (in-memory
+   * backend), it then ends every session, attached or in its grace period: nothing will resume
+   * them. In a cluster the sessions are only detached: their clients resume on another node,
+   * and if one does not, the other nodes remove it once this node's lease is gone and the grace
+   * period has passed. The transport closes the links after.
    */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
@@ -114,6 +117,7 @@ export class Gateway {
     for (const conn of conns) conn.link.send(bye);
     for (const conn of conns) this.endConnection(conn, 'server closing');
     await Promise.all(conns.map((c) => c.whenIdle()));
+    if (this.ctx.store.shared) return;
     const left = [...this.ctx.sessions.values()];
     await Promise.all(left.map((session) => endSession(this.ctx, session, 'server closing')));
   }
@@ -166,7 +170,8 @@ export class Gateway {
       conn.session = undefined;
       if (session === undefined || session.ended || session.link !== conn.link) return;
       this.detach(session);
-      if (this.shuttingDown || this.ctx.options.sessionGraceMs === 0) {
+      const shared = this.ctx.store.shared;
+      if ((this.shuttingDown && !shared) || this.ctx.options.sessionGraceMs === 0) {
         await endSession(this.ctx, session, why);
       } else {
         this.ctx.log.debug({ session: session.id, why }, 'session detached');

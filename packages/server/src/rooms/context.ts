@@ -3,6 +3,7 @@
 
 import type { ErrorCode } from '@atrium/protocol';
 import type { Logger } from 'pino';
+import type { SessionStore } from '../backend/session-store.js';
 import type { Backend, KickMessage, RoomRef, SequencedEvent } from '../backend/types.js';
 import type { ReplyMetrics } from '../metrics/replies.js';
 import type { ResolvedOptions } from '../options.js';
@@ -49,8 +50,12 @@ export interface RoomContext {
   /** Sessions held by this node, by ID. */
   sessions: Map<string, Session>;
   local: LocalRooms;
+  /** Where sessions are kept for a resume on another node (cluster mode); keeps nothing otherwise. */
+  store: SessionStore;
   /** Wall clock, ms. */
   now(): number;
+  /** Monotonic ms (grace periods). */
+  monoNow(): number;
   /** Unguessable IDs for sessions and resume keys. */
   newID(): string;
   /**

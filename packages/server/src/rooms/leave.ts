@@ -5,6 +5,7 @@ import { Code, encodeFrame, type LogoutFrame } from '@atrium/protocol';
 import type { KickMessage, LeaveCause } from '../backend/types.js';
 import type { Respond, RoomContext } from './context.js';
 import type { Session, SessionSlot } from './session.js';
+import { forgetSession, persistSession } from './takeover.js';
 
 /** The slot's session, forgetting one that has ended meanwhile. */
 export function liveSession(slot: SessionSlot): Session | undefined {
@@ -23,6 +24,7 @@ export async function leaveRoom(
   if (room === undefined) return;
   session.rooms.delete(roomID);
   ctx.local.leave(session, room.ref);
+  if (session.rooms.size > 0) persistSession(ctx, session);
   await ctx.backend.remove({ room: room.ref, userID: session.user.userID, sessionID: session.id, cause });
 }
 
@@ -31,6 +33,7 @@ export function settle(ctx: RoomContext, slot: SessionSlot | undefined, session:
   if (session.rooms.size === 0 && !session.ended) {
     session.ended = true;
     ctx.sessions.delete(session.id);
+    forgetSession(ctx, session);
   }
   if (slot !== undefined) liveSession(slot);
 }
@@ -40,6 +43,7 @@ export async function endSession(ctx: RoomContext, session: Session, why: string
   if (session.ended) return;
   session.ended = true;
   ctx.sessions.delete(session.id);
+  forgetSession(ctx, session);
   const roomIDs = [...session.rooms.keys()];
   await Promise.all(roomIDs.map((roomID) => leaveRoom(ctx, session, roomID, 'timeout')));
   if (roomIDs.length > 0) ctx.log.debug({ session: session.id, rooms: roomIDs.length, why }, 'session ended');
@@ -74,6 +78,7 @@ export function applyKick(ctx: RoomContext, kick: KickMessage): void {
   ctx.local.leave(session, room.ref);
   // Remembered even when sent: the link may be dead without anyone knowing yet.
   ctx.kicks.record(session, kick.room.roomID, { code: kick.code, ext: kick.ext });
+  persistSession(ctx, session);
   session.send(encodeFrame({ t: 'kick', room: kick.room.roomID, code: kick.code, ext: kick.ext }));
   ctx.log.info({ session: session.id, appID: room.ref.appID, code: kick.code }, 'session kicked from a room');
   if (session.rooms.size === 0) ctx.settleSoon(session);

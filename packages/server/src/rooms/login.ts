@@ -19,6 +19,7 @@ import type { Respond, RoomContext } from './context.js';
 import { applyKick, leaveRoom, liveSession, settle } from './leave.js';
 import { Session, type SessionRoom, type SessionSlot } from './session.js';
 import { snapshotFor } from './snapshot.js';
+import { persistSession } from './takeover.js';
 
 interface Entry {
   roomID: string;
@@ -178,6 +179,7 @@ async function enterRoom(
     session.link = slot.link;
     slot.session = session;
   }
+  persistSession(ctx, session);
   respond.ok(loginReply(ctx, session, room, state));
   const kickedMeanwhile = ctx.local.admit(session, room, state.seq, state.count);
   if (kickedMeanwhile !== undefined) applyKick(ctx, kickedMeanwhile);

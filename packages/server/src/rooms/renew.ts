@@ -6,6 +6,7 @@ import { checkLoginToken, type TokenCheck } from '../auth/token.js';
 import type { Respond, RoomContext } from './context.js';
 import { liveSession } from './leave.js';
 import type { SessionRoom, SessionSlot } from './session.js';
+import { persistSession } from './takeover.js';
 
 export async function renew(
   ctx: RoomContext,
@@ -49,5 +50,6 @@ export async function renew(
     room.warned = false;
     room.expiryKickSent = false;
   }
+  persistSession(ctx, session);
   respond.ok({ expire: granted[0]?.check.grant.expireSec });
 }

@@ -16,6 +16,7 @@ import type { Respond, RoomContext } from './context.js';
 import { leaveRoom, liveSession, settle } from './leave.js';
 import type { Session, SessionRoom, SessionSlot } from './session.js';
 import { snapshotFor } from './snapshot.js';
+import { takeOver } from './takeover.js';
 import { type RoomKick, sameKey } from './tombstone.js';
 
 const SESSION_UNKNOWN = 'session unknown';
@@ -36,7 +37,8 @@ export async function resume(
   frame: ResumeFrame,
   respond: Respond,
 ): Promise<void> {
-  const found = ctx.sessions.get(frame.session);
+  // Not here: held by another node (cluster mode), which may have died or closed.
+  const found = ctx.sessions.get(frame.session) ?? (await takeOver(ctx, frame));
   const session = found !== undefined && sameKey(found.key, frame.key) ? found : undefined;
   if (session === undefined || session.ended) return refuseGone(ctx, slot, frame, respond);
   const current = liveSession(slot);

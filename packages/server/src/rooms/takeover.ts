@@ -1,0 +1,100 @@
+// Sessions shared between the nodes of a cluster (SPEC §9): each change of a session's rooms,
+// kicks or grants is written to the backend's session store, so that when its client resumes on
+// another node (its node died or closed, or the load balancer chose another) that node takes
+// the session over: the memberships it still holds, its kicks, its grants. With the in-memory
+// backend the store keeps nothing and none of this happens.
+
+import type { ResumeFrame } from '@atrium/protocol';
+import { hashKey, type StoredSession } from '../backend/session-store.js';
+import type { RoomContext } from './context.js';
+import { Session, type SessionRoom } from './session.js';
+
+function storedOf(ctx: RoomContext, session: Session): StoredSession {
+  const kicks: StoredSession['kicks'] = {};
+  for (const [roomID, kick] of ctx.kicks.kicksOf(session.id, session.key) ?? []) kicks[roomID] = kick;
+  return {
+    id: session.id,
+    keyHash: hashKey(session.key),
+    appID: session.appID,
+    user: session.user,
+    multi: session.multi,
+    rooms: [...session.rooms.values()].map((r) => ({
+      roomID: r.ref.roomID,
+      userUpdate: r.userUpdate,
+      joinSeq: r.joinSeq,
+      grant: r.grant,
+    })),
+    kicks,
+  };
+}
+
+/** Records the session's current rooms and kicks (in the background: writes keep their order). */
+export function persistSession(ctx: RoomContext, session: Session): void {
+  if (!ctx.store.shared || session.ended) return;
+  ctx.store
+    .save(storedOf(ctx, session))
+    .catch((error: unknown) => ctx.log.warn({ err: error, session: session.id }, 'saving a session failed'));
+}
+
+/** The session ended here: its record goes, but its kicks stay for the grace period. */
+export function forgetSession(ctx: RoomContext, session: Session): void {
+  if (!ctx.store.shared) return;
+  const { kicks, keyHash } = storedOf(ctx, session);
+  ctx.store
+    .end(session.id, kicks, keyHash, ctx.options.sessionGraceMs)
+    .catch((error: unknown) =>
+      ctx.log.warn({ err: error, session: session.id }, 'ending a stored session failed'),
+    );
+}
+
+/**
+ * A resume of a session this node does not hold: take it over from the store, with the
+ * memberships it still has. Undefined when unknown (or its key does not match) or when nothing
+ * is left of it but kicks, which are then known here for the refusal.
+ */
+export async function takeOver(ctx: RoomContext, frame: ResumeFrame): Promise<Session | undefined> {
+  if (!ctx.store.shared) return undefined;
+  const stored = await ctx.store.take(frame.session, frame.key);
+  if (stored === null) return undefined;
+  const session = new Session(stored.id, frame.key, stored.appID, stored.user, stored.multi);
+  for (const [roomID, kick] of Object.entries(stored.kicks)) ctx.kicks.record(session, roomID, kick);
+  for (const room of stored.rooms) {
+    const ref = { appID: stored.appID, roomID: room.roomID };
+    const held = (await ctx.backend.adopt?.(ref, stored.user.userID, stored.id)) ?? false;
+    if (!held) continue;
+    const taken: SessionRoom = {
+      ref,
+      userUpdate: room.userUpdate,
+      joinSeq: room.joinSeq,
+      grant: room.grant,
+      warned: false,
+      expiryKickSent: false,
+    };
+    session.rooms.set(room.roomID, taken);
+  }
+  // Two resumes of it racing on this node: the first one made it ours.
+  const raced = ctx.sessions.get(stored.id);
+  if (raced !== undefined) return raced;
+  if (session.rooms.size === 0) {
+    forgetSession(ctx, session);
+    return undefined;
+  }
+  session.detachedAtMs = ctx.monoNow();
+  ctx.sessions.set(session.id, session);
+  persistSession(ctx, session);
+  ctx.log.debug({ session: session.id, rooms: session.rooms.size }, 'session taken over from another node');
+  return session;
+}
+
+/** Another node took the session over: drop it here without touching its memberships. */
+export function dropTakenSession(ctx: RoomContext, session: Session): void {
+  if (session.ended) return;
+  session.ended = true;
+  ctx.sessions.delete(session.id);
+  for (const room of session.rooms.values()) {
+    ctx.local.leave(session, room.ref);
+    ctx.backend.release?.(room.ref, session.user.userID, session.id);
+  }
+  session.rooms.clear();
+  ctx.log.debug({ session: session.id }, 'session dropped: resumed on another node');
+}
