@@ -1,6 +1,6 @@
 // destroy() releasing everything, the retry policy seam, and the browser `online` hint.
 import { describe, expect, it } from 'vitest';
-import { Code, RoomEngine } from '../src/index.js';
+import { Code, RoomEngine, type Timers } from '../src/index.js';
 import { FakeServer } from './fake-server.js';
 import { useHarness } from './harness.js';
 import { Recorder } from './recorder.js';
@@ -8,28 +8,74 @@ import { Recorder } from './recorder.js';
 const { server, client } = useHarness();
 const HB = 200;
 
-/** Sockets, servers and timers this process holds (what would keep Node from exiting). */
-function handles(): string[] {
+/**
+ * Timers through the engine's `timers` option, counted while pending: every timer of the SDK
+ * goes through it, so "none left" is exact, whatever else the process is doing.
+ */
+function countedTimers(): Timers & { pending: Set<unknown> } {
+  const pending = new Set<unknown>();
+  return {
+    pending,
+    setTimeout(callback, ms) {
+      const handle = setTimeout(() => {
+        pending.delete(handle);
+        callback();
+      }, ms);
+      pending.add(handle);
+      return handle;
+    },
+    clearTimeout(handle) {
+      pending.delete(handle);
+      clearTimeout(handle as ReturnType<typeof setTimeout>);
+    },
+  };
+}
+
+/** Sockets and servers this process holds (what would keep Node from exiting). */
+function sockets(): string[] {
   return process
     .getActiveResourcesInfo()
-    .filter((r) => r === 'TCPSocketWrap' || r === 'TCPServerWrap' || r === 'Timeout')
+    .filter((r) => r === 'TCPSocketWrap' || r === 'TCPServerWrap')
     .sort();
 }
 
-async function settlesTo(expected: string[], timeoutMs = 3000): Promise<void> {
+/** Timers of the whole process: vitest's own come and go (its RPCs to the main process). */
+function processTimers(): number {
+  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+}
+
+/**
+ * Waits until the engine has no timer pending, the process holds exactly the sockets it held
+ * before the test, and no more timers than then (a timer of a library under the engine, such as
+ * a socket's close timeout, shows only there; vitest's come and go, so "no more", not "the same").
+ */
+async function settlesTo(
+  baseline: { sockets: string[]; timers: number },
+  engineTimers: { pending: Set<unknown> },
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (JSON.stringify(handles()) !== JSON.stringify(expected)) {
-    if (Date.now() > deadline)
-      throw new Error(`still open: ${handles().join(', ')} (expected ${expected.join(', ')})`);
+  const settled = () =>
+    engineTimers.pending.size === 0 &&
+    JSON.stringify(sockets()) === JSON.stringify(baseline.sockets) &&
+    processTimers() <= baseline.timers;
+  while (!settled()) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `still open: engine timers ${engineTimers.pending.size}, sockets ${sockets().join(', ')} ` +
+          `(expected ${baseline.sockets.join(', ')}), process timers ${processTimers()} (at most ${baseline.timers})`,
+      );
+    }
     await new Promise((r) => setImmediate(r));
   }
 }
 
 describe('destroy', () => {
   it('logs out of everything and leaves no socket or timer behind, even mid-reconnect', async () => {
-    const baseline = handles();
+    const baseline = { sockets: sockets(), timers: processTimers() };
+    const timers = countedTimers();
     const s = await FakeServer.start({ hb: HB });
-    const engine = new RoomEngine(1, s.url, { logLevel: 'silent' });
+    const engine = new RoomEngine(1, s.url, { logLevel: 'silent', timers });
     const rec = new Recorder(engine);
     engine.enableMultiRoom(true);
     await engine.loginRoom('r1', 'tok', { userID: 'me' });
@@ -43,19 +89,20 @@ describe('destroy', () => {
     expect(rec.states('r2').at(-1)).toBe('LOGOUT:0');
     expect(await queued).toEqual({ errorCode: Code.NOT_LOGGED_IN });
     await s.close();
-    await settlesTo(baseline);
+    await settlesTo(baseline, timers);
   });
 
   it('closes a live link gracefully after telling the server, and releases its timers', async () => {
-    const baseline = handles();
+    const baseline = { sockets: sockets(), timers: processTimers() };
+    const timers = countedTimers();
     const s = await FakeServer.start({ hb: HB });
-    const engine = new RoomEngine(1, s.url, { logLevel: 'silent' });
+    const engine = new RoomEngine(1, s.url, { logLevel: 'silent', timers });
     await engine.loginRoom('r1', 'tok', { userID: 'me' });
     engine.destroy();
     await s.until(() => s.last?.closed === true);
     expect(s.requests.map((r) => r.t)).toEqual(['login', 'logout']);
     await s.close();
-    await settlesTo(baseline);
+    await settlesTo(baseline, timers);
   });
 
   it('the engine can log in again after destroy', async () => {
