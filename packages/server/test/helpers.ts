@@ -169,6 +169,17 @@ export class TestClient {
     await this.request({ t: 'sync' });
   }
 
+  /**
+   * Resolves once every request sent on this link before now has been answered. `sync` is not
+   * enough for that: a frame the server cannot decode is answered at once, ahead of requests
+   * still running. A well-formed request is queued behind them instead (the server runs a
+   * link's requests one at a time, in arrival order: gateway/connection.ts), so its reply comes
+   * after theirs. This one is answered without touching any room (no session, or not in it).
+   */
+  async settled(): Promise<void> {
+    await this.request({ t: 'bcast', room: 'test-barrier-never-joined', msg: 'barrier' });
+  }
+
   /** The first frame matching `pred` at index ≥ `from` (already received or yet to come). */
   waitFor<T extends ServerFrame = ServerFrame>(pred: Pred, from = 0, timeoutMs = WAIT_MS): Promise<T> {
     const found = this.frames.findIndex((f, i) => i >= from && pred(f));

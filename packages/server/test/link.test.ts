@@ -181,7 +181,10 @@ describe('random frames never crash the server', () => {
               if (typeof id === 'number' && f.t !== 'ping') expected.add(id);
             }
           }
-          await c.sync();
+          // Every reply, whatever order the server answers in; then a barrier behind them all,
+          // so a second reply to any of them would have arrived by now too.
+          await Promise.all([...expected].map((id) => c.waitFor((x) => x.t === 'reply' && x.id === id)));
+          await c.settled();
           const replies = c.frames.filter((x): x is ReplyFrame => x.t === 'reply' && expected.has(x.id));
           expect(replies.map((r) => r.id).sort()).toEqual([...expected].sort());
           expect(c.garbage).toEqual([]);
