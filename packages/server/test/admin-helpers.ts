@@ -89,6 +89,8 @@ export interface Received {
   /** 1 for the first request carrying this event_id, 2 for its first retry… */
   attempt: number;
   at: number;
+  /** Resolves if the sender closes the connection before this request is answered. */
+  cut: Promise<void>;
 }
 
 type Answer = (r: Received) => number | Promise<number>;
@@ -156,7 +158,14 @@ export class WebhookReceiver {
     const id = String(body.event_id);
     const attempt = (this.attempts.get(id) ?? 0) + 1;
     this.attempts.set(id, attempt);
-    const received = { body, attempt, at: performance.now() };
+    let onCut = () => {};
+    const cut = new Promise<void>((resolve) => {
+      onCut = resolve;
+    });
+    res.once('close', () => {
+      if (!res.writableEnded) onCut();
+    });
+    const received = { body, attempt, at: performance.now(), cut };
     this.requests.push(received);
     this.notify();
     const status = await this.answer(received);

@@ -85,7 +85,10 @@ describe('retries', () => {
   });
 
   it('a receiver that does not answer in timeoutMs counts as a failure and is retried', async () => {
-    const { s, receiver } = await hooked({ timeoutMs: 100, retryDelaysMs: [10] });
+    // The deadline covers a whole attempt, connecting included: long enough for an answered
+    // attempt to get through on a loaded machine (at 100 ms the first one sometimes timed out
+    // before reaching the receiver, so the retry was the one stalled and nothing was left).
+    const { s, receiver } = await hooked({ timeoutMs: 2000, retryDelaysMs: [10] });
     const stall = gate();
     receiver.answer = async (r) => {
       if (r.attempt === 1 && r.body.event === 'room_create') await stall.wait;
@@ -94,11 +97,14 @@ describe('retries', () => {
     const ann = await h.client(s);
     await ann.joined('r1', 'ann');
     await receiver.until(() => receiver.delivered.length >= 2);
-    stall.open();
     expect(receiver.requests.slice(0, 2).map((r) => [r.body.event, r.attempt])).toEqual([
       ['room_create', 1],
       ['room_create', 2],
     ]);
+    // The sender gave up on the stalled attempt (its deadline), not the receiver.
+    await receiver.requests[0]?.cut;
+    stall.open();
+    expect(await metric(s, 'atrium_webhook_attempts_total{result="error"}')).toBe(1);
   });
 });
 
