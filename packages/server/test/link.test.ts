@@ -43,12 +43,13 @@ describe('hello and heartbeat', () => {
     const c = await h.client(s);
     await c.joined('r1', 'u1');
     const start = performance.now();
+    // Until 5 heartbeats have passed and the server has answered at least 5 pings: counting the
+    // pongs of a fixed window instead failed under load, where the pinger fires late.
     let pongs = 0;
-    while (performance.now() - start < 5 * hb) {
+    while (pongs < 5 || performance.now() - start < 5 * hb) {
       await c.waitFor((f) => f.t === 'pong', c.mark());
       pongs++;
     }
-    expect(pongs).toBeGreaterThan(4);
     expect(c.closedCode).toBeUndefined();
     expect((await c.request({ t: 'bcast', room: 'r1', msg: 'alive' })).code).toBe(Code.OK);
   });
