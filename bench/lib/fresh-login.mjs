@@ -1,0 +1,36 @@
+// One fresh login straight to a server (not through the proxy), timed: the server's
+// responsiveness while it is busy with something else (a reconnect storm). Atrium: the full
+// Token04 login over its wire protocol; peers: connect + join with an ack.
+
+import { generateToken04 } from '../../packages/token/dist/index.js';
+import { MEMBER_KINDS, Tally } from '../clients/members.mjs';
+import { APP_ID, SERVER_SECRET, TOKEN_TTL_SEC } from './common.mjs';
+import { epochMs } from './procs.mjs';
+
+const KIND = { atrium: 'atrium-lean', ws: 'ws', 'ws-cork': 'ws', socketio: 'socketio' };
+
+/** Logs a new user in to `room` of `system` at `url`; returns the latency in ms (or NaN), then leaves. */
+export async function timeFreshLogin(system, url, userID, room, timeoutMs = 10_000) {
+  const Member = MEMBER_KINDS[KIND[system]];
+  const token = system === 'atrium' ? generateToken04(APP_ID, userID, SERVER_SECRET, TOKEN_TTL_SEC) : '';
+  const member = new Member(
+    { url, localAddress: '127.0.0.250', tally: new Tally(), reconnect: false },
+    { userID, room, token },
+  );
+  const start = epochMs();
+  let timer;
+  try {
+    await Promise.race([
+      member.login(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+      }),
+    ]);
+    return epochMs() - start;
+  } catch {
+    return Number.NaN;
+  } finally {
+    clearTimeout(timer);
+    member.close();
+  }
+}

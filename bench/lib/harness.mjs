@@ -1,0 +1,124 @@
+// Starting the parts of a run: the server of a system in its own process, load processes of the
+// matching client kind spread over source addresses, and the proxy; logging members in across
+// the load processes; summing what they counted.
+
+import { script, sourceAddresses, splitRange } from './common.mjs';
+import { startChild } from './procs.mjs';
+
+/** Each system's server script, and options it always gets. */
+const SERVERS = {
+  atrium: { path: 'servers/atrium.mjs', options: {} },
+  ws: { path: 'servers/ws.mjs', options: {} },
+  /** Not a default peer: raw ws with each socket corked until the end of the tick. */
+  'ws-cork': { path: 'servers/ws.mjs', options: { cork: true } },
+  socketio: { path: 'servers/socketio.mjs', options: {} },
+  /** For an A/B of a server change in one run: Atrium built elsewhere (env ATRIUM_BEFORE_DIST). */
+  'atrium-before': {
+    path: 'servers/atrium.mjs',
+    options: {},
+    env: { ATRIUM_SERVER_DIST: process.env.ATRIUM_BEFORE_DIST ?? '' },
+  },
+};
+
+/** Starts `system`'s server (with `--expose-gc`, so memory is read after a collection). */
+export function startServer(system, options = {}) {
+  const server = SERVERS[system];
+  if (server === undefined) throw new Error(`unknown system ${system}`);
+  return startChild(script(server.path), {
+    args: [JSON.stringify({ ...server.options, ...options })],
+    // BENCH_SERVER_FLAGS adds node flags to the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    execArgv: ['--expose-gc', ...(process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean)],
+    name: `${system} server`,
+    env: server.env,
+  });
+}
+
+/** The client kind that loads `system`: Atrium's lean client or its SDK, else the peer's own. */
+export function memberKind(system, atriumClient = 'lean') {
+  if (system === 'atrium' || system === 'atrium-before') {
+    return atriumClient === 'sdk' ? 'atrium-sdk' : 'atrium-lean';
+  }
+  return system === 'ws-cork' ? 'ws' : system;
+}
+
+/** `url` with its port replaced (to go through the proxy). */
+export function viaPort(url, port) {
+  const u = new URL(url);
+  u.port = String(port);
+  return u.toString().replace(/\/$/, '');
+}
+
+/** Starts `count` load processes of `kind`, each on its own pair of source addresses. */
+export function startLoads(kind, url, count, { reconnect = false, firstIndex = 0 } = {}) {
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      startChild(script('clients/load.mjs'), {
+        args: [JSON.stringify({ kind, url, localAddresses: sourceAddresses(firstIndex + i), reconnect })],
+        name: `load ${i} (${kind})`,
+      }),
+    ),
+  );
+}
+
+export function startProxy(targetPort) {
+  return startChild(script('network/proxy.mjs'), {
+    args: [JSON.stringify({ target: targetPort, localAddresses: sourceAddresses(150, 4) })],
+    name: 'proxy',
+  });
+}
+
+/**
+ * Logs in `users` ([{ userID, room }]) spread over `loads` in contiguous ranges; `concurrency`
+ * per load process. Returns all latencies, failures, and which load hosts which user.
+ */
+export async function loginSpread(loads, users, { concurrency = 100, timeoutMs = 60_000 } = {}) {
+  const ranges = splitRange(users.length, loads.length);
+  const hostOf = new Map();
+  const results = await Promise.all(
+    ranges.map(({ from, count }, i) => {
+      const slice = users.slice(from, from + count);
+      for (const u of slice) hostOf.set(u.userID, loads[i]);
+      return loads[i].call('login', { users: slice, concurrency, timeoutMs }, timeoutMs * 4 + 60_000);
+    }),
+  );
+  return {
+    latencies: results.flatMap((r) => r.latencies),
+    failed: results.reduce((n, r) => n + r.failed, 0),
+    errors: [...new Set(results.flatMap((r) => r.errors))].slice(0, 5),
+    hostOf,
+  };
+}
+
+export async function totalReceived(loads) {
+  const counts = await Promise.all(loads.map((l) => l.call('counts')));
+  return {
+    received: counts.reduce((n, c) => n + c.received, 0),
+    lastReceivedAt: Math.max(0, ...counts.map((c) => c.lastReceivedAt)),
+  };
+}
+
+export async function sumStatus(loads) {
+  const all = await Promise.all(loads.map((l) => l.call('status')));
+  const sum = (k) => all.reduce((n, s) => n + s[k], 0);
+  return {
+    members: sum('members'),
+    away: sum('away'),
+    failed: sum('failed'),
+    dropped: sum('dropped'),
+    downs: sum('downs'),
+    backs: sum('backs'),
+    recovered: sum('recovered'),
+    lastBackAt: Math.max(0, ...all.map((s) => s.lastBackAt)),
+  };
+}
+
+export async function sumProbes(loads, tag, except = []) {
+  const all = await Promise.all(loads.map((l) => l.call('probes', { tag, except })));
+  return {
+    once: all.reduce((n, p) => n + p.once, 0),
+    zero: all.reduce((n, p) => n + p.zero, 0),
+    multiple: all.reduce((n, p) => n + p.multiple, 0),
+  };
+}
+
+export const userIDs = (n, prefix = 'u') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);

@@ -1,0 +1,109 @@
+// What stands in the way of each target of issue 7 when a run misses it, from profiling the
+// servers and reading Atrium's; docs/benchmarks.md quotes the entry of every missed target. Each
+// entry takes the run's results, so the figures it cites are this run's.
+
+const n = (x, d = 2) => (Number.isFinite(x) ? String(+x.toFixed(d)) : '—');
+
+export const WHY_MISSED = {
+  'fanout-burst': () =>
+    'a burst already leaves each member in one write per tick and the frame is built once; what ' +
+    'remains per delivery is one write call into Node’s stream buffer per member per broadcast. Going ' +
+    'lower means concatenating a member’s frames of a tick into one buffer before writing, or native ' +
+    'topic pub/sub (Bun/uWebSockets, ARCHITECTURE §3).',
+
+  'fanout-paced': () =>
+    'paced broadcasts fall in separate ticks, so every delivery is its own write syscall, and on ' +
+    'loopback the kernel’s TCP work for both ends is charged to the writing process. One syscall per ' +
+    'member per broadcast is the floor short of holding frames across ticks (a few ms of added ' +
+    'latency) or a native transport.',
+
+  'memory-ws': ({ memory }) => {
+    const a = Object.values(memory?.results?.atrium ?? {}).at(-1);
+    const w = Object.values(memory?.results?.ws ?? {}).at(-1);
+    return (
+      `Atrium holds more per member than a bare room map: the session (ID, resume key, rooms, grace ` +
+      `state), the gateway’s connection and request queue, the fan-out’s member and two topic ` +
+      `subscriptions, the backend’s member record and user index. In JS heap that is ${n(a?.heapKBPerMember)} ` +
+      `KB against raw ws’s ${n(w?.heapKBPerMember)} KB per member; the rest of RSS is ws and the TCP ` +
+      'socket, the same for both.'
+    );
+  },
+
+  'memory-sio': ({ memory }) => {
+    const rows = memory?.results ?? {};
+    const counts = Object.keys(rows.atrium ?? {});
+    const parts = counts.map((c) => {
+      const bound = 0.6 * (rows.socketio?.[c]?.kbPerMember ?? Number.NaN);
+      return `at ${c}: 0.6 × Socket.IO = ${n(bound)} KB, raw ws ${n(rows.ws?.[c]?.kbPerMember)} KB, Atrium ${n(rows.atrium[c]?.kbPerMember)} KB`;
+    });
+    return (
+      `the bound sits at or below what raw ws itself needs per member (${parts.join('; ')}): a ws ` +
+      'WebSocket with its receiver and sender and the net.Socket under it cost about as much as the ' +
+      'whole budget. Meeting it means a lighter transport than ws (uWebSockets via Bun, ARCHITECTURE §3), ' +
+      'or Atrium’s own per-session state (see the line above) shrinking to nearly nothing.'
+    );
+  },
+
+  'login-seq': ({ login }) => {
+    const r = login?.results ?? {};
+    return (
+      `an Atrium login does more than a join: Token04 decryption (AES) and checks, a session with its ` +
+      `IDs and resume key, the backend join and a snapshot reply, and on the client the RoomEngine — ` +
+      `${n(r.atrium?.sequential?.serverCpuUsPerLogin, 0)} µs of server CPU per login against Socket.IO’s ` +
+      `${n(r.socketio?.sequential?.serverCpuUsPerLogin, 0)} µs and raw ws’s ${n(r.ws?.sequential?.serverCpuUsPerLogin, 0)} µs.`
+    );
+  },
+
+  'login-conc': () =>
+    'with a thousand logins started in the same instant from one client process, latency is mostly ' +
+    'queueing on the 2 cores (client and server together); the per-login cost in the line above ' +
+    'decides the order.',
+
+  'storm-time': ({ storm }) => {
+    const s = storm?.params?.downMs ?? 2000;
+    return (
+      `the time until all are back is set by the clients’ retry schedules more than by the server (a CPU ` +
+      `profile of Atrium’s server through a storm of 2,000 found it idle 70 % of the time): Atrium’s SDK retries at 250 ms doubling to a 5 s cap with ` +
+      `±20 % jitter (SPEC §6), so after a ${s} ms outage its members come back on the retry step that ` +
+      'follows; Socket.IO starts at 1 s with ±50 % randomization. The ratio moves with the outage ' +
+      'length and with the random draws of both, run to run.'
+    );
+  },
+
+  'storm-cpu': ({ storm }) => {
+    const byCount = storm?.results ?? {};
+    const parts = Object.keys(byCount.atrium ?? {}).map(
+      (c) =>
+        `${c}: Atrium ${n(byCount.atrium[c]?.serverCpuS)} s, raw ws ${n(byCount.ws?.[c]?.serverCpuS)} s, 0.5 × Socket.IO ${n(0.5 * (byCount.socketio?.[c]?.serverCpuS ?? Number.NaN))} s`,
+    );
+    return (
+      'most of the server’s CPU in a storm is accepting the links again — Node’s HTTP upgrade and the ' +
+      'ws handshake (SHA-1 of the key, header parsing, a socket per link) — which raw ws pays too while ' +
+      `doing nothing else (${parts.join('; ')}). Atrium’s own share is the difference to raw ws: ` +
+      'detaching each broken session, then per resume the history read, holding and releasing live ' +
+      'events, the reply and the ping barrier the SDK sends before RECONNECTED.'
+    );
+  },
+
+  'storm-recovered': () =>
+    'members not recovered were rebuilt from a snapshot (RECONNECTED {"recovered":false}): their ' +
+    'session was gone when the resume arrived.',
+
+  'storm-proof': () => 'a member was lost or doubled: the storm table says which check failed.',
+
+  'storm-login': ({ storm }) => {
+    const byCount = storm?.results ?? {};
+    const parts = Object.keys(byCount.atrium ?? {}).map(
+      (c) =>
+        `${c}: Atrium ${n(byCount.atrium[c]?.serverLoopDelayMs?.maxMs, 0)} ms, raw ws ${n(byCount.ws?.[c]?.serverLoopDelayMs?.maxMs, 0)} ms, Socket.IO ${n(byCount.socketio?.[c]?.serverLoopDelayMs?.maxMs, 0)} ms`,
+    );
+    return (
+      'a fresh login that arrives with a wave of reconnecting links waits behind them: the jittered ' +
+      'retries still land in waves, and the server accepts and answers a wave in one turn of its event ' +
+      `loop (its longest event-loop delay during the storm — ${parts.join('; ')}). On this 2-core ` +
+      'machine the proxy and the load processes compete for the same cores. What would fix it is ' +
+      'admission control in the server: answering `bye` with `retryMs` (docs/protocol.md) to links ' +
+      'beyond a per-turn budget, so logins and resumes already under way finish first.'
+    );
+  },
+};

@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// Benchmark 1, login latency: p50/p99 of N logins one after another and of N at once, per system.
+// Atrium: the full login (connect, hello, Token04 login with decryption, snapshot reply). Peers:
+// connect + join a room with an ack. Server in its own process, clients in another.
+
+import { readArgs } from './lib/args.mjs';
+import { requireBuilt, SYSTEM_LABELS } from './lib/common.mjs';
+import { loginSpread, memberKind, startLoads, startServer, userIDs } from './lib/harness.mjs';
+import { cpuSeconds, sleep, stopAll } from './lib/procs.mjs';
+import { emit, latencySummary, machine, progress, ratio, round, table } from './lib/report.mjs';
+
+const args = readArgs(
+  'login',
+  'Login latency p50/p99: N logins one after another, then N at once, for Atrium and its peers.',
+  {
+    count: { type: 'number', default: 1000, help: 'logins per phase' },
+    client: {
+      type: 'string',
+      default: 'sdk',
+      help: "Atrium's client: sdk (RoomEngine) or lean (raw protocol)",
+    },
+  },
+);
+requireBuilt();
+
+async function phase(system, name, concurrency) {
+  const server = await startServer(system);
+  const loads = [];
+  try {
+    loads.push(...(await startLoads(memberKind(system, args.client), server.info.url, 1)));
+    await sleep(200);
+    const users = userIDs(args.count).map((userID) => ({ userID, room: `login-${name}` }));
+    const cpu0 = cpuSeconds(server.pid);
+    const result = await loginSpread(loads, users, { concurrency, timeoutMs: 60_000 });
+    const cpu = cpuSeconds(server.pid) - cpu0;
+    if (result.failed > 0)
+      progress(`${system} ${name}: ${result.failed} failed (${result.errors.join('; ')})`);
+    return {
+      ...latencySummary(result.latencies),
+      failed: result.failed,
+      serverCpuUsPerLogin: round((cpu * 1e6) / Math.max(1, result.latencies.length), 0),
+    };
+  } finally {
+    await stopAll([...loads, server]);
+  }
+}
+
+const results = {};
+for (const system of args.systems) {
+  progress(`login: ${system} sequential`);
+  const sequential = await phase(system, 'seq', 1);
+  progress(`login: ${system} concurrent`);
+  const concurrent = await phase(system, 'conc', args.count);
+  results[system] = { sequential, concurrent };
+}
+
+const peers = args.systems.filter((s) => s !== 'atrium');
+const ratios = {};
+if (results.atrium) {
+  for (const peer of peers) {
+    ratios[peer] = {
+      sequentialP99: ratio(results.atrium.sequential.p99, results[peer].sequential.p99),
+      concurrentP99: ratio(results.atrium.concurrent.p99, results[peer].concurrent.p99),
+    };
+  }
+}
+const output = {
+  bench: 'login',
+  date: new Date().toISOString(),
+  machine: machine(),
+  params: { count: args.count, atriumClient: memberKind('atrium', args.client) },
+  results,
+  ratios,
+};
+const rows = [];
+for (const system of args.systems) {
+  const r = results[system];
+  rows.push([
+    SYSTEM_LABELS[system],
+    r.sequential.p50,
+    r.sequential.p99,
+    r.concurrent.p50,
+    r.concurrent.p99,
+    r.sequential.serverCpuUsPerLogin,
+    r.sequential.failed + r.concurrent.failed,
+  ]);
+}
+emit(
+  args,
+  output,
+  `Login latency, ms (${args.count} one after another / ${args.count} at once; Atrium client: ${output.params.atriumClient})\n` +
+    table(['system', 'seq p50', 'seq p99', 'conc p50', 'conc p99', 'server µs/login', 'failed'], rows),
+);

@@ -1,0 +1,234 @@
+#!/usr/bin/env node
+// Benchmark 4, reconnect storm: N members of one room reach the server through a TCP proxy (its
+// own process); the proxy cuts every link with a reset and refuses new ones for --down-ms, then
+// lets them through. Measured: seconds from the network's return until every member is back,
+// how many recovered their session, the server's CPU seconds from the cut until all are back,
+// and the proof that no member was lost or duplicated (the server's member list, and a
+// broadcast after the storm that every member gets exactly once). Meanwhile a fresh login goes
+// straight to the server every --probe-every-ms: it must stay under 100 ms.
+//
+// Clients: Atrium's real RoomEngine (its own backoff, resume and relogin); Socket.IO with
+// connection-state recovery (a broadcast before the cut gives every client an offset); raw ws
+// reconnecting with the SDK's backoff and joining again (it has no session to recover).
+
+import { readArgs } from './lib/args.mjs';
+import { requireBuilt, SYSTEM_LABELS } from './lib/common.mjs';
+import { timeFreshLogin } from './lib/fresh-login.mjs';
+import {
+  loginSpread,
+  memberKind,
+  startLoads,
+  startProxy,
+  startServer,
+  sumProbes,
+  sumStatus,
+  totalReceived,
+  userIDs,
+  viaPort,
+} from './lib/harness.mjs';
+import { cpuSeconds, epochMs, pollUntil, sleep, stopAll } from './lib/procs.mjs';
+import { emit, latencySummary, machine, progress, ratio, round, table } from './lib/report.mjs';
+
+const args = readArgs(
+  'storm',
+  'Reconnect storm: N members lose their links at once through a TCP proxy and the network returns.',
+  {
+    counts: { type: 'list', default: '2000,6000', help: 'members per storm' },
+    'down-ms': { type: 'number', default: 2000, help: 'how long the network stays down' },
+    'timeout-ms': { type: 'number', default: 60000, help: 'give up waiting for the members after this' },
+    'probe-every-ms': {
+      type: 'number',
+      default: 200,
+      help: 'a fresh login straight to the server this often',
+    },
+    'members-per-process': { type: 'number', default: 2000, help: 'members per load process' },
+  },
+);
+requireBuilt();
+
+const ROOM = 'storm';
+
+async function waitDelivered(loads, expected, timeoutMs) {
+  return pollUntil(async () => (await totalReceived(loads)).received >= expected, { everyMs: 50, timeoutMs });
+}
+
+async function storm(system, count) {
+  const server = await startServer(system, system === 'socketio' ? { recovery: true } : {});
+  const parts = [server];
+  try {
+    const proxy = await startProxy(server.info.port);
+    parts.push(proxy);
+    const url = viaPort(server.info.url, proxy.info.port);
+    const processes = Math.max(1, Math.ceil(count / args['members-per-process']));
+    const loads = await startLoads(memberKind(system, 'sdk'), url, processes, { reconnect: true });
+    parts.push(...loads);
+    const users = userIDs(count);
+    const login = await loginSpread(
+      loads,
+      users.map((userID) => ({ userID, room: ROOM })),
+      { concurrency: 50, timeoutMs: 120_000 },
+    );
+    if (login.failed > 0) throw new Error(`${login.failed} logins failed: ${login.errors.join('; ')}`);
+    const sender = login.hostOf.get(users[0]);
+
+    // A room packet for everyone before the cut (Socket.IO recovers only a client that has an
+    // offset), so two senders: neither gets its own broadcast.
+    await Promise.all(loads.map((l) => l.call('resetCounts')));
+    await sender.call('send', { senders: [users[0]], count: 1, text: 'probe:before' });
+    await login.hostOf.get(users[1]).call('send', { senders: [users[1]], count: 1, text: 'probe:before' });
+    await waitDelivered(loads, 2 * (count - 1), 20_000);
+    await Promise.all(loads.map((l) => l.call('resetStatus')));
+    await sleep(500);
+
+    await server.call('loopDelay');
+    const cpu0 = cpuSeconds(server.pid);
+    const cutAt = epochMs();
+    await proxy.call('down');
+    const allDown = await pollUntil(async () => (await sumStatus(loads)).downs >= count, {
+      everyMs: 50,
+      timeoutMs: 30_000,
+    });
+    if (!allDown) progress(`${system} ${count}: not every member noticed the cut`);
+    await sleep(Math.max(0, cutAt + args['down-ms'] - epochMs()));
+
+    const upAt = epochMs();
+    await proxy.call('up');
+    const probes = [];
+    let probeTurn = 0;
+    let status = await sumStatus(loads);
+    const deadline = upAt + args['timeout-ms'];
+    let nextProbeAt = upAt;
+    while ((status.backs < count || status.away > 0) && epochMs() < deadline && status.failed === 0) {
+      if (epochMs() >= nextProbeAt && probes.length < 500) {
+        nextProbeAt = epochMs() + args['probe-every-ms'];
+        const at = epochMs() - upAt;
+        const ms = await timeFreshLogin(system, server.info.url, `probe${probeTurn++}`, 'storm-probe');
+        probes.push(ms);
+        if (!(ms < 100))
+          progress(`fresh login took ${round(ms, 1)} ms, ${round(at, 0)} ms after the network returned`);
+      } else await sleep(25);
+      status = await sumStatus(loads);
+    }
+    const cpu = cpuSeconds(server.pid) - cpu0;
+    const loop = await server.call('loopDelay');
+    const allBack = status.backs >= count && status.away === 0;
+    const backS = allBack ? (status.lastBackAt - upAt) / 1000 : Number.NaN;
+    if (!allBack) progress(`${system} ${count}: ${status.away} still away after ${args['timeout-ms']} ms`);
+
+    // Proof: the server's list, then one broadcast every other member must get exactly once.
+    await sleep(300);
+    const list = await server.call('members', { room: ROOM, expect: users });
+    await Promise.all(loads.map((l) => l.call('resetCounts')));
+    await sender.call('send', { senders: [users[0]], count: 1, text: `probe:after-${count}` });
+    await waitDelivered(loads, count - 1, 10_000);
+    await sleep(300);
+    const copies = await sumProbes(loads, `probe:after-${count}`, [users[0]]);
+    const lat = latencySummary(probes.filter(Number.isFinite));
+    return {
+      members: count,
+      allBack,
+      backS: round(backS, 2),
+      recovered: status.recovered,
+      rebuilt: status.backs - status.recovered,
+      serverCpuS: round(cpu, 2),
+      sinceCutS: round((epochMs() - cutAt) / 1000, 1),
+      failedRooms: status.failed,
+      proof: {
+        serverCount: list.count,
+        serverDistinct: list.distinct,
+        missingOnServer: list.missing,
+        deliveredOnce: copies.once,
+        notDelivered: copies.zero,
+        deliveredTwice: copies.multiple,
+        ok:
+          list.count === count &&
+          list.distinct === count &&
+          list.missing === 0 &&
+          copies.once === count - 1 &&
+          copies.zero === 0 &&
+          copies.multiple === 0,
+      },
+      freshLoginMs: { ...lat, failed: probes.length - lat.n },
+      /** How late the server's event loop ran from the cut until all were back. */
+      serverLoopDelayMs: loop,
+    };
+  } finally {
+    await stopAll(parts);
+  }
+}
+
+const results = {};
+for (const system of args.systems) {
+  results[system] = {};
+  for (const count of args.counts) {
+    progress(`storm: ${system} ${count} members`);
+    results[system][count] = await storm(system, count);
+  }
+}
+
+const ratios = {};
+if (results.atrium) {
+  for (const peer of args.systems.filter((s) => s !== 'atrium')) {
+    ratios[peer] = {};
+    for (const count of args.counts) {
+      const a = results.atrium[count];
+      const p = results[peer][count];
+      ratios[peer][count] = {
+        backTime: ratio(a.backS, p.backS),
+        serverCpu: ratio(a.serverCpuS, p.serverCpuS),
+      };
+    }
+  }
+}
+const output = {
+  bench: 'storm',
+  date: new Date().toISOString(),
+  machine: machine(),
+  params: {
+    counts: args.counts,
+    downMs: args['down-ms'],
+    clients: {
+      atrium: 'atrium-sdk (RoomEngine)',
+      ws: 'ws, SDK backoff, join again',
+      socketio: 'socket.io-client, recovery',
+    },
+  },
+  results,
+  ratios,
+};
+const rows = [];
+for (const system of args.systems) {
+  for (const count of args.counts) {
+    const r = results[system][count];
+    rows.push([
+      SYSTEM_LABELS[system],
+      count,
+      r.backS,
+      `${r.recovered}/${count}`,
+      r.serverCpuS,
+      r.proof.ok
+        ? 'yes'
+        : `NO (${r.proof.serverCount} on server, ${r.proof.notDelivered} missed, ${r.proof.deliveredTwice} twice)`,
+      r.freshLoginMs.max,
+      r.serverLoopDelayMs.maxMs,
+    ]);
+  }
+}
+emit(
+  args,
+  output,
+  `Reconnect storm (network down ${args['down-ms']} ms)\n` +
+    table(
+      [
+        'system',
+        'members',
+        'all back s',
+        'recovered',
+        'server CPU s',
+        'none lost/dup',
+        'fresh login max ms',
+        'server loop max ms',
+      ],
+      rows,
+    ),
+);
