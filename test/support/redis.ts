@@ -56,6 +56,11 @@ export class TestRedis {
     await this.launch();
   }
 
+  /** After `stop()`: an empty server on the same port again (the end of a held outage). */
+  async startAgain(): Promise<void> {
+    await this.launch();
+  }
+
   /** A client of this server for inspecting keys from tests; the caller quits it. */
   client(): Redis {
     return new Redis(this.port, '127.0.0.1', { maxRetriesPerRequest: 1, lazyConnect: false });

@@ -128,6 +128,7 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     }
   });
 
+  const unreset = backend.onReset?.(() => gateway.dropAll('backend state lost'));
   let closing: Promise<void> | undefined;
   const admin = new AdminService({
     backend,
@@ -212,6 +213,7 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     // The sessions' ends above are webhook events too: give them their drain time.
     await webhooks?.close();
     unobserve();
+    unreset?.();
     unsubscribe();
     await new Promise<void>((resolve) => {
       http.close(() => resolve());

@@ -151,6 +151,21 @@ export class RoomFeed {
     );
   }
 
+  /**
+   * Redis lost its data (restarted empty): positions start again from 0, so what this node
+   * delivered so far says nothing about what comes next.
+   */
+  reset(): void {
+    for (const room of this.rooms.values()) {
+      room.pos = undefined;
+      room.barrageSeen = 0;
+      room.backlog = [];
+      room.leftAt.clear();
+      this.release(room);
+      room.waiters = [];
+    }
+  }
+
   close(): void {
     this.closed = true;
     for (const room of this.rooms.values()) this.release(room);

@@ -17,6 +17,7 @@ import { type FeedLog, RoomFeed } from './redis-feed.js';
 import { UserIndex } from './redis-index.js';
 import { type RoomKeys, roomKeyList, roomKeys } from './redis-keys.js';
 import { NodeLease } from './redis-lease.js';
+import { RestartWatch } from './redis-restart.js';
 import { type LuaScript, Scripts } from './redis-scripts.js';
 import { RedisSessionStore } from './redis-sessions.js';
 import type { SessionStore } from './session-store.js';
@@ -113,6 +114,7 @@ export class RedisBackend implements Backend {
   private readonly tombstoneMs: string;
   private readonly log: FeedLog;
   private subscriberWasReady = false;
+  private readonly restarts: RestartWatch;
 
   constructor(options: RedisBackendOptions) {
     const d = REDIS_BACKEND_DEFAULTS;
@@ -172,10 +174,14 @@ export class RedisBackend implements Backend {
       monoNow: () => performance.now(),
     });
     this.lease.start();
+    this.restarts = new RestartWatch(this.redis, this.log, () => this.feed.reset());
+    this.redis.on('ready', () => void this.restarts.check());
     this.subscriber.on('ready', () => {
-      // After a reconnect, messages published while it was down never arrive: read the logs.
-      if (this.subscriberWasReady) void this.feed.resync();
+      // After a reconnect, messages published while it was down never arrive: read the logs
+      // (from scratch if the server restarted).
+      const wasReady = this.subscriberWasReady;
       this.subscriberWasReady = true;
+      if (wasReady) void this.restarts.check().then(() => this.feed.resync());
     });
   }
 
@@ -199,6 +205,10 @@ export class RedisBackend implements Backend {
 
   release(room: RoomRef, userID: string, sessionID: string): void {
     this.feed.forget(room, userID, sessionID);
+  }
+
+  onReset(listener: () => void): () => void {
+    return this.restarts.onReset(listener);
   }
 
   ready(): boolean {

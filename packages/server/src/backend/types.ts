@@ -235,6 +235,12 @@ export interface Backend {
   /** Another node took the membership over: this one stops receiving the room for it. */
   release?(room: RoomRef, userID: string, sessionID: string): void;
 
+  /**
+   * `listener` is told when the backend has lost its state (Redis came back empty): no session
+   * this node holds is known to it any more.
+   */
+  onReset?(listener: () => void): () => void;
+
   /** Whether the backend can serve now (/readyz); absent means always. */
   ready?(): boolean;
 

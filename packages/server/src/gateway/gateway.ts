@@ -19,6 +19,7 @@ import { checkTokenDeadlines } from '../rooms/expiry.js';
 import { expireDetached } from '../rooms/grace.js';
 import { endSession, liveSession, settle } from '../rooms/leave.js';
 import type { Session } from '../rooms/session.js';
+import { dropSession } from '../rooms/takeover.js';
 import { APPLIED_DEFAULTS, AppliedRequests, isReliableSend, userKeyOf } from './applied.js';
 import { Connection } from './connection.js';
 import { dispatch } from './dispatch.js';
@@ -29,6 +30,14 @@ const PONG = encodeFrame({ t: 'pong' });
 /** Requests waiting behind a busy one; a client that floods beyond this gets refusals. */
 const MAX_QUEUED_REQUESTS = 256;
 const CLOSE_TOO_SLOW = 1008;
+/**
+ * While the backend cannot serve (Redis down), a link that needs it is told to come back after
+ * this long (`bye` with CONNECTION_INTERRUPTED and `retryMs`); its request goes unanswered, so
+ * the SDK sends it again on its next link, to this node or another.
+ */
+const BACKEND_RETRY_MS = 1000;
+/** Requests that cannot even start without the backend. */
+const NEEDS_BACKEND = new Set(['login', 'switch', 'resume']);
 
 export class Gateway {
   private readonly connections = new Map<TransportLink, Connection>();
@@ -74,6 +83,19 @@ export class Gateway {
       conn.closed = true;
       conn.session = undefined;
       link.terminate();
+    }
+  }
+
+  /**
+   * The backend lost every membership (Redis came back empty): each session is dropped here and
+   * its client told to come back, to be refused its resume and to log in afresh (recovered:false).
+   */
+  dropAll(why: string): void {
+    const bye = encodeFrame({ t: 'bye', code: Code.CONNECTION_INTERRUPTED, retryMs: BACKEND_RETRY_MS });
+    for (const session of [...this.ctx.sessions.values()]) {
+      session.send(bye);
+      this.detach(session);
+      dropSession(this.ctx, session, why);
     }
   }
 
@@ -129,6 +151,7 @@ export class Gateway {
     this.connections.set(link, conn);
     link.send(this.hello);
     if (this.shuttingDown) link.close(1001, 'server closing');
+    else if (this.ctx.backend.ready?.() === false) this.comeBackLater(conn, 'backend not ready');
   }
 
   private message(link: TransportLink, data: Uint8Array): void {
@@ -182,6 +205,10 @@ export class Gateway {
   private async handle(conn: Connection, frame: ClientRequest): Promise<void> {
     if (conn.closed) return;
     const respond = new Reply(conn.link, frame.id);
+    const shared = this.ctx.store.shared;
+    if (shared && NEEDS_BACKEND.has(frame.t) && this.ctx.backend.ready?.() === false) {
+      return this.comeBackLater(conn, 'backend not ready');
+    }
     try {
       const session = liveSession(conn);
       if (session !== undefined && isReliableSend(frame)) {
@@ -191,11 +218,26 @@ export class Gateway {
       }
     } catch (error) {
       this.ctx.log.error({ err: error, request: frame.t }, 'request failed');
+      // A cluster node that lost Redis mid-request: unanswered, the SDK sends it again after
+      // resuming (with the same ID, so it is applied once), instead of failing it to the app.
+      if (shared && !respond.sent && (isReliableSend(frame) || NEEDS_BACKEND.has(frame.t))) {
+        respond.sent = true;
+        return this.comeBackLater(conn, 'backend failed');
+      }
     }
     if (!respond.sent) {
       this.ctx.log.error({ request: frame.t }, 'request left without a reply');
       respond.fail(Code.INTERNAL);
     }
+  }
+
+  /** `bye` with a retry delay, then the link ends (its session, if any, is detached). */
+  private comeBackLater(conn: Connection, why: string): void {
+    conn.link.send(encodeFrame({ t: 'bye', code: Code.CONNECTION_INTERRUPTED, retryMs: BACKEND_RETRY_MS }));
+    this.ctx.log.debug({ why }, 'link told to come back later');
+    this.connections.delete(conn.link);
+    this.endConnection(conn, why);
+    conn.link.close(1013, 'try again later');
   }
 
   private guard(what: string, fn: () => void): void {

@@ -6,7 +6,7 @@
 import type { RoomContext } from './context.js';
 import { endSession } from './leave.js';
 import type { Session } from './session.js';
-import { dropTakenSession } from './takeover.js';
+import { dropSession } from './takeover.js';
 
 /** Sessions whose end is being decided (the store is asked first): one decision each. */
 const ending = new WeakSet<Session>();
@@ -30,7 +30,7 @@ export function expireDetached(ctx: RoomContext, nowMs: number): void {
 
 async function endOrDrop(ctx: RoomContext, session: Session): Promise<void> {
   if (ctx.store.shared && (await ctx.store.takenElsewhere(session.id))) {
-    dropTakenSession(ctx, session);
+    dropSession(ctx, session, 'resumed on another node');
     return;
   }
   // Resumed here while the store was asked.

@@ -86,8 +86,11 @@ export async function takeOver(ctx: RoomContext, frame: ResumeFrame): Promise<Se
   return session;
 }
 
-/** Another node took the session over: drop it here without touching its memberships. */
-export function dropTakenSession(ctx: RoomContext, session: Session): void {
+/**
+ * Drops the session here without touching its memberships: another node took it over, or the
+ * backend lost them all (Redis came back empty).
+ */
+export function dropSession(ctx: RoomContext, session: Session, why: string): void {
   if (session.ended) return;
   session.ended = true;
   ctx.sessions.delete(session.id);
@@ -96,5 +99,5 @@ export function dropTakenSession(ctx: RoomContext, session: Session): void {
     ctx.backend.release?.(room.ref, session.user.userID, session.id);
   }
   session.rooms.clear();
-  ctx.log.debug({ session: session.id }, 'session dropped: resumed on another node');
+  ctx.log.debug({ session: session.id, why }, 'session dropped');
 }
