@@ -1,5 +1,6 @@
 // destroy() releasing everything, the retry policy seam, and the browser `online` hint.
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { Code, RoomEngine, type Timers } from '../src/index.js';
 import { FakeServer } from './fake-server.js';
 import { useHarness } from './harness.js';
@@ -8,74 +9,79 @@ import { Recorder } from './recorder.js';
 const { server, client } = useHarness();
 const HB = 200;
 
+/** Counts of the handles this process holds (what would keep Node from exiting), by kind. */
+function processHandles(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of process.getActiveResourcesInfo()) {
+    if (r === 'TCPSocketWrap' || r === 'TCPServerWrap' || r === 'Timeout')
+      counts.set(r, (counts.get(r) ?? 0) + 1);
+  }
+  return counts;
+}
+
+function show(counts: Map<string, number>): string {
+  return JSON.stringify(Object.fromEntries([...counts].sort()));
+}
+
 /**
- * Timers through the engine's `timers` option, counted while pending: every timer of the SDK
- * goes through it, so "none left" is exact, whatever else the process is doing.
+ * What one engine holds, exactly: its timers (every SDK timer goes through the `timers`
+ * option) and its sockets (every one comes from the `WebSocket` option). The process as a whole
+ * is only a net for anything under them, such as a socket's own close timer: vitest's timers
+ * (RPCs to the main process) and the sockets of a previous test still closing come and go, so
+ * there it is "no more than before the test", not "the same".
  */
-function countedTimers(): Timers & { pending: Set<unknown> } {
-  const pending = new Set<unknown>();
-  return {
-    pending,
+function tracked() {
+  const pendingTimers = new Set<unknown>();
+  const sockets: WebSocket[] = [];
+  const timers: Timers = {
     setTimeout(callback, ms) {
       const handle = setTimeout(() => {
-        pending.delete(handle);
+        pendingTimers.delete(handle);
         callback();
       }, ms);
-      pending.add(handle);
+      pendingTimers.add(handle);
       return handle;
     },
     clearTimeout(handle) {
-      pending.delete(handle);
+      pendingTimers.delete(handle);
       clearTimeout(handle as ReturnType<typeof setTimeout>);
+    },
+  };
+  class TrackedWebSocket extends WebSocket {
+    constructor(url: string) {
+      super(url);
+      sockets.push(this);
+    }
+  }
+  const before = processHandles();
+  const left = () => {
+    const open = sockets.filter((ws) => ws.readyState !== WebSocket.CLOSED).length;
+    const now = processHandles();
+    const above = [...now].filter(([kind, n]) => n > (before.get(kind) ?? 0));
+    return { timers: pendingTimers.size, sockets: open, above, now };
+  };
+  return {
+    options: { timers, WebSocket: TrackedWebSocket },
+    /** Waits until the engine holds no timer and no open socket, and the process no more than before. */
+    async settled(timeoutMs = 10_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      for (let l = left(); l.timers > 0 || l.sockets > 0 || l.above.length > 0; l = left()) {
+        if (Date.now() > deadline) {
+          throw new Error(
+            `still open: engine timers ${l.timers}, engine sockets ${l.sockets}, process ${show(l.now)} (before ${show(before)})`,
+          );
+        }
+        await new Promise((r) => setImmediate(r));
+      }
     },
   };
 }
 
-/** Sockets and servers this process holds (what would keep Node from exiting). */
-function sockets(): string[] {
-  return process
-    .getActiveResourcesInfo()
-    .filter((r) => r === 'TCPSocketWrap' || r === 'TCPServerWrap')
-    .sort();
-}
-
-/** Timers of the whole process: vitest's own come and go (its RPCs to the main process). */
-function processTimers(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-}
-
-/**
- * Waits until the engine has no timer pending, the process holds exactly the sockets it held
- * before the test, and no more timers than then (a timer of a library under the engine, such as
- * a socket's close timeout, shows only there; vitest's come and go, so "no more", not "the same").
- */
-async function settlesTo(
-  baseline: { sockets: string[]; timers: number },
-  engineTimers: { pending: Set<unknown> },
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const settled = () =>
-    engineTimers.pending.size === 0 &&
-    JSON.stringify(sockets()) === JSON.stringify(baseline.sockets) &&
-    processTimers() <= baseline.timers;
-  while (!settled()) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `still open: engine timers ${engineTimers.pending.size}, sockets ${sockets().join(', ')} ` +
-          `(expected ${baseline.sockets.join(', ')}), process timers ${processTimers()} (at most ${baseline.timers})`,
-      );
-    }
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
 describe('destroy', () => {
   it('logs out of everything and leaves no socket or timer behind, even mid-reconnect', async () => {
-    const baseline = { sockets: sockets(), timers: processTimers() };
-    const timers = countedTimers();
+    const held = tracked();
     const s = await FakeServer.start({ hb: HB });
-    const engine = new RoomEngine(1, s.url, { logLevel: 'silent', timers });
+    const engine = new RoomEngine(1, s.url, { logLevel: 'silent', ...held.options });
     const rec = new Recorder(engine);
     engine.enableMultiRoom(true);
     await engine.loginRoom('r1', 'tok', { userID: 'me' });
@@ -89,20 +95,19 @@ describe('destroy', () => {
     expect(rec.states('r2').at(-1)).toBe('LOGOUT:0');
     expect(await queued).toEqual({ errorCode: Code.NOT_LOGGED_IN });
     await s.close();
-    await settlesTo(baseline, timers);
+    await held.settled();
   });
 
   it('closes a live link gracefully after telling the server, and releases its timers', async () => {
-    const baseline = { sockets: sockets(), timers: processTimers() };
-    const timers = countedTimers();
+    const held = tracked();
     const s = await FakeServer.start({ hb: HB });
-    const engine = new RoomEngine(1, s.url, { logLevel: 'silent', timers });
+    const engine = new RoomEngine(1, s.url, { logLevel: 'silent', ...held.options });
     await engine.loginRoom('r1', 'tok', { userID: 'me' });
     engine.destroy();
     await s.until(() => s.last?.closed === true);
     expect(s.requests.map((r) => r.t)).toEqual(['login', 'logout']);
     await s.close();
-    await settlesTo(baseline, timers);
+    await held.settled();
   });
 
   it('the engine can log in again after destroy', async () => {
