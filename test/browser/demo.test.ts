@@ -39,7 +39,10 @@ beforeAll(async () => {
     logLevel: 'silent',
     devMode: true,
     staticDir: outDir,
-    heartbeatIntervalMs: 1000,
+    // The default heartbeat (5 s): nothing here measures it. At 1 s a link dies after 2 s without
+    // a frame while pings go every second, so a second of starvation (Chromium and the server on
+    // a loaded 2-core machine) could cut the link the drop test had just resumed: a second
+    // RECONNECTING and RECONNECTED.
     // The online count is throttled (30 s by default); the page should show a change promptly here.
     onlineCountIntervalMs: 200,
   });
