@@ -218,8 +218,12 @@ export function resolveOptions(input: RoomServerOptions): ResolvedOptions {
   if (o.now !== undefined && typeof o.now !== 'function') throw new OptionsError('now', 'must be a function');
   if (o.backend !== undefined && !isRecord(o.backend)) throw new OptionsError('backend', 'must be a Backend');
   const redis = str('redis');
-  if (redis !== undefined && (!/^rediss?:\/\/[^/]/.test(redis) || !URL.canParse(redis))) {
-    throw new OptionsError('redis', 'must be a redis:// or rediss:// URL');
+  const redisUrls = redis?.split(',').map((u) => u.trim()) ?? [];
+  if (redisUrls.some((u) => !/^rediss?:\/\/[^/]/.test(u) || !URL.canParse(u))) {
+    throw new OptionsError(
+      'redis',
+      'must be a redis:// or rediss:// URL (comma-separated for a Redis Cluster)',
+    );
   }
   if (redis !== undefined && o.backend !== undefined) {
     throw new OptionsError('redis', 'cannot be combined with backend (the server would not use it)');

@@ -5,8 +5,8 @@
 // anything after it is delivered; duplicates are dropped. The backend's calls wait here until
 // their own events have been delivered, as the in-memory backend delivers before it returns.
 
-import type { Redis } from 'ioredis';
 import { type FeedEntry, parseChannelMessage, parseLogEntries } from './redis-codec.js';
+import type { RedisClient } from './redis-keys.js';
 import { type RoomKeys, roomKeyList, roomKeys } from './redis-keys.js';
 import { Scripts } from './redis-scripts.js';
 import type { BackendListener, BackendMessage, RoomRef } from './types.js';
@@ -65,8 +65,8 @@ export class RoomFeed {
   private closed = false;
 
   constructor(
-    private readonly command: Redis,
-    private readonly subscriber: Redis,
+    private readonly command: RedisClient,
+    private readonly subscriber: RedisClient,
     private readonly options: RoomFeedOptions,
   ) {
     subscriber.on('smessage', (channel: string, payload: string) => this.onMessage(channel, payload));

@@ -7,8 +7,8 @@
 // its removal was recorded) is only a hint: reject-new checks entries against the room itself
 // and prunes what is gone; kick-old just finds nothing to remove.
 
-import type { Redis } from 'ioredis';
 import { asArray, asInt, asString } from './redis-codec.js';
+import type { RedisClient } from './redis-keys.js';
 import { roomKeys, userIndexKey } from './redis-keys.js';
 import { Scripts } from './redis-scripts.js';
 import type { JoinRequest, RoomRef } from './types.js';
@@ -24,7 +24,7 @@ const flag = (b: boolean): string => (b ? '1' : '0');
 
 export class UserIndex {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly nodeID: string,
   ) {}

@@ -4,7 +4,11 @@
 // user's index of rooms has its own tag (`{<appID>:u:<userID>}`; a roomID cannot contain ':', so
 // the two never meet). Neither a roomID nor a userID may contain '}', which would cut a tag short.
 
+import type { Cluster, Redis } from 'ioredis';
 import type { RoomRef } from './types.js';
+
+/** One Redis, or a Redis Cluster (every multi-key step here stays within one hash tag). */
+export type RedisClient = Redis | Cluster;
 
 /** The keys of one room, in the order every room script declares them (KEYS[1..6]). */
 export interface RoomKeys {

@@ -7,7 +7,7 @@
 // renewal interval). Several nodes may reap the same node at once: removals are by session, so
 // the second finds nothing left.
 
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-keys.js';
 import { nodeSessionsKey, parseSessionRecord, sessionKey } from './redis-sessions.js';
 import type { RoomRef } from './types.js';
 
@@ -35,7 +35,7 @@ export class NodeLease {
   private busy = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: NodeLeaseOptions,
   ) {}
 

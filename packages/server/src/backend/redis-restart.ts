@@ -3,15 +3,15 @@
 // be older than what it kept): room positions start again, so the feed forgets what it
 // delivered, and the nodes drop the sessions they held; their clients log in afresh.
 
-import type { Redis } from 'ioredis';
 import type { FeedLog } from './redis-feed.js';
+import type { RedisClient } from './redis-keys.js';
 
 export class RestartWatch {
   private runID: string | undefined;
   private readonly listeners = new Set<() => void>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly log: FeedLog,
     /** Runs first, before the listeners. */
     private readonly forget: () => void,
@@ -26,6 +26,8 @@ export class RestartWatch {
 
   /** After each (re)connect. */
   async check(): Promise<void> {
+    // A Cluster has a run_id per node, and INFO goes to any of them: not told apart here.
+    if (this.redis.isCluster) return;
     let info: string;
     try {
       info = await this.redis.info('server');

@@ -4,8 +4,8 @@
 // of the reliable sends applied, so a resend reaching another node is not applied twice.
 // Each key has its own hash tag: every step here touches one key or one user's pair of keys.
 
-import type { Redis } from 'ioredis';
 import { asInt } from './redis-codec.js';
+import type { RedisClient } from './redis-keys.js';
 import { LuaScript } from './redis-scripts.js';
 import { keyMatches, type SessionStore, type StoredOutcome, type StoredSession } from './session-store.js';
 
@@ -81,7 +81,7 @@ export class RedisSessionStore implements SessionStore {
   readonly shared = true;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: RedisSessionStoreOptions,
   ) {}
 

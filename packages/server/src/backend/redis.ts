@@ -11,11 +11,11 @@
 
 import { randomBytes } from 'node:crypto';
 import { Code } from '@atrium/protocol';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { asArray, asInt, asString, historyOf, parseLogEntries, parseState } from './redis-codec.js';
 import { type FeedLog, RoomFeed } from './redis-feed.js';
 import { UserIndex } from './redis-index.js';
-import { type RoomKeys, roomKeyList, roomKeys } from './redis-keys.js';
+import { type RedisClient, type RoomKeys, roomKeyList, roomKeys } from './redis-keys.js';
 import { NodeLease } from './redis-lease.js';
 import { RestartWatch } from './redis-restart.js';
 import { type LuaScript, Scripts } from './redis-scripts.js';
@@ -45,7 +45,10 @@ import type {
 } from './types.js';
 
 export interface RedisBackendOptions {
-  /** `redis://[:password@]host:port[/db]` or `rediss://…`. */
+  /**
+   * `redis://[:password@]host:port[/db]` or `rediss://…`; several, comma-separated, for a Redis
+   * Cluster (its seed nodes).
+   */
   url: string;
   /** Sequenced events kept per room for replay (the log's MAXLEN). */
   historyMaxEvents?: number;
@@ -103,8 +106,8 @@ interface Removal {
 
 export class RedisBackend implements Backend {
   readonly nodeID: string;
-  private readonly redis: Redis;
-  private readonly subscriber: Redis;
+  private readonly redis: RedisClient;
+  private readonly subscriber: RedisClient;
   private readonly feed: RoomFeed;
   private readonly index: UserIndex;
   private readonly store: RedisSessionStore;
@@ -128,8 +131,8 @@ export class RedisBackend implements Backend {
       maxRetriesPerRequest: 3,
       connectionName: `atrium:${this.nodeID}:${role}`,
     });
-    this.redis = new Redis(options.url, connection('cmd'));
-    this.subscriber = new Redis(options.url, connection('sub'));
+    this.redis = connect(options.url, connection('cmd'));
+    this.subscriber = connect(options.url, connection('sub'));
     for (const [name, redis] of [
       ['command', this.redis],
       ['subscriber', this.subscriber],
@@ -409,7 +412,35 @@ export class RedisBackend implements Backend {
   }
 }
 
-async function quit(redis: Redis): Promise<void> {
+/** One Redis, or a Cluster (sharded pub/sub through one subscriber per primary) for a URL list. */
+function connect(
+  url: string,
+  options: { maxRetriesPerRequest: number; connectionName: string },
+): RedisClient {
+  const urls = url
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+  if (urls.length <= 1) return new Redis(url, options);
+  const first = new URL(urls[0] ?? '');
+  const password = first.password === '' ? undefined : decodeURIComponent(first.password);
+  return new Cluster(
+    urls.map((u) => {
+      const parsed = new URL(u);
+      return { host: parsed.hostname, port: Number(parsed.port || 6379) };
+    }),
+    {
+      shardedSubscribers: true,
+      redisOptions: {
+        ...options,
+        ...(password === undefined ? {} : { password }),
+        ...(first.protocol === 'rediss:' ? { tls: {} } : {}),
+      },
+    },
+  );
+}
+
+async function quit(redis: RedisClient): Promise<void> {
   if (redis.status === 'end') return;
   if (redis.status !== 'ready') {
     redis.disconnect();

@@ -1,0 +1,137 @@
+// A real Redis Cluster for tests: three `redis-server --cluster-enabled yes` on free loopback
+// ports, joined with `redis-cli --cluster create … --cluster-replicas 0`, awaited until the
+// cluster state is ok; killed (and their config files removed) on stop.
+
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+
+const run = promisify(execFile);
+const START_TIMEOUT_MS = 20_000;
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`redis cluster: ${what} in time`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export class TestRedisCluster {
+  private constructor(
+    readonly ports: number[],
+    private readonly children: ChildProcess[],
+    private readonly dir: string,
+  ) {}
+
+  static async start(size = 3): Promise<TestRedisCluster> {
+    const dir = await mkdtemp(join(tmpdir(), 'atrium-redis-cluster-'));
+    const ports: number[] = [];
+    while (ports.length < size) {
+      const port = await freePort();
+      if (!ports.includes(port)) ports.push(port);
+    }
+    const children = ports.map((port) => {
+      const child = spawn(
+        'redis-server',
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir, `nodes-${port}.conf`),
+          '--dir',
+          dir,
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+        ],
+        { stdio: 'ignore' },
+      );
+      running.add(child);
+      return child;
+    });
+    const cluster = new TestRedisCluster(ports, children, dir);
+    try {
+      for (const port of ports) await until(() => ping(port), `node ${port} did not answer`);
+      await run('redis-cli', [
+        '--cluster',
+        'create',
+        ...ports.map((p) => `127.0.0.1:${p}`),
+        '--cluster-replicas',
+        '0',
+        '--cluster-yes',
+      ]);
+      for (const port of ports) await until(() => clusterOk(port), `node ${port} did not see the cluster ok`);
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+    return cluster;
+  }
+
+  /** The seed list as the server's `redis` option takes it. */
+  get url(): string {
+    return this.ports.map((p) => `redis://127.0.0.1:${p}`).join(',');
+  }
+
+  /** How many keys with `prefix` each node holds (to see the slots spread). */
+  async keysPerNode(prefix: string): Promise<number[]> {
+    return Promise.all(this.ports.map((p) => withNode(p, async (r) => (await r.keys(`${prefix}*`)).length)));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.children.map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGKILL');
+        await exited;
+        running.delete(child);
+      }),
+    );
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function withNode<T>(port: number, fn: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis(port, '127.0.0.1', {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    return await fn(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+const ping = (port: number) => withNode(port, async (r) => (await r.ping()) === 'PONG');
+const clusterOk = (port: number) =>
+  withNode(port, async (r) => String(await r.call('CLUSTER', 'INFO')).includes('cluster_state:ok'));
