@@ -19,7 +19,7 @@ import type { Respond, RoomContext } from './context.js';
 import { applyKick, leaveRoom, liveSession, settle } from './leave.js';
 import { Session, type SessionRoom, type SessionSlot } from './session.js';
 import { snapshotFor } from './snapshot.js';
-import { persistSession } from './takeover.js';
+import { forgetSession, persistSession, recordJoining } from './takeover.js';
 
 interface Entry {
   roomID: string;
@@ -140,6 +140,8 @@ async function enterRoom(
   respond: Respond,
 ): Promise<void> {
   const ref = { appID: session.appID, roomID: entry.roomID };
+  const joining = { roomID: entry.roomID, userUpdate: entry.userUpdate, joinSeq: 0, grant: entry.grant };
+  await recordJoining(ctx, session, joining);
   ctx.local.expect(session, ref);
   let joined: Awaited<ReturnType<RoomContext['backend']['join']>>;
   try {
@@ -156,10 +158,12 @@ async function enterRoom(
     });
   } catch (error) {
     ctx.local.abandon(session, ref);
+    unrecordJoining(ctx, session);
     throw error;
   }
   if (!joined.ok) {
     ctx.local.abandon(session, ref);
+    unrecordJoining(ctx, session);
     return respond.fail(joined.code);
   }
   const { state } = joined;
@@ -187,6 +191,12 @@ async function enterRoom(
     { session: session.id, appID: ref.appID, created: joined.created, kicked: joined.kicked.length },
     'login',
   );
+}
+
+/** The join did not happen: the record goes back to what the session holds (or goes). */
+function unrecordJoining(ctx: RoomContext, session: Session): void {
+  if (ctx.sessions.has(session.id)) persistSession(ctx, session);
+  else forgetSession(ctx, session);
 }
 
 function loginReply(ctx: RoomContext, session: Session, room: SessionRoom, state: RoomState): LoginReplyData {

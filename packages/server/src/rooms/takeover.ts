@@ -5,14 +5,14 @@
 // backend the store keeps nothing and none of this happens.
 
 import type { ResumeFrame } from '@atrium/protocol';
-import { hashKey, type StoredSession } from '../backend/session-store.js';
+import { hashKey, type StoredRoom, type StoredSession } from '../backend/session-store.js';
 import type { RoomContext } from './context.js';
 import { Session, type SessionRoom } from './session.js';
 
-function storedOf(ctx: RoomContext, session: Session): StoredSession {
+function storedOf(ctx: RoomContext, session: Session, joining?: StoredRoom): StoredSession {
   const kicks: StoredSession['kicks'] = {};
   for (const [roomID, kick] of ctx.kicks.kicksOf(session.id, session.key) ?? []) kicks[roomID] = kick;
-  return {
+  const stored: StoredSession = {
     id: session.id,
     keyHash: hashKey(session.key),
     appID: session.appID,
@@ -26,6 +26,17 @@ function storedOf(ctx: RoomContext, session: Session): StoredSession {
     })),
     kicks,
   };
+  if (joining !== undefined) stored.rooms.push(joining);
+  return stored;
+}
+
+/**
+ * Before a join in cluster mode: the session is recorded with the room it is joining, so that if
+ * this node dies right after the join, the others know the membership is its to remove.
+ */
+export async function recordJoining(ctx: RoomContext, session: Session, joining: StoredRoom): Promise<void> {
+  if (!ctx.store.shared) return;
+  await ctx.store.save(storedOf(ctx, session, joining));
 }
 
 /** Records the session's current rooms and kicks (in the background: writes keep their order). */
