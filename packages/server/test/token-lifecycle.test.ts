@@ -9,6 +9,13 @@ import { Harness, tokenFor } from './helpers.js';
 const h = new Harness();
 afterEach(() => h.close());
 
+/**
+ * Short, so sweeps come often, but not shorter: a link is dropped after 2 × hb without a frame,
+ * and at 100 ms one 200 ms stall of a loaded machine dropped the test's own link (then no kick
+ * or warning ever reached it).
+ */
+const HB_MS = 300;
+
 /** Lets n sweep intervals pass: the client pings every hb/2 ms, as often as the server sweeps. */
 async function sweeps(c: Awaited<ReturnType<Harness['client']>>, n: number): Promise<void> {
   for (let i = 0; i < n; i++) await c.waitFor((f) => f.t === 'pong', c.mark());
@@ -17,7 +24,7 @@ async function sweeps(c: Awaited<ReturnType<Harness['client']>>, n: number): Pro
 describe('token expiry', () => {
   it('without kickOnTokenExpiry, an expired session stays a member through many sweeps', async () => {
     let skewMs = 0;
-    const s = await h.server({ now: () => Date.now() + skewMs, heartbeatIntervalMs: 100 });
+    const s = await h.server({ now: () => Date.now() + skewMs, heartbeatIntervalMs: HB_MS });
     const [c, other] = [await h.client(s), await h.client(s)];
     await c.joined('r1', 'u1', { token: tokenFor('u1', { ttlSec: 60 }) });
     await other.joined('r1', 'u2');
@@ -33,7 +40,7 @@ describe('token expiry', () => {
     let skewMs = 0;
     const s = await h.server({
       now: () => Date.now() + skewMs,
-      heartbeatIntervalMs: 100,
+      heartbeatIntervalMs: HB_MS,
       kickOnTokenExpiry: true,
     });
     const c = await h.client(s);
@@ -52,7 +59,7 @@ describe('token expiry', () => {
     let skewMs = 0;
     const s = await h.server({
       now: () => Date.now() + skewMs,
-      heartbeatIntervalMs: 100,
+      heartbeatIntervalMs: HB_MS,
       kickOnTokenExpiry: true,
     });
     const c = await h.client(s);
