@@ -184,6 +184,7 @@ const output = {
     roomsBroadcasts: args['rooms-broadcasts'],
     plotSizes: args['plot-sizes'],
     atriumClient: 'atrium-lean',
+    clients: Object.fromEntries(args.systems.map((s) => [s, memberKind(s, 'lean')])),
     messageBytes: MESSAGE_TEXT.length,
   },
   results,

@@ -68,7 +68,11 @@ const output = {
   bench: 'login',
   date: new Date().toISOString(),
   machine: machine(),
-  params: { count: args.count, atriumClient: memberKind('atrium', args.client) },
+  params: {
+    count: args.count,
+    atriumClient: memberKind('atrium', args.client),
+    clients: Object.fromEntries(args.systems.map((s) => [s, memberKind(s, args.client)])),
+  },
   results,
   ratios,
 };

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Benchmark 3, memory: server RSS per logged-in member at several member counts, one room each.
+// Benchmark 3, memory: server RSS per logged-in member at several member counts, all in one room.
 // RSS is read from /proc/<pid>/status after a forced collection (the servers run with
-// --expose-gc), before the logins and after them; the difference over the member count is the
-// figure. Load clients are spread over processes and loopback source addresses.
+// --expose-gc), before any login and after each step of logins; the difference over the member
+// count is the figure. Load clients are spread over processes and loopback source addresses.
 
 import { readArgs } from './lib/args.mjs';
 import { requireBuilt, SYSTEM_LABELS } from './lib/common.mjs';
@@ -31,46 +31,60 @@ async function settledRss(server) {
   return { rss: rssBytes(server.pid), heapUsed };
 }
 
-async function measure(system, count) {
+/**
+ * One server per system, members added in steps up to each count (so the 15,000 include the
+ * first 5,000): after each step, (RSS − RSS of the empty server) / members.
+ */
+async function measure(system) {
   const server = await startServer(system);
   const loads = [];
+  const out = {};
   try {
-    const processes = Math.max(1, Math.ceil(count / args['members-per-process']));
-    loads.push(...(await startLoads(memberKind(system, 'lean'), server.info.url, processes)));
     const before = await settledRss(server);
-    const started = Date.now();
-    const users = userIDs(count).map((userID) => ({ userID, room: 'memory' }));
-    const login = await loginSpread(loads, users, { concurrency: args.concurrency, timeoutMs: 120_000 });
-    const loginS = (Date.now() - started) / 1000;
-    await sleep(1000);
-    const after = await settledRss(server);
-    const { dropped } = await sumStatus(loads);
-    const members = login.latencies.length - dropped;
-    if (login.failed > 0)
-      progress(`${system} ${count}: ${login.failed} logins failed (${login.errors.join('; ')})`);
-    return {
-      members,
-      failed: login.failed,
-      droppedLinks: dropped,
-      rssBeforeMB: round(before.rss / 2 ** 20, 1),
-      rssAfterMB: round(after.rss / 2 ** 20, 1),
-      kbPerMember: round((after.rss - before.rss) / 1024 / Math.max(1, members), 2),
-      heapKBPerMember: round((after.heapUsed - before.heapUsed) / 1024 / Math.max(1, members), 2),
-      loginsPerS: Math.round(login.latencies.length / loginS),
-    };
+    let total = 0;
+    let failed = 0;
+    for (const count of [...args.counts].sort((a, b) => a - b)) {
+      progress(`memory: ${system} ${count} members`);
+      const users = userIDs(count)
+        .slice(total)
+        .map((userID) => ({ userID, room: 'memory' }));
+      const fresh = await startLoads(
+        memberKind(system, 'lean'),
+        server.info.url,
+        Math.max(1, Math.ceil(users.length / args['members-per-process'])),
+        { firstIndex: loads.length },
+      );
+      loads.push(...fresh);
+      const started = Date.now();
+      const login = await loginSpread(fresh, users, { concurrency: args.concurrency, timeoutMs: 120_000 });
+      const loginS = (Date.now() - started) / 1000;
+      failed += login.failed;
+      total = count;
+      if (login.failed > 0)
+        progress(`${system} ${count}: ${login.failed} logins failed (${login.errors.join('; ')})`);
+      await sleep(1000);
+      const after = await settledRss(server);
+      const { dropped } = await sumStatus(loads);
+      const members = count - failed - dropped;
+      out[count] = {
+        members,
+        failed,
+        droppedLinks: dropped,
+        rssBeforeMB: round(before.rss / 2 ** 20, 1),
+        rssAfterMB: round(after.rss / 2 ** 20, 1),
+        kbPerMember: round((after.rss - before.rss) / 1024 / Math.max(1, members), 2),
+        heapKBPerMember: round((after.heapUsed - before.heapUsed) / 1024 / Math.max(1, members), 2),
+        loginsPerS: Math.round(login.latencies.length / loginS),
+      };
+    }
+    return out;
   } finally {
     await stopAll([...loads, server]);
   }
 }
 
 const results = {};
-for (const system of args.systems) {
-  results[system] = {};
-  for (const count of args.counts) {
-    progress(`memory: ${system} ${count} members`);
-    results[system][count] = await measure(system, count);
-  }
-}
+for (const system of args.systems) results[system] = await measure(system);
 
 const ratios = {};
 if (results.atrium) {
@@ -85,7 +99,12 @@ const output = {
   bench: 'memory',
   date: new Date().toISOString(),
   machine: machine(),
-  params: { counts: args.counts, atriumClient: 'atrium-lean', room: 'one room per count' },
+  params: {
+    counts: args.counts,
+    atriumClient: 'atrium-lean',
+    clients: Object.fromEntries(args.systems.map((s) => [s, memberKind(s, 'lean')])),
+    room: 'one room per count',
+  },
   results,
   ratios,
 };

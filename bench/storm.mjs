@@ -35,7 +35,7 @@ const args = readArgs(
   {
     counts: { type: 'list', default: '2000,6000', help: 'members per storm' },
     'down-ms': { type: 'number', default: 2000, help: 'how long the network stays down' },
-    'timeout-ms': { type: 'number', default: 60000, help: 'give up waiting for the members after this' },
+    'timeout-ms': { type: 'number', default: 40000, help: 'give up waiting for the members after this' },
     'probe-every-ms': {
       type: 'number',
       default: 200,
@@ -81,6 +81,11 @@ async function storm(system, count) {
     await sleep(500);
 
     await server.call('loopDelay');
+    const sideCpu = () => ({
+      clients: loads.reduce((n, l) => n + cpuSeconds(l.pid), 0),
+      proxy: cpuSeconds(proxy.pid),
+    });
+    const side0 = sideCpu();
     const cpu0 = cpuSeconds(server.pid);
     const cutAt = epochMs();
     await proxy.call('down');
@@ -110,6 +115,7 @@ async function storm(system, count) {
       status = await sumStatus(loads);
     }
     const cpu = cpuSeconds(server.pid) - cpu0;
+    const side1 = sideCpu();
     const loop = await server.call('loopDelay');
     const allBack = status.backs >= count && status.away === 0;
     const backS = allBack ? (status.lastBackAt - upAt) / 1000 : Number.NaN;
@@ -151,6 +157,10 @@ async function storm(system, count) {
       freshLoginMs: { ...lat, failed: probes.length - lat.n },
       /** How late the server's event loop ran from the cut until all were back. */
       serverLoopDelayMs: loop,
+      /** The same window's CPU in the load processes and the proxy, which share the machine. */
+      clientCpuS: round(side1.clients - side0.clients, 2),
+      proxyCpuS: round(side1.proxy - side0.proxy, 2),
+      resumes: status.resumes,
     };
   } finally {
     await stopAll(parts);

@@ -138,6 +138,7 @@ const ready = serveParent({
       backs: tally.backs,
       recovered: tally.recovered,
       lastBackAt: tally.lastBackAt,
+      resumes: tally.resumes,
     };
   },
 
@@ -147,6 +148,7 @@ const ready = serveParent({
     tally.recovered = 0;
     tally.lastBackAt = 0;
     tally.resumeSamples = [];
+    tally.resumes = {};
     return true;
   },
 

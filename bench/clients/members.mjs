@@ -11,6 +11,8 @@
 //   ws           the raw ws peer's protocol; after a cut it reconnects with the SDK's backoff
 //                (250 ms → 5 s, ±20 %) and joins again (no session to resume).
 //   socketio     socket.io-client 4 (websocket transport), its own reconnection and recovery.
+//   socketio-lean  Socket.IO's protocol by hand (engine.io 4 + socket.io packets), the peer's
+//                counterpart of atrium-lean for thousands of members.
 
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
@@ -26,6 +28,14 @@ const EV = 'e'.charCodeAt(0);
 const REPLY = 'r'.charCodeAt(0);
 const HELLO = 'h'.charCodeAt(0);
 const BCAST_MARK = Buffer.from('"k":"bcast"');
+/** engine.io packet types (first byte) and socket.io packet types (second byte of a message). */
+const SIO_OPEN = '0'.charCodeAt(0);
+const SIO_PING = '2'.charCodeAt(0);
+const SIO_MESSAGE = '4'.charCodeAt(0);
+const SIO_CONNECT = '0'.charCodeAt(0);
+const SIO_EVENT = '2'.charCodeAt(0);
+const SIO_ACK = '3'.charCodeAt(0);
+const SIO_BCAST_MARK = Buffer.from('["bcast"');
 const PROBE_MARK = Buffer.from(PROBE);
 
 /** What a load process counts over all its members. */
@@ -47,6 +57,19 @@ export class Tally {
     if (typeof message === 'string' && message.startsWith(PROBE)) {
       member.probes.set(message, (member.probes.get(message) ?? 0) + 1);
     }
+  }
+
+  /** How the server answered Atrium resumes: replayed, snapshot, or refused with a code. */
+  resumes = {};
+
+  resumeReply(socket, data) {
+    const reply = JSON.parse(data.toString());
+    if (reply.id !== socket.resumeID) return;
+    socket.resumeID = -1;
+    const rooms = Object.values(reply.data?.rooms ?? {});
+    const outcome =
+      reply.code !== 0 ? `refused ${reply.code}` : rooms.every((r) => r.replayed) ? 'replayed' : 'snapshot';
+    this.resumes[outcome] = (this.resumes[outcome] ?? 0) + 1;
   }
 
   wentDown(member) {
@@ -241,6 +264,74 @@ export class WsMember extends Base {
   }
 }
 
+/**
+ * Socket.IO's wire protocol by hand (engine.io 4 over a WebSocket, socket.io packets in it): the
+ * lean counterpart of atrium-lean, for thousands of members. Answers the server's pings; no
+ * reconnection.
+ */
+export class SocketIoLeanMember extends Base {
+  nextID = 1;
+  acks = new Map();
+
+  login() {
+    return new Promise((resolve, reject) => {
+      const url = `${this.env.url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`;
+      const ws = new WebSocket(url, { localAddress: this.env.localAddress, perMessageDeflate: false });
+      this.ws = ws;
+      ws.on('error', (error) => reject(error));
+      ws.on('close', () => {
+        if (this.loggedIn && !this.closed) this.env.tally.dropped++;
+        this.loggedIn = false;
+        reject(new Error('closed'));
+      });
+      ws.on('message', (data) => {
+        const engine = data[0];
+        if (engine === SIO_PING) ws.send('3');
+        else if (engine === SIO_OPEN) ws.send('40');
+        else if (engine !== SIO_MESSAGE) return;
+        const packet = data[1];
+        if (packet === SIO_EVENT) {
+          if (data.indexOf(SIO_BCAST_MARK) < 0) return;
+          const message =
+            data.indexOf(PROBE_MARK) < 0 ? undefined : JSON.parse(data.subarray(2).toString())[1]?.message;
+          this.env.tally.gotBroadcast(this, message);
+        } else if (packet === SIO_ACK) {
+          const text = data.toString();
+          const bracket = text.indexOf('[');
+          const ack = this.acks.get(Number(text.slice(2, bracket)));
+          if (ack === undefined) return;
+          this.acks.delete(Number(text.slice(2, bracket)));
+          ack(JSON.parse(text.slice(bracket))[0]);
+        } else if (packet === SIO_CONNECT) {
+          this.linkAt = epochMs();
+          this.emit(['join', this.spec.room, this.spec.userID]).then(() => {
+            this.loggedIn = true;
+            resolve();
+          });
+        }
+      });
+    });
+  }
+
+  emit(args) {
+    const id = this.nextID++;
+    return new Promise((resolve) => {
+      this.acks.set(id, resolve);
+      this.ws.send(`42${id}${JSON.stringify(args)}`);
+    });
+  }
+
+  async broadcast(text) {
+    const reply = await this.emit(['bcast', this.spec.room, text]);
+    return reply?.code ?? -1;
+  }
+
+  close() {
+    this.closed = true;
+    this.ws?.terminate();
+  }
+}
+
 /** socket.io-client 4 over its websocket transport, with its default reconnection. */
 export class SocketIoMember extends Base {
   login() {
@@ -311,13 +402,22 @@ export class AtriumSdkMember extends Base {
   login() {
     const member = this;
     const { localAddress } = this.env;
+    const tally = this.env.tally;
     class MemberSocket extends WebSocket {
+      resumeID = -1;
       constructor(url) {
         super(url, { localAddress, perMessageDeflate: false });
         // Registered before the SDK's onmessage, so it runs first: the moment `hello` arrives.
         this.once('message', () => {
           member.linkAt = epochMs();
         });
+        this.on('message', (data) => {
+          if (this.resumeID >= 0 && data[TYPE_AT] === REPLY) tally.resumeReply(this, data);
+        });
+      }
+      send(data, ...rest) {
+        if (typeof data === 'string' && data.startsWith('{"t":"resume"')) this.resumeID = JSON.parse(data).id;
+        return super.send(data, ...rest);
       }
     }
     const engine = new RoomEngine(APP_ID, this.env.url, { WebSocket: MemberSocket, logLevel: 'silent' });
@@ -356,4 +456,5 @@ export const MEMBER_KINDS = {
   'atrium-sdk': AtriumSdkMember,
   ws: WsMember,
   socketio: SocketIoMember,
+  'socketio-lean': SocketIoLeanMember,
 };

@@ -35,6 +35,17 @@ const FINDINGS = `### Found while measuring
   slow Redis round trip brings it back. Two small fixes in the gateway would close it: let the request
   queue (gateway/connection.ts) yield to I/O every few milliseconds of work, and skip the sweep's
   silence verdicts in a pass that itself ran late (then the server was silent, not the link).
+- **A quiet member cannot be replayed once 1,024 events it never saw have passed.** A member's last
+  seq moves only with the events it receives, and joins and leaves go only to members with
+  \`userUpdate\`: a member without it, in a room without chat, keeps the seq of its login while the
+  room's seq runs on. A resume needs the history from that seq (rooms/resume.ts reads
+  \`history(max(lastSeq, joinSeq))\`) and the room keeps 1,024 events, so in a storm of 6,000 members
+  with no broadcast before the cut, 1,025 resumes were replayed and 4,975 answered with a snapshot
+  (RECONNECTED recovered:false) — though none of those members had missed an event it could see. The
+  benchmark broadcasts twice before its cut (Socket.IO needs that), which hides this in its figures.
+  A fix on the server: remember per session and room the last seq written to its link and the room's
+  seq at detach; when the client's last seq is at or past the last one written, it missed nothing
+  before the detach, so replay from there. (Or tell members the room's seq now and then.)
 - **Resume takes two round trips after \`hello\`** — the \`resume\` reply, then the SDK's ping barrier
   before RECONNECTED (packages/sdk/src/recovery.ts) — where Socket.IO's recovery takes one. Through
   the benchmark's proxy each round trip costs about 1 ms, which is most of the gap in section 5. A
@@ -171,6 +182,20 @@ function missedBy(t) {
   return `by ${pct(t.value / t.bound - 1)} (${fmt(t.value)}× for ${t.bound}×)`;
 }
 
+const CLIENT_NAMES = {
+  'atrium-sdk': 'Atrium’s RoomEngine',
+  'atrium-lean': 'Atrium’s protocol by hand',
+  socketio: 'socket.io-client',
+  'socketio-lean': 'Socket.IO’s protocol by hand',
+  ws: 'a ws client',
+};
+function clientsOf(params) {
+  const clients = params.clients ?? { atrium: params.atriumClient };
+  return Object.entries(clients)
+    .map(([system, kind]) => `${SYSTEM_LABELS[system] ?? system}: ${CLIENT_NAMES[kind] ?? kind}`)
+    .join('; ');
+}
+
 function loginSection(l) {
   if (!l?.results) return '';
   const rows = Object.entries(l.results).map(([sys, r]) => [
@@ -194,8 +219,8 @@ function loginSection(l) {
   return `## 1. Login latency
 
 ${l.params.count} logins one after another, then ${l.params.count} at once (a fresh server for each phase). Atrium: the
-full login through \`${l.params.atriumClient}\` — connect, \`hello\`, Token04 login with decryption, the snapshot
-reply. Peers: connect + join a room with an ack. Milliseconds, measured in the client process.
+full login — connect, \`hello\`, Token04 login with decryption, the snapshot reply. Peers: connect + join
+a room with an ack. Clients: ${clientsOf(l.params)}. Milliseconds, measured in the client process.
 
 ${mdTable(['system', 'seq p50', 'seq p99', 'at once p50', 'at once p99', 'server µs/login (seq)', 'failed'], [...rows, ...ratioRows])}
 `;
@@ -254,8 +279,8 @@ function fanoutSection(f) {
 
 Server CPU (from \`/proc/<pid>/stat\`) per delivered broadcast — one broadcast arriving at one member; the
 sender gets none — and deliveries per second from the first send to the last arrival. Bursts repeat
-until about ${f.params.targetDeliveries} deliveries. Atrium's members: \`${f.params.atriumClient}\` (its own
-heartbeat included). Message text ${f.params.messageBytes} bytes.
+until about ${f.params.targetDeliveries} deliveries. Members speak each protocol by hand
+(${clientsOf(f.params)}; Atrium's heartbeat included). Message text ${f.params.messageBytes} bytes.
 
 ${mdTable(header, rows)}
 ${lost.length ? `\nIncomplete: ${lost.join('; ')} (links the server closed, or a timeout).\n` : ''}
@@ -275,14 +300,15 @@ function memorySection(m) {
     c,
     ...systems.map((s) => fmt(m.results[s][c]?.kbPerMember)),
     ...peersHere.map((p) => `${fmt(m.ratios?.[p]?.[c])}×`),
-    ...systems.map((s) => `${fmt(m.results[s][c]?.rssAfterMB, 0)}`),
+    ...systems.map((s) => fmt(m.results[s][c]?.heapKBPerMember)),
   ]);
   return `## 3. Memory
 
 Server RSS (\`/proc/<pid>/status\`, after a forced GC) per logged-in member, all members in one room:
-(RSS after the logins − RSS before) / members. Atrium's members: \`${m.params.atriumClient}\`.
+(RSS after the logins − RSS of the empty server) / members, one server per system filled in steps.
+Members speak each protocol by hand (${clientsOf(m.params)}). "Heap": the same for V8's heap in use.
 
-${mdTable(['members', ...systems.map((s) => `${SYSTEM_LABELS[s]} KB/member`), ...peersHere.map((p) => `Atrium / ${SYSTEM_LABELS[p]}`), ...systems.map((s) => `${SYSTEM_LABELS[s]} RSS MB`)], rows)}
+${mdTable(['members', ...systems.map((s) => `${SYSTEM_LABELS[s]} KB/member`), ...peersHere.map((p) => `Atrium / ${SYSTEM_LABELS[p]}`), ...systems.map((s) => `${SYSTEM_LABELS[s]} heap KB/member`)], rows)}
 `;
 }
 
@@ -302,9 +328,17 @@ function stormSection(s) {
         `${p.deliveredOnce} / ${p.notDelivered} / ${p.deliveredTwice}`,
         p.ok ? 'yes' : '**no**',
         `${fmt(r.freshLoginMs.p50, 1)} / ${fmt(r.freshLoginMs.max, 1)} (${r.freshLoginMs.n})`,
+        fmt(r.serverLoopDelayMs?.maxMs, 0),
+        `${fmt(r.clientCpuS)} / ${fmt(r.proxyCpuS)}`,
       ]);
     }
   }
+  const answers = Object.entries(s.results.atrium ?? {})
+    .map(([count, r]) => {
+      const list = Object.entries(r.resumes ?? {}).map(([k, v]) => `${v} ${k}`);
+      return list.length ? `${count}: ${list.join(', ')}` : '';
+    })
+    .filter(Boolean);
   const ratioRows = [];
   for (const [peer, byCount] of Object.entries(s.ratios ?? {})) {
     for (const [count, x] of Object.entries(byCount)) {
@@ -314,6 +348,8 @@ function stormSection(s) {
         `${fmt(x.backTime)}×`,
         '',
         `${fmt(x.serverCpu)}×`,
+        '',
+        '',
         '',
         '',
         '',
@@ -330,10 +366,12 @@ all are back. Clients: Atrium ${s.params.clients.atrium}; Socket.IO ${s.params.c
 (two broadcasts before the cut, so every client holds an offset); raw ws ${s.params.clients.ws}.
 Proof: the server's own member list (count / distinct users / expected users missing) and one broadcast
 after the storm (members that got it once / never / twice). A fresh login goes straight to the server
-every 200 ms during the storm (p50 / max ms, and how many).
+every 200 ms during the storm (p50 / max ms, and how many). "Loop max": the server's longest event-loop
+delay in the storm. Load / proxy CPU: what the client processes and the proxy spent in the same window
+on the same two cores.
 
-${mdTable(['system', 'members', 'all back s', 'recovered', 'server CPU s', 'server list', 'broadcast after', 'none lost/dup', 'fresh login ms'], [...rows, ...ratioRows])}
-`;
+${mdTable(['system', 'members', 'all back s', 'recovered', 'server CPU s', 'server list', 'broadcast after', 'none lost/dup', 'fresh login ms', 'loop max ms', 'load / proxy CPU s'], [...rows, ...ratioRows])}
+${answers.length ? `\nAtrium's \`resume\` answers, as its clients saw them: ${answers.join('; ')}.\n` : ''}`;
 }
 
 function resumeSection(r) {

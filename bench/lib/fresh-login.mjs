@@ -1,13 +1,13 @@
 // One fresh login straight to a server (not through the proxy), timed: the server's
 // responsiveness while it is busy with something else (a reconnect storm). Atrium: the full
-// Token04 login over its wire protocol; peers: connect + join with an ack.
+// Token04 login over its wire protocol; peers: connect + join with an ack, over theirs.
 
 import { generateToken04 } from '../../packages/token/dist/index.js';
 import { MEMBER_KINDS, Tally } from '../clients/members.mjs';
 import { APP_ID, SERVER_SECRET, TOKEN_TTL_SEC } from './common.mjs';
 import { epochMs } from './procs.mjs';
 
-const KIND = { atrium: 'atrium-lean', ws: 'ws', 'ws-cork': 'ws', socketio: 'socketio' };
+const KIND = { atrium: 'atrium-lean', ws: 'ws', 'ws-cork': 'ws', socketio: 'socketio-lean' };
 
 /** Logs a new user in to `room` of `system` at `url`; returns the latency in ms (or NaN), then leaves. */
 export async function timeFreshLogin(system, url, userID, room, timeoutMs = 10_000) {

@@ -33,12 +33,15 @@ export function startServer(system, options = {}) {
   });
 }
 
-/** The client kind that loads `system`: Atrium's lean client or its SDK, else the peer's own. */
-export function memberKind(system, atriumClient = 'lean') {
-  if (system === 'atrium' || system === 'atrium-before') {
-    return atriumClient === 'sdk' ? 'atrium-sdk' : 'atrium-lean';
-  }
-  return system === 'ws-cork' ? 'ws' : system;
+/**
+ * The client kind that loads `system`: 'sdk' is each system's real client (RoomEngine,
+ * socket.io-client; raw ws has only one), 'lean' its wire protocol by hand, for thousands.
+ */
+export function memberKind(system, client = 'lean') {
+  if (system === 'atrium' || system === 'atrium-before')
+    return client === 'sdk' ? 'atrium-sdk' : 'atrium-lean';
+  if (system === 'socketio') return client === 'sdk' ? 'socketio' : 'socketio-lean';
+  return 'ws';
 }
 
 /** `url` with its port replaced (to go through the proxy). */
@@ -109,7 +112,14 @@ export async function sumStatus(loads) {
     backs: sum('backs'),
     recovered: sum('recovered'),
     lastBackAt: Math.max(0, ...all.map((s) => s.lastBackAt)),
+    resumes: mergeCounts(all.map((s) => s.resumes ?? {})),
   };
+}
+
+function mergeCounts(list) {
+  const out = {};
+  for (const counts of list) for (const [k, v] of Object.entries(counts)) out[k] = (out[k] ?? 0) + v;
+  return out;
 }
 
 export async function sumProbes(loads, tag, except = []) {

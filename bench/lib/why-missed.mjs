@@ -85,9 +85,21 @@ export const WHY_MISSED = {
     );
   },
 
-  'storm-recovered': () =>
-    'members not recovered were rebuilt from a snapshot (RECONNECTED {"recovered":false}): their ' +
-    'session was gone when the resume arrived.',
+  'storm-recovered': ({ storm }) => {
+    const answers = Object.entries(storm?.results?.atrium ?? {})
+      .map(([count, r]) => {
+        const list = Object.entries(r.resumes ?? {}).map(([k, v]) => `${v} ${k}`);
+        return list.length ? `${count}: ${list.join(', ')}` : '';
+      })
+      .filter(Boolean);
+    return (
+      'members not recovered were rebuilt (RECONNECTED {"recovered":false}) because the server answered ' +
+      'their resume with a snapshot — the room’s history no longer reached back to their last seq — or ' +
+      `refused it because the session was gone${answers.length ? ` (answers seen: ${answers.join('; ')})` : ''}. ` +
+      'A session is kept for the 30 s grace period only: a storm that takes longer than that to clear ' +
+      'loses sessions whatever the server does; the history limit is the first finding below.'
+    );
+  },
 
   'storm-proof': () => 'a member was lost or doubled: the storm table says which check failed.',
 
