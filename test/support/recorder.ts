@@ -1,23 +1,9 @@
 // Records every event an engine emits, in order, and lets a test await the next one that
 // matches — so tests wait on events, never on sleeps.
 
-import type { RoomEngine } from '@atrium/sdk';
+import { ROOM_EVENT_NAMES, type RoomEngine, type RoomEventName } from '@atrium/sdk';
 
-export const ROOM_EVENTS = [
-  'roomStateChanged',
-  'roomStateUpdate',
-  'roomUserUpdate',
-  'roomOnlineUserCountUpdate',
-  'roomStreamUpdate',
-  'streamExtraInfoUpdate',
-  'roomExtraInfoUpdate',
-  'IMRecvBroadcastMessage',
-  'IMRecvBarrageMessage',
-  'IMRecvCustomCommand',
-  'tokenWillExpire',
-] as const;
-
-export type RoomEventName = (typeof ROOM_EVENTS)[number];
+export type { RoomEventName };
 
 export interface Recorded {
   event: RoomEventName;
@@ -32,7 +18,7 @@ export class Recorder {
   private waiters: Waiter[] = [];
 
   constructor(engine: RoomEngine) {
-    for (const event of ROOM_EVENTS) {
+    for (const event of ROOM_EVENT_NAMES) {
       const cb = (...args: unknown[]) => this.push({ event, args, at: Date.now() });
       // The typed `on` wants each event's own signature; a recorder takes them all alike.
       (engine.on as (e: string, cb: (...a: unknown[]) => void) => boolean)(event, cb);

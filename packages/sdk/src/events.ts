@@ -47,7 +47,8 @@ export type AnyCallback = (...args: never[]) => unknown;
  */
 export type NotARoomEvent<E extends string> = E extends RoomEventName ? never : E;
 
-const EVENT_NAMES: ReadonlySet<string> = new Set<RoomEventName>([
+/** Every room event the engine emits, in the order api.d.ts lists them. */
+export const ROOM_EVENT_NAMES: readonly RoomEventName[] = [
   'roomStateChanged',
   'roomStateUpdate',
   'roomUserUpdate',
@@ -59,7 +60,9 @@ const EVENT_NAMES: ReadonlySet<string> = new Set<RoomEventName>([
   'IMRecvBarrageMessage',
   'IMRecvCustomCommand',
   'tokenWillExpire',
-]);
+];
+
+const EVENT_NAMES: ReadonlySet<string> = new Set<string>(ROOM_EVENT_NAMES);
 
 export function isRoomEventName(name: unknown): name is RoomEventName {
   return typeof name === 'string' && EVENT_NAMES.has(name);

@@ -10,7 +10,7 @@ export {
 } from './backoff.js';
 export { RoomEngine } from './engine.js';
 export { RoomError } from './errors.js';
-export type { RoomEventName, RoomEvents } from './events.js';
+export { ROOM_EVENT_NAMES, type RoomEventName, type RoomEvents } from './events.js';
 export type { NetworkMode, OnlineEvents, Timers } from './link.js';
 export type { LogLevel, LogSink } from './log.js';
 export { ENGINE_DEFAULTS, type EngineOptions } from './options.js';

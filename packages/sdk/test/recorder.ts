@@ -1,20 +1,8 @@
 // Records every event an engine emits, in order, so tests await events instead of sleeping.
 
-import type { RoomEngine, RoomEventName } from '../src/index.js';
+import { ROOM_EVENT_NAMES, type RoomEngine, type RoomEventName } from '../src/index.js';
 
-const EVENTS: RoomEventName[] = [
-  'roomStateChanged',
-  'roomStateUpdate',
-  'roomUserUpdate',
-  'roomOnlineUserCountUpdate',
-  'roomStreamUpdate',
-  'streamExtraInfoUpdate',
-  'roomExtraInfoUpdate',
-  'IMRecvBroadcastMessage',
-  'IMRecvBarrageMessage',
-  'IMRecvCustomCommand',
-  'tokenWillExpire',
-];
+const EVENTS = ROOM_EVENT_NAMES;
 
 export interface Recorded {
   readonly event: RoomEventName;
