@@ -2,33 +2,7 @@ export { adminSignature } from './admin/auth.js';
 export { type AdminReply, AdminService, type AdminServiceOptions } from './admin/service.js';
 export { MEMORY_BACKEND_DEFAULTS, MemoryBackend, type MemoryBackendOptions } from './backend/memory.js';
 export { REDIS_BACKEND_DEFAULTS, RedisBackend, type RedisBackendOptions } from './backend/redis.js';
-export type {
-  Actor,
-  Backend,
-  BackendListener,
-  BackendMessage,
-  CommandRequest,
-  Done,
-  JoinRequest,
-  JoinResult,
-  KickedMember,
-  KickMessage,
-  LeaveCause,
-  Member,
-  MembershipNote,
-  MessageRequest,
-  MessageResult,
-  PublishStreamRequest,
-  Refusal,
-  RemoveRequest,
-  RemoveResult,
-  RoomExtraRequest,
-  RoomRef,
-  RoomState,
-  SequencedEvent,
-  StreamExtraRequest,
-  StreamRequest,
-} from './backend/types.js';
+export type * from './backend/types.js';
 export type {
   PublishOptions as TransportPublishOptions,
   Transport,
