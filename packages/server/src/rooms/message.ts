@@ -21,37 +21,26 @@ function answerMessage(result: MessageResult, respond: Respond): void {
   else respond.fail(result.code);
 }
 
-export async function broadcast(
+/** Broadcast and barrage differ only in what the backend promises: ordered and kept, or not. */
+async function roomMessage(
+  kind: 'broadcast' | 'barrage',
   ctx: RoomContext,
   slot: SessionSlot,
-  frame: BroadcastFrame,
+  frame: BroadcastFrame | BarrageFrame,
   respond: Respond,
 ): Promise<void> {
   const code = checkMessage(frame.msg);
   if (code !== 0) return respond.fail(code);
   const acting = actingIn(slot, frame.room);
   if (acting === undefined) return respond.fail(Code.NOT_LOGGED_IN);
-  answerMessage(
-    await ctx.backend.broadcast({ ...acting.actor, message: frame.msg, nowMs: ctx.now() }),
-    respond,
-  );
+  answerMessage(await ctx.backend[kind]({ ...acting.actor, message: frame.msg, nowMs: ctx.now() }), respond);
 }
 
-export async function barrage(
-  ctx: RoomContext,
-  slot: SessionSlot,
-  frame: BarrageFrame,
-  respond: Respond,
-): Promise<void> {
-  const code = checkMessage(frame.msg);
-  if (code !== 0) return respond.fail(code);
-  const acting = actingIn(slot, frame.room);
-  if (acting === undefined) return respond.fail(Code.NOT_LOGGED_IN);
-  answerMessage(
-    await ctx.backend.barrage({ ...acting.actor, message: frame.msg, nowMs: ctx.now() }),
-    respond,
-  );
-}
+export const broadcast = (ctx: RoomContext, slot: SessionSlot, frame: BroadcastFrame, respond: Respond) =>
+  roomMessage('broadcast', ctx, slot, frame, respond);
+
+export const barrage = (ctx: RoomContext, slot: SessionSlot, frame: BarrageFrame, respond: Respond) =>
+  roomMessage('barrage', ctx, slot, frame, respond);
 
 export async function command(
   ctx: RoomContext,
