@@ -14,31 +14,43 @@ const args = readArgs(
   'Login latency p50/p99: N logins one after another, then N at once, for Atrium and its peers.',
   {
     count: { type: 'number', default: 1000, help: 'logins per phase' },
+    'processes-at-once': {
+      type: 'number',
+      default: 4,
+      help: 'load processes sharing the logins made at once',
+    },
     client: {
       type: 'string',
       default: 'sdk',
-      help: "Atrium's client: sdk (RoomEngine) or lean (raw protocol)",
+      help: "sdk: each system's real client (RoomEngine, socket.io-client); lean: each protocol by hand",
     },
   },
 );
 requireBuilt();
 
-async function phase(system, name, concurrency) {
+/** A fresh server; `count` logins from `processes` load processes, `concurrency` in flight in each. */
+async function phase(system, name, concurrency, processes) {
   const server = await startServer(system);
   const loads = [];
   try {
-    loads.push(...(await startLoads(memberKind(system, args.client), server.info.url, 1)));
+    loads.push(...(await startLoads(memberKind(system, args.client), server.info.url, processes)));
     await sleep(200);
     const users = userIDs(args.count).map((userID) => ({ userID, room: `login-${name}` }));
+    const clientCpu = () => loads.reduce((n, l) => n + cpuSeconds(l.pid), 0);
     const cpu0 = cpuSeconds(server.pid);
+    const client0 = clientCpu();
     const result = await loginSpread(loads, users, { concurrency, timeoutMs: 60_000 });
     const cpu = cpuSeconds(server.pid) - cpu0;
+    const client = clientCpu() - client0;
     if (result.failed > 0)
       progress(`${system} ${name}: ${result.failed} failed (${result.errors.join('; ')})`);
+    const done = Math.max(1, result.latencies.length);
     return {
       ...latencySummary(result.latencies),
       failed: result.failed,
-      serverCpuUsPerLogin: round((cpu * 1e6) / Math.max(1, result.latencies.length), 0),
+      serverCpuUsPerLogin: round((cpu * 1e6) / done, 0),
+      /** What the client side spent per login (tokens are made before the timing starts). */
+      clientCpuUsPerLogin: round((client * 1e6) / done, 0),
     };
   } finally {
     await stopAll([...loads, server]);
@@ -48,9 +60,10 @@ async function phase(system, name, concurrency) {
 const results = {};
 for (const system of args.systems) {
   progress(`login: ${system} sequential`);
-  const sequential = await phase(system, 'seq', 1);
+  const sequential = await phase(system, 'seq', 1, 1);
   progress(`login: ${system} concurrent`);
-  const concurrent = await phase(system, 'conc', args.count);
+  const spread = Math.max(1, args['processes-at-once']);
+  const concurrent = await phase(system, 'conc', Math.ceil(args.count / spread), spread);
   results[system] = { sequential, concurrent };
 }
 
@@ -70,6 +83,7 @@ const output = {
   machine: machine(),
   params: {
     count: args.count,
+    processesAtOnce: Math.max(1, args['processes-at-once']),
     atriumClient: memberKind('atrium', args.client),
     clients: Object.fromEntries(args.systems.map((s) => [s, memberKind(s, args.client)])),
   },
@@ -86,6 +100,7 @@ for (const system of args.systems) {
     r.concurrent.p50,
     r.concurrent.p99,
     r.sequential.serverCpuUsPerLogin,
+    r.sequential.clientCpuUsPerLogin,
     r.sequential.failed + r.concurrent.failed,
   ]);
 }
@@ -93,5 +108,17 @@ emit(
   args,
   output,
   `Login latency, ms (${args.count} one after another / ${args.count} at once; Atrium client: ${output.params.atriumClient})\n` +
-    table(['system', 'seq p50', 'seq p99', 'conc p50', 'conc p99', 'server µs/login', 'failed'], rows),
+    table(
+      [
+        'system',
+        'seq p50',
+        'seq p99',
+        'conc p50',
+        'conc p99',
+        'server µs/login',
+        'client µs/login',
+        'failed',
+      ],
+      rows,
+    ),
 );

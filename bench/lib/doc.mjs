@@ -204,7 +204,8 @@ function loginSection(l) {
     fmt(r.sequential.p99),
     fmt(r.concurrent.p50),
     fmt(r.concurrent.p99),
-    r.sequential.serverCpuUsPerLogin,
+    `${fmt(r.sequential.serverCpuUsPerLogin, 0)} / ${fmt(r.concurrent.serverCpuUsPerLogin, 0)}`,
+    `${fmt(r.sequential.clientCpuUsPerLogin, 0)} / ${fmt(r.concurrent.clientCpuUsPerLogin, 0)}`,
     r.sequential.failed + r.concurrent.failed,
   ]);
   const ratioRows = Object.entries(l.ratios ?? {}).map(([peer, x]) => [
@@ -215,14 +216,16 @@ function loginSection(l) {
     `${fmt(x.concurrentP99)}×`,
     '',
     '',
+    '',
   ]);
   return `## 1. Login latency
 
-${l.params.count} logins one after another, then ${l.params.count} at once (a fresh server for each phase). Atrium: the
+${l.params.count} logins one after another from one load process, then ${l.params.count} at once from
+${l.params.processesAtOnce ?? 1} (a fresh server for each phase). Atrium: the
 full login — connect, \`hello\`, Token04 login with decryption, the snapshot reply. Peers: connect + join
 a room with an ack. Clients: ${clientsOf(l.params)}. Milliseconds, measured in the client process.
 
-${mdTable(['system', 'seq p50', 'seq p99', 'at once p50', 'at once p99', 'server µs/login (seq)', 'failed'], [...rows, ...ratioRows])}
+${mdTable(['system', 'seq p50', 'seq p99', 'at once p50', 'at once p99', 'server µs/login (seq / at once)', 'client µs/login', 'failed'], [...rows, ...ratioRows])}
 `;
 }
 

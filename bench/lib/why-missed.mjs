@@ -40,7 +40,7 @@ export const WHY_MISSED = {
       `the bound sits at or below what raw ws itself needs per member (${parts.join('; ')}): a ws ` +
       'WebSocket with its receiver and sender and the net.Socket under it cost about as much as the ' +
       'whole budget. Meeting it means a lighter transport than ws (uWebSockets via Bun, ARCHITECTURE §3), ' +
-      'or Atrium’s own per-session state (see the line above) shrinking to nearly nothing.'
+      'or Atrium’s own per-session state (the heap figures, and the note on raw ws) shrinking to nearly nothing.'
     );
   },
 
@@ -54,10 +54,19 @@ export const WHY_MISSED = {
     );
   },
 
-  'login-conc': () =>
-    'with a thousand logins started in the same instant from one client process, latency is mostly ' +
-    'queueing on the 2 cores (client and server together); the per-login cost in the line above ' +
-    'decides the order.',
+  'login-conc': ({ login }) => {
+    const r = login?.results ?? {};
+    const c = (sys) => r[sys]?.concurrent ?? {};
+    return (
+      `a thousand logins started in the same instant from ${login?.params?.processesAtOnce ?? 1} load processes queue on ` +
+      'the same 2 cores as the server, so the client’s cost counts as much as the server’s: per login ' +
+      `here Atrium’s server spent ${n(c('atrium').serverCpuUsPerLogin, 0)} µs and its RoomEngine ` +
+      `${n(c('atrium').clientCpuUsPerLogin, 0)} µs, Socket.IO’s server ${n(c('socketio').serverCpuUsPerLogin, 0)} µs and ` +
+      `socket.io-client ${n(c('socketio').clientCpuUsPerLogin, 0)} µs. On the server the login is Token04 ` +
+      'decryption and checks, the session with its IDs and resume key, the backend join and the ' +
+      'snapshot reply; clients on their own machines would leave only that.'
+    );
+  },
 
   'storm-time': ({ storm }) => {
     const s = storm?.params?.downMs ?? 2000;
@@ -105,17 +114,18 @@ export const WHY_MISSED = {
 
   'storm-login': ({ storm }) => {
     const byCount = storm?.results ?? {};
-    const parts = Object.keys(byCount.atrium ?? {}).map(
-      (c) =>
-        `${c}: Atrium ${n(byCount.atrium[c]?.serverLoopDelayMs?.maxMs, 0)} ms, raw ws ${n(byCount.ws?.[c]?.serverLoopDelayMs?.maxMs, 0)} ms, Socket.IO ${n(byCount.socketio?.[c]?.serverLoopDelayMs?.maxMs, 0)} ms`,
-    );
+    const parts = Object.keys(byCount.atrium ?? {}).map((c) => {
+      const loop = (sys) => n(byCount[sys]?.[c]?.serverLoopDelayMs?.maxMs, 0);
+      return `${c}: Atrium ${loop('atrium')} ms, raw ws ${loop('ws')} ms, Socket.IO ${loop('socketio')} ms`;
+    });
     return (
-      'a fresh login that arrives with a wave of reconnecting links waits behind them: the jittered ' +
-      'retries still land in waves, and the server accepts and answers a wave in one turn of its event ' +
-      `loop (its longest event-loop delay during the storm — ${parts.join('; ')}). On this 2-core ` +
-      'machine the proxy and the load processes compete for the same cores. What would fix it is ' +
-      'admission control in the server: answering `bye` with `retryMs` (docs/protocol.md) to links ' +
-      'beyond a per-turn budget, so logins and resumes already under way finish first.'
+      'a fresh login that arrives with a wave of returning links waits behind the whole wave: the ' +
+      'jittered retries still land in waves, the kernel queues their connections, and the server ' +
+      'accepts and answers what is queued in one turn of its event loop (longest event-loop delay in ' +
+      `the storm — ${parts.join('; ')}), at about half a millisecond per returning link. The probe runs ` +
+      'in its own process at raised priority, so the load processes’ CPU is not what it waits for. ' +
+      'What would fix it is admission control in the server: past a budget of links per turn, answer ' +
+      '`bye` with `retryMs` (docs/protocol.md) so that logins and resumes already under way finish first.'
     );
   },
 };
