@@ -101,6 +101,7 @@ async function storm(system, count) {
       proxy: cpuSeconds(proxy.pid),
     });
     const side0 = sideCpu();
+    const accepted0 = (await proxy.call('stats')).accepted;
     const cpu0 = cpuSeconds(server.pid);
     const cutAt = epochMs();
     await proxy.call('down');
@@ -137,6 +138,7 @@ async function storm(system, count) {
     }
     const cpu = cpuSeconds(server.pid) - cpu0;
     const side1 = sideCpu();
+    const attempts = (await proxy.call('stats')).accepted - accepted0;
     const loop = await server.call('loopDelay');
     const allBack = status.backs >= count && status.away === 0;
     const backS = allBack ? (status.lastBackAt - upAt) / 1000 : Number.NaN;
@@ -185,6 +187,8 @@ async function storm(system, count) {
       /** The same window's CPU in the load processes and the proxy, which share the machine. */
       clientCpuS: round(side1.clients - side0.clients, 2),
       proxyCpuS: round(side1.proxy - side0.proxy, 2),
+      /** Connections the proxy accepted from the cut until all were back (refused ones included). */
+      linkAttempts: attempts,
       resumes: status.resumes,
     };
   } finally {

@@ -46,6 +46,14 @@ const FINDINGS = `### Found while measuring
   A fix on the server: remember per session and room the last seq written to its link and the room's
   seq at detach; when the client's last seq is at or past the last one written, it missed nothing
   before the detach, so replay from there. (Or tell members the room's seq now and then.)
+- **At 6,000 members a storm sometimes tips over.** In 3 of 10 storms of 6,000 run here (load average
+  6–10 from other suites), Atrium's server spent 5–9 s of CPU instead of 2–3 s, its event loop stalled
+  for 1.4–3.5 s at a time, the members came back over 38–64 s instead of 4–14 s, and the sessions whose
+  30 s grace ran out first were refused their resume (1000002) and logged in afresh. Socket.IO tipped
+  over once in 7 (37 s, none recovered). The cause is not pinned down; the load processes then spend
+  two to three times their usual CPU, which points at retries piling up — attempts the SDK abandons
+  after its 10 s connect timeout while the server still serves them in full. When it happens, the
+  storm table shows it in the load CPU and attempts columns.
 - **Resume takes two round trips after \`hello\`** — the \`resume\` reply, then the SDK's ping barrier
   before RECONNECTED (packages/sdk/src/recovery.ts) — where Socket.IO's recovery takes one. Through
   the benchmark's proxy each round trip costs about 1 ms, which is most of the gap in section 5. A
@@ -333,6 +341,7 @@ function stormSection(s) {
         `${fmt(r.freshLoginMs.p50, 1)} / ${fmt(r.freshLoginMs.max, 1)} (${r.freshLoginMs.n})`,
         fmt(r.serverLoopDelayMs?.maxMs, 0),
         `${fmt(r.clientCpuS)} / ${fmt(r.proxyCpuS)}`,
+        r.linkAttempts ?? '—',
       ]);
     }
   }
@@ -357,6 +366,7 @@ function stormSection(s) {
         '',
         '',
         '',
+        '',
       ]);
     }
   }
@@ -371,9 +381,10 @@ Proof: the server's own member list (count / distinct users / expected users mis
 after the storm (members that got it once / never / twice). A fresh login goes straight to the server
 every 200 ms during the storm (p50 / max ms, and how many). "Loop max": the server's longest event-loop
 delay in the storm. Load / proxy CPU: what the client processes and the proxy spent in the same window
-on the same two cores.
+on the same two cores. Attempts: connections the proxy accepted from the cut until all were back,
+refused ones included (many more than members means retries piling up).
 
-${mdTable(['system', 'members', 'all back s', 'recovered', 'server CPU s', 'server list', 'broadcast after', 'none lost/dup', 'fresh login ms', 'loop max ms', 'load / proxy CPU s'], [...rows, ...ratioRows])}
+${mdTable(['system', 'members', 'all back s', 'recovered', 'server CPU s', 'server list', 'broadcast after', 'none lost/dup', 'fresh login ms', 'loop max ms', 'load / proxy CPU s', 'attempts'], [...rows, ...ratioRows])}
 ${answers.length ? `\nAtrium's \`resume\` answers, as its clients saw them: ${answers.join('; ')}.\n` : ''}`;
 }
 
