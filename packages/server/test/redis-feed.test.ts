@@ -134,7 +134,8 @@ describe('the log', () => {
     await backend.join(joinReq(room, 'u2'));
     await backend.publishStream({ ...actor(room, 'u1'), streamID: 's1', extraInfo: '' });
     await backend.setRoomExtra({ ...actor(room, 'u2'), key: 'k', value: 'v', maxKeys: 5, nowMs: 1 });
-    const pattern = `${keyPrefix}:*`;
+    // Rooms' and users' keys (hash-tagged), not the node's own lease keys.
+    const pattern = `${keyPrefix}:{*`;
     expect((await raw.keys(pattern)).length).toBeGreaterThanOrEqual(7);
     await backend.remove({ room, userID: 'u1' });
     expect(await backend.remove({ room, userID: 'u2' })).toEqual({ removed: true, destroyed: true });

@@ -1,7 +1,8 @@
 // The session store of cluster mode against a real redis-server: the resume key is kept only as
 // a hash and checked on take; a take moves the session to the taking node, after which the old
 // node can neither overwrite nor delete the record; kicks outlive the session for the grace
-// period; the per-user window of applied request IDs stays bounded.
+// period; the per-user window of applied request IDs stays bounded; a node holding a session is
+// listed among the nodes (so the reaper finds it even if it died before its lease was written).
 
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,6 +97,19 @@ describe('RedisSessionStore', () => {
     await a.end('s2', {}, hashKey(KEY), 1000);
     const again = await b.take('s2', KEY);
     expect(again?.rooms).toHaveLength(1);
+  });
+
+  it('lists a node among the nodes as it records a session there, before any lease of its', async () => {
+    const prefix = `sessions${prefixNumber + 1}`;
+    const [a, b] = stores(['node-a', 'node-b']);
+    if (a === undefined || b === undefined) throw new Error('stores');
+    // No NodeLease runs here: a node killed before its first renewal still gets reaped.
+    await a.save(session('s5'));
+    expect(await raw.smembers(`${prefix}:nodes`)).toEqual(['node-a']);
+    expect(await raw.smembers(`${prefix}:node:{node-a}:sessions`)).toEqual(['s5']);
+    await b.take('s5', KEY);
+    expect((await raw.smembers(`${prefix}:nodes`)).sort()).toEqual(['node-a', 'node-b']);
+    expect(await raw.smembers(`${prefix}:node:{node-b}:sessions`)).toEqual(['s5']);
   });
 
   it("keeps an ended session's kicks for the grace period, and nothing else of it", async () => {

@@ -1,6 +1,8 @@
 // Node leases (SPEC §9): each node keeps `<prefix>:node:{<id>}` alive (SET … PX ttl, renewed
-// every ttl/3) and lists itself in `<prefix>:nodes`. Every node also looks, at the same pace, for
-// listed nodes whose lease has lapsed: once a lapse has lasted the grace period, the sessions
+// every ttl/3, and at once when Redis answers) and lists itself in `<prefix>:nodes` (so does the
+// session store, before it records a session of the node's: redis-sessions.ts). Every node also
+// looks, at the same pace, for listed nodes whose lease has lapsed (or never came: a node killed
+// right after it started): once a lapse has lasted the grace period, the sessions
 // that node still held (its set, redis-sessions.ts) are removed from their rooms with cause
 // `timeout`, as the dead node's own grace sweep would have done, unless another node took them
 // over by a resume meanwhile. No member outlives its node by more than lease TTL + grace (+ one
@@ -8,7 +10,7 @@
 // the second finds nothing left.
 
 import type { RedisClient } from './redis-keys.js';
-import { nodeSessionsKey, parseSessionRecord, sessionKey } from './redis-sessions.js';
+import { nodeSessionsKey, nodesKey, parseSessionRecord, sessionKey } from './redis-sessions.js';
 import type { RoomRef } from './types.js';
 
 export interface NodeLeaseOptions {
@@ -25,7 +27,6 @@ export interface NodeLeaseOptions {
 }
 
 export const leaseKey = (prefix: string, node: string): string => `${prefix}:node:{${node}}`;
-export const nodesKey = (prefix: string): string => `${prefix}:nodes`;
 
 export class NodeLease {
   /** Nodes seen without a lease, since when (monotonic ms). */
@@ -42,6 +43,9 @@ export class NodeLease {
   start(): void {
     const every = Math.max(50, Math.floor(this.options.leaseTtlMs / 3));
     this.timer = setInterval(() => void this.tick(), every);
+    // The first tick finds Redis still connecting: the lease is written as soon as it answers,
+    // not a renewal interval later (the node may be serving sessions by then).
+    this.redis.on('ready', this.onReady);
     void this.tick();
   }
 
@@ -49,6 +53,7 @@ export class NodeLease {
   async stop(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    this.redis.off('ready', this.onReady);
     if (this.redis.status !== 'ready') return;
     try {
       await this.redis.del(leaseKey(this.options.prefix, this.options.nodeID));
@@ -56,6 +61,8 @@ export class NodeLease {
       // The lease lapses by itself.
     }
   }
+
+  private readonly onReady = (): void => void this.tick();
 
   private async tick(): Promise<void> {
     if (this.busy || this.redis.status !== 'ready') return;

@@ -16,6 +16,8 @@ export interface SessionRecord extends StoredSession {
 
 export const sessionKey = (prefix: string, id: string): string => `${prefix}:session:{${id}}`;
 export const nodeSessionsKey = (prefix: string, node: string): string => `${prefix}:node:{${node}}:sessions`;
+/** The nodes the reaper looks at (redis-lease.ts). */
+export const nodesKey = (prefix: string): string => `${prefix}:nodes`;
 const appliedKeys = (prefix: string, appID: number, userID: string): [string, string] => {
   const base = `${prefix}:{${appID}:u:${userID}}`;
   return [`${base}:applied`, `${base}:appliedq`];
@@ -90,8 +92,7 @@ export class RedisSessionStore implements SessionStore {
     const record: SessionRecord = { ...session, node: nodeID };
     const key = sessionKey(prefix, session.id);
     const written = await WRITE_OWN.run(this.redis, [key], [nodeID, 'set', JSON.stringify(record)]);
-    if (asInt(written, 'save session') === 1)
-      await this.redis.sadd(nodeSessionsKey(prefix, nodeID), session.id);
+    if (asInt(written, 'save session') === 1) await this.hold(session.id);
   }
 
   async end(
@@ -124,10 +125,21 @@ export class RedisSessionStore implements SessionStore {
       if (asInt(swapped, 'take session') !== 1) return null;
       await Promise.all([
         this.redis.srem(nodeSessionsKey(prefix, found.node), sessionID),
-        found.rooms.length > 0 ? this.redis.sadd(nodeSessionsKey(prefix, nodeID), sessionID) : 0,
+        found.rooms.length > 0 ? this.hold(sessionID) : 0,
       ]);
     }
     return { ...found, kicks: found.kicks ?? {} };
+  }
+
+  /**
+   * Lists the session in this node's set, and first this node among the nodes: the lease's own
+   * listing comes only with its first renewal once Redis answers, and a node killed before that
+   * would otherwise leave sessions no reaper ever looks for.
+   */
+  private async hold(sessionID: string): Promise<void> {
+    const { prefix, nodeID } = this.options;
+    await this.redis.sadd(nodesKey(prefix), nodeID);
+    await this.redis.sadd(nodeSessionsKey(prefix, nodeID), sessionID);
   }
 
   async takenElsewhere(sessionID: string): Promise<boolean> {
