@@ -7,6 +7,7 @@
 import type { RoomServer } from '@atrium/server';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { adminOk } from '../../packages/server/test/admin-helpers.js';
 import { TestRedis } from '../support/redis.js';
 import { APP_ID, type Client, joined, token, World } from '../support/world.js';
 
@@ -173,6 +174,29 @@ describe('duplicate logins across nodes', () => {
     await fresh.engine.loginRoom(r2, token('ann'), { userID: 'ann' });
     await old.rec.waitForState(r1, 'KICKOUT');
     expect(old.rec.states(r1).at(-1)).toBe('KICKOUT:1002050');
+  });
+
+  it('KickoutUser sent to node C kicks a session on node A (1002055, with the reason); a custom command from C reaches A', async () => {
+    const [a, b, c] = await cluster();
+    if (a === undefined || b === undefined || c === undefined) return;
+    const room = freshRoom();
+    const ann = await joined(world, a, room, 'ann');
+    const bob = await joined(world, b, room, 'bob');
+    await bob.rec.waitFor('roomUserUpdate', (e) => e[1] === 'ADD' && ids(e[2]).includes('ann'));
+    await adminOk(c, 'SendCustomCommand', {
+      RoomId: room,
+      FromUserId: 'backend',
+      ToUserId: ['ann'],
+      MessageContent: 'hello from C',
+    });
+    const [, , command] = await ann.rec.waitFor('IMRecvCustomCommand');
+    expect(command).toBe('hello from C');
+    await adminOk(c, 'KickoutUser', { RoomId: room, UserId: ['ann'], CustomReason: 'moderated' });
+    const [, , code, ext] = await ann.rec.waitForState(room, 'KICKOUT');
+    expect(code).toBe(1002055);
+    expect(ext).toContain('moderated');
+    await bob.rec.waitFor('roomUserUpdate', (e) => e[1] === 'DELETE' && ids(e[2]).includes('ann'));
+    expect(ann.engine.getRoomState(room)).toBe('KICKOUT');
   });
 });
 
