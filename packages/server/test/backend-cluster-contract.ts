@@ -5,7 +5,8 @@
 
 import { Code } from '@atrium/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Backend, BackendMessage, JoinRequest, KickMessage, RoomRef } from '../src/backend/types.js';
+import type { Backend, BackendMessage, KickMessage, RoomRef } from '../src/backend/types.js';
+import { joinReq } from './backend-contract.js';
 
 export type MakeNode = () => Backend | Promise<Backend>;
 
@@ -81,21 +82,6 @@ export function clusterContract(name: string, makeNode: MakeNode): void {
     }
 
     const freshRoom = (): RoomRef => ({ appID: APP, roomID: `cluster-${process.pid}-${++roomCounter}` });
-
-    function joinReq(room: RoomRef, userID: string, over: Partial<JoinRequest> = {}): JoinRequest {
-      return {
-        room,
-        user: { userID, userName: `${userID}-name` },
-        sessionID: `s-${userID}`,
-        multi: false,
-        userUpdate: true,
-        maxMemberCount: 0,
-        duplicateLogin: 'kick-old',
-        withMembers: true,
-        nowMs: 1000,
-        ...over,
-      };
-    }
 
     it('a member on one node sees what the others write, every node in the one order of the room', async () => {
       const [a, b, c] = await nodes(3);

@@ -10,6 +10,22 @@ export type MakeBackend = (options: { historyMaxEvents: number }) => Backend | P
 const APP = 1;
 let roomCounter = 0;
 
+/** A join request with the contract's defaults; `over` changes what a test is about. */
+export function joinReq(room: RoomRef, userID: string, over: Partial<JoinRequest> = {}): JoinRequest {
+  return {
+    room,
+    user: { userID, userName: `${userID}-name` },
+    sessionID: `s-${userID}`,
+    multi: false,
+    userUpdate: true,
+    maxMemberCount: 0,
+    duplicateLogin: 'kick-old',
+    withMembers: true,
+    nowMs: 1000,
+    ...over,
+  };
+}
+
 export function backendContract(name: string, makeBackend: MakeBackend): void {
   describe(`Backend contract: ${name}`, () => {
     const opened: Backend[] = [];
@@ -27,21 +43,6 @@ export function backendContract(name: string, makeBackend: MakeBackend): void {
 
     // Unique room IDs so a shared store (Redis) never sees one test's rooms in another.
     const freshRoom = (): RoomRef => ({ appID: APP, roomID: `contract-${process.pid}-${++roomCounter}` });
-
-    function joinReq(room: RoomRef, userID: string, over: Partial<JoinRequest> = {}): JoinRequest {
-      return {
-        room,
-        user: { userID, userName: `${userID}-name` },
-        sessionID: `s-${userID}`,
-        multi: false,
-        userUpdate: true,
-        maxMemberCount: 0,
-        duplicateLogin: 'kick-old',
-        withMembers: true,
-        nowMs: 1000,
-        ...over,
-      };
-    }
 
     const events = (messages: BackendMessage[], room?: RoomRef) =>
       messages.flatMap((m) =>
