@@ -1,6 +1,7 @@
 // A real Redis Cluster for tests: three `redis-server --cluster-enabled yes` on free loopback
 // ports, joined with `redis-cli --cluster create … --cluster-replicas 0`, awaited until the
-// cluster state is ok; killed (and their config files removed) on stop.
+// cluster state is ok; killed (and their config files removed) on stop. `restart(i)` kills one
+// primary and starts it again empty, with its nodes.conf, so it keeps its ID and its slots.
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -49,30 +50,7 @@ export class TestRedisCluster {
       const port = await freePort();
       if (!ports.includes(port)) ports.push(port);
     }
-    const children = ports.map((port) => {
-      const child = spawn(
-        'redis-server',
-        [
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--cluster-enabled',
-          'yes',
-          '--cluster-config-file',
-          join(dir, `nodes-${port}.conf`),
-          '--dir',
-          dir,
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-        ],
-        { stdio: 'ignore' },
-      );
-      running.add(child);
-      return child;
-    });
+    const children = ports.map((port) => launch(port, dir));
     const cluster = new TestRedisCluster(ports, children, dir);
     try {
       for (const port of ports) await until(() => ping(port), `node ${port} did not answer`);
@@ -92,6 +70,22 @@ export class TestRedisCluster {
     return cluster;
   }
 
+  /**
+   * Kills primary `index` (SIGKILL: an outage) and starts it again on the same port with the same
+   * nodes.conf and nothing else (no dump, no AOF): the same node, its slots' data gone. Resolves
+   * once every node sees the cluster ok again.
+   */
+  async restart(index: number): Promise<void> {
+    const port = this.ports[index];
+    const child = this.children[index];
+    if (port === undefined || child === undefined) throw new Error(`no node ${index}`);
+    await kill(child);
+    await rm(join(this.dir, dumpFile(port)), { force: true });
+    this.children[index] = launch(port, this.dir);
+    await until(() => ping(port), `node ${port} did not answer after its restart`);
+    for (const p of this.ports) await until(() => clusterOk(p), `node ${p} did not see the cluster ok`);
+  }
+
   /** The seed list as the server's `redis` option takes it. */
   get url(): string {
     return this.ports.map((p) => `redis://127.0.0.1:${p}`).join(',');
@@ -102,18 +96,61 @@ export class TestRedisCluster {
     return Promise.all(this.ports.map((p) => withNode(p, async (r) => (await r.keys(`${prefix}*`)).length)));
   }
 
+  /** The index (in `ports`) of the primary that owns `key`'s slot. */
+  async primaryOf(key: string): Promise<number> {
+    return withNode(this.ports[0] ?? 0, async (r) => {
+      const slot = Number(await r.call('CLUSTER', 'KEYSLOT', key));
+      const ranges = (await r.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
+      const owner = ranges.find(([from, to]) => from <= slot && slot <= to)?.[2][1];
+      const index = this.ports.indexOf(Number(owner));
+      if (index < 0) throw new Error(`no primary owns slot ${slot}`);
+      return index;
+    });
+  }
+
   async stop(): Promise<void> {
-    await Promise.all(
-      this.children.map(async (child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGKILL');
-        await exited;
-        running.delete(child);
-      }),
-    );
+    await Promise.all(this.children.map(kill));
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+// Nothing is saved (`--save ''`, no AOF); the dump file is named per node all the same, so a
+// restart can make sure none is loaded.
+const dumpFile = (port: number) => `dump-${port}.rdb`;
+
+function launch(port: number, dir: string): ChildProcess {
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      join(dir, `nodes-${port}.conf`),
+      '--dir',
+      dir,
+      '--dbfilename',
+      dumpFile(port),
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ],
+    { stdio: 'ignore' },
+  );
+  running.add(child);
+  return child;
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGKILL');
+  await exited;
+  running.delete(child);
 }
 
 async function withNode<T>(port: number, fn: (redis: Redis) => Promise<T>): Promise<T> {
