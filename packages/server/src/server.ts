@@ -128,7 +128,10 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     }
   });
 
-  const unreset = backend.onReset?.(() => gateway.dropAll('backend state lost'));
+  // On a Redis Cluster only one shard may have lost its state: the others still hold this node's
+  // memberships, which must go too (endAll removes what is left; on an empty Redis, nothing).
+  const unreset = backend.onReset?.(() => gateway.endAll('backend state lost'));
+  const unfenced = backend.onFenced?.(() => gateway.endAll('node fenced'));
   let closing: Promise<void> | undefined;
   const admin = new AdminService({
     backend,
@@ -214,6 +217,7 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     await webhooks?.close();
     unobserve();
     unreset?.();
+    unfenced?.();
     unsubscribe();
     await new Promise<void>((resolve) => {
       http.close(() => resolve());

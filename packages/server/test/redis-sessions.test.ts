@@ -112,6 +112,34 @@ describe('RedisSessionStore', () => {
     expect(await raw.smembers(`${prefix}:node:{node-b}:sessions`)).toEqual(['s5']);
   });
 
+  it("a reaper claims a dead node's session in one step: no resume can take it after, its node cannot write it", async () => {
+    const [dead, reaper, other] = stores(['node-a', 'node-b', 'node-c']);
+    if (dead === undefined || reaper === undefined || other === undefined) throw new Error('stores');
+    await dead.save(session('s6'));
+    const claimed = await reaper.claim('s6', 'node-a');
+    expect(claimed?.rooms.map((r) => r.roomID)).toEqual(['r1']);
+    // A second reaper (or the same one after a crash) may claim again and finish the job.
+    expect((await other.claim('s6', 'node-a'))?.id).toBe('s6');
+    expect(await other.take('s6', KEY)).toBeNull();
+    expect(await dead.take('s6', KEY)).toBeNull();
+    await dead.save({ ...session('s6'), rooms: [] });
+    await reaper.finish('s6');
+    // Nor can the fenced node bring the record back afterwards.
+    await dead.save(session('s6'));
+    expect(await other.take('s6', KEY)).toBeNull();
+    expect(await raw.keys(`sessions${prefixNumber}:session:{s6}`)).toEqual([]);
+  });
+
+  it('a resume that took the session first wins: the reaper of its old node finds nothing to claim', async () => {
+    const [dead, reaper, other] = stores(['node-a', 'node-b', 'node-c']);
+    if (dead === undefined || reaper === undefined || other === undefined) throw new Error('stores');
+    await dead.save(session('s7'));
+    expect(await other.take('s7', KEY)).not.toBeNull();
+    expect(await reaper.claim('s7', 'node-a')).toBeNull();
+    expect(await reaper.claim('unknown', 'node-a')).toBeNull();
+    expect((await other.take('s7', KEY))?.rooms).toHaveLength(1);
+  });
+
   it("keeps an ended session's kicks for the grace period, and nothing else of it", async () => {
     const [a, b] = stores(['node-a', 'node-b']);
     if (a === undefined || b === undefined) throw new Error('stores');

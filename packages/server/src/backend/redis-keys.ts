@@ -10,7 +10,7 @@ import type { RoomRef } from './types.js';
 /** One Redis, or a Redis Cluster (every multi-key step here stays within one hash tag). */
 export type RedisClient = Redis | Cluster;
 
-/** The keys of one room, in the order every room script declares them (KEYS[1..6]). */
+/** The keys of one room, in the order every room script declares them (KEYS[1..7]). */
 export interface RoomKeys {
   /**
    * Hash: `seq` (last event), `base` (positions are `base + seq`), `max` (maxMemberCount),
@@ -27,6 +27,12 @@ export interface RoomKeys {
   log: string;
   /** String, with a TTL: the last position of a destroyed room, the `base` of a re-created one. */
   gone: string;
+  /**
+   * Hash, with a TTL: sessionID → a kick of it from this room (code, ext, when), kept for the
+   * grace period so a kicked session that resumes on another node learns it (its node may be
+   * dead and never have recorded it). Outlives the room.
+   */
+  kicks: string;
   /** Shard channel (not a key): the room's live events. */
   channel: string;
 }
@@ -40,6 +46,7 @@ export function roomKeys(prefix: string, ref: RoomRef): RoomKeys {
     extra: `${base}:extra`,
     log: `${base}:log`,
     gone: `${base}:gone`,
+    kicks: `${base}:kicks`,
     channel: `${base}:ch`,
   };
 }
@@ -51,6 +58,7 @@ export const roomKeyList = (keys: RoomKeys): string[] => [
   keys.extra,
   keys.log,
   keys.gone,
+  keys.kicks,
 ];
 
 /** Hash: roomID → the user's membership there (JSON: session, multi, join position, node). */

@@ -1,16 +1,26 @@
-// Node leases (SPEC §9): each node keeps `<prefix>:node:{<id>}` alive (SET … PX ttl, renewed
-// every ttl/3, and at once when Redis answers) and lists itself in `<prefix>:nodes` (so does the
-// session store, before it records a session of the node's: redis-sessions.ts). Every node also
-// looks, at the same pace, for listed nodes whose lease has lapsed (or never came: a node killed
-// right after it started): once a lapse has lasted the grace period, the sessions
-// that node still held (its set, redis-sessions.ts) are removed from their rooms with cause
-// `timeout`, as the dead node's own grace sweep would have done, unless another node took them
-// over by a resume meanwhile. No member outlives its node by more than lease TTL + grace (+ one
-// renewal interval). Several nodes may reap the same node at once: removals are by session, so
-// the second finds nothing left.
+// Node leases and their fencing (SPEC §9). Each node keeps `<prefix>:node:{<id>}` alive (its
+// epoch, PX ttl, renewed every ttl/3, and at once when Redis answers) and lists itself in
+// `<prefix>:nodes` (so does the session store, before it records a session of the node's:
+// redis-sessions.ts). The epoch tells this run of a node from an earlier one with the same ID.
+//
+// Every node also looks, at the same pace, for listed nodes whose lease has lapsed (or never
+// came: a node killed right after it started). Once a lapse has lasted the grace period, a
+// surviving node *fences* the lapsed one: it records in `<prefix>:node:{<id>}:fenced` that every
+// epoch up to the current one is dead — in one step with checking that the lease is still
+// absent, so a node that came back just in time is not fenced. Then it removes the sessions that
+// node still held (redis-sessions.ts claims each one first, so a resume elsewhere and the reaper
+// cannot both have it), with cause `timeout`, as the dead node's own grace sweep would have done.
+// No member outlives its node by more than lease TTL + grace (+ one renewal interval).
+//
+// The fenced node, if it was only cut off or paused, learns it at its next renewal, which the
+// fence refuses: it takes a new epoch and its server ends every session it held (server.ts), so
+// nothing it believed survives. Meanwhile it writes nothing: a node whose lease may have lapsed
+// (no renewal answered within the TTL, by its own monotonic clock, counted from when the renewal
+// was sent) refuses writes (`ensure`), so the reaper never races a write from the node it reaps.
 
 import type { RedisClient } from './redis-keys.js';
-import { nodeSessionsKey, nodesKey, parseSessionRecord, sessionKey } from './redis-sessions.js';
+import { LuaScript } from './redis-scripts.js';
+import { nodeSessionsKey, nodesKey, type SessionReaper } from './redis-sessions.js';
 import type { RoomRef } from './types.js';
 
 export interface NodeLeaseOptions {
@@ -19,6 +29,10 @@ export interface NodeLeaseOptions {
   leaseTtlMs: number;
   /** How long a dead node's sessions are kept for a resume elsewhere. */
   graceMs: number;
+  /** How long a write waits for a connecting Redis before it is refused. */
+  connectWaitMs: number;
+  /** Claims a dead node's sessions one by one (redis-sessions.ts). */
+  reaper: SessionReaper;
   /** Removes one membership of a session (cause timeout). */
   remove(room: RoomRef, userID: string, sessionID: string): Promise<void>;
   warn(details: object, message: string): void;
@@ -26,14 +40,44 @@ export interface NodeLeaseOptions {
   monoNow(): number;
 }
 
+/** Thrown by a write while the node cannot prove it holds its lease. */
+export class LeaseLostError extends Error {
+  constructor() {
+    super('node lease not held (Redis unreachable, or the node was fenced)');
+    this.name = 'LeaseLostError';
+  }
+}
+
 export const leaseKey = (prefix: string, node: string): string => `${prefix}:node:{${node}}`;
+const epochKey = (prefix: string, node: string): string => `${leaseKey(prefix, node)}:epoch`;
+const fenceKey = (prefix: string, node: string): string => `${leaseKey(prefix, node)}:fenced`;
+
+// KEYS: lease, fence. ARGV: epoch, ttl. 0 when this epoch has been fenced.
+const RENEW = new LuaScript(
+  'renewLease',
+  `if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`,
+);
+
+// KEYS: lease, fence, epoch counter. 0 when the lease is back (the node is alive after all).
+const FENCE = new LuaScript(
+  'fenceNode',
+  `if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('SET', KEYS[2], redis.call('GET', KEYS[3]) or '0')
+return 1`,
+);
 
 export class NodeLease {
   /** Nodes seen without a lease, since when (monotonic ms). */
   private readonly lapsed = new Map<string, number>();
+  private readonly fencedListeners = new Set<() => void>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private epoch = 0;
-  private busy = false;
+  /** Writes are allowed until then (monotonic ms). */
+  private validUntil = Number.NEGATIVE_INFINITY;
+  private running: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(
     private readonly redis: RedisClient,
@@ -49,11 +93,47 @@ export class NodeLease {
     void this.tick();
   }
 
+  /** Whether this node may write now. */
+  holds(): boolean {
+    return this.options.monoNow() < this.validUntil;
+  }
+
+  /** Resolves when this node may write: renews first if needed; LeaseLostError otherwise. */
+  async ensure(): Promise<void> {
+    if (this.holds()) return;
+    // Still connecting (a node just started, or Redis just came back): wait for it a while.
+    if (this.redis.status !== 'ready') await this.untilReady();
+    await this.tick();
+    if (!this.holds()) throw new LeaseLostError();
+  }
+
+  private untilReady(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.redis.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.options.connectWaitMs);
+      this.redis.on('ready', done);
+    });
+  }
+
+  /** `listener` is told when this node learns it was fenced (it holds a new epoch by then). */
+  onFenced(listener: () => void): () => void {
+    this.fencedListeners.add(listener);
+    return () => {
+      this.fencedListeners.delete(listener);
+    };
+  }
+
   /** A graceful stop: the lease goes at once, so the others count the grace from now. */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     this.redis.off('ready', this.onReady);
+    this.validUntil = Number.NEGATIVE_INFINITY;
     if (this.redis.status !== 'ready') return;
     try {
       await this.redis.del(leaseKey(this.options.prefix, this.options.nodeID));
@@ -64,27 +144,48 @@ export class NodeLease {
 
   private readonly onReady = (): void => void this.tick();
 
-  private async tick(): Promise<void> {
-    if (this.busy || this.redis.status !== 'ready') return;
-    this.busy = true;
+  /** One renewal and reaping pass; concurrent callers share the one in flight. */
+  private tick(): Promise<void> {
+    if (this.stopped || this.redis.status !== 'ready') return Promise.resolve();
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
     try {
       await this.renew();
       await this.reap();
     } catch (error) {
       this.options.warn({ err: error }, 'node lease: renewing or reaping failed');
-    } finally {
-      this.busy = false;
     }
   }
 
   private async renew(): Promise<void> {
     const { prefix, nodeID, leaseTtlMs } = this.options;
-    // The epoch tells this run of the node from an earlier one with the same ID.
-    if (this.epoch === 0) this.epoch = await this.redis.incr(`${leaseKey(prefix, nodeID)}:epoch`);
-    await Promise.all([
-      this.redis.set(leaseKey(prefix, nodeID), String(this.epoch), 'PX', leaseTtlMs),
-      this.redis.sadd(nodesKey(prefix), nodeID),
-    ]);
+    const sentAt = this.options.monoNow();
+    if (this.epoch === 0) this.epoch = await this.redis.incr(epochKey(prefix, nodeID));
+    const keys = [leaseKey(prefix, nodeID), fenceKey(prefix, nodeID)];
+    const renewed = await RENEW.run(this.redis, keys, [this.epoch, leaseTtlMs]);
+    if (renewed === 1) {
+      this.validUntil = sentAt + leaseTtlMs;
+      await this.redis.sadd(nodesKey(prefix), nodeID);
+      return;
+    }
+    // Fenced: the others have removed, or are removing, what this node held. A new epoch, then
+    // the server lets every session go.
+    this.validUntil = Number.NEGATIVE_INFINITY;
+    this.options.warn({ epoch: this.epoch }, 'node lease: this node was fenced; its sessions end');
+    this.epoch = 0;
+    await this.renew();
+    for (const listener of this.fencedListeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.options.warn({ err: error }, 'a fenced listener failed');
+      }
+    }
   }
 
   private async reap(): Promise<void> {
@@ -100,23 +201,29 @@ export class NodeLease {
       const since = this.lapsed.get(node) ?? now;
       this.lapsed.set(node, since);
       if (now - since < graceMs) continue;
+      const keys = [leaseKey(prefix, node), fenceKey(prefix, node), epochKey(prefix, node)];
+      if ((await FENCE.run(this.redis, keys, [])) !== 1) {
+        this.lapsed.delete(node);
+        continue;
+      }
       await this.reapNode(node);
     }
     for (const node of this.lapsed.keys()) if (!nodes.includes(node)) this.lapsed.delete(node);
   }
 
   private async reapNode(node: string): Promise<void> {
-    const { prefix } = this.options;
+    const { prefix, reaper } = this.options;
     const setKey = nodeSessionsKey(prefix, node);
     for (const id of await this.redis.smembers(setKey)) {
-      const raw = await this.redis.get(sessionKey(prefix, id));
-      const rec = raw === null ? null : parseSessionRecord(raw);
-      if (rec !== null && rec.node === node) {
+      // The reaper's own writes are fenced too: a reaper that lost its lease stops here.
+      if (!this.holds()) return;
+      // A session resumed elsewhere meanwhile is no longer this node's, and is left alone.
+      const rec = await reaper.claim(id, node);
+      if (rec !== null) {
         for (const room of rec.rooms) {
           await this.options.remove({ appID: rec.appID, roomID: room.roomID }, rec.user.userID, id);
         }
-        // Kicks are not kept: its client, if it ever comes back, logs in afresh.
-        await this.redis.del(sessionKey(prefix, id));
+        await reaper.finish(id);
       }
       await this.redis.srem(setKey, id);
     }

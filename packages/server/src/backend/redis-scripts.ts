@@ -5,7 +5,7 @@
 // array into an object and print big numbers in exponent form); numbers that come from the
 // node arrive already written as JSON numbers.
 //
-// Room scripts: KEYS = meta, members, streams, extra, log, gone (see redis-keys.ts);
+// Room scripts: KEYS = meta, members, streams, extra, log, gone, kicks (see redis-keys.ts);
 // ARGV[1] = channel, ARGV[2] = MAXLEN, ARGV[3] = tombstone ms, then the script's own.
 // Actor scripts continue with ARGV[4] = userID, [5] = sessionID, [6] = '1' when the business
 // backend acts (asServer), [7] = its userName, then their own from ARGV[8].
@@ -22,6 +22,7 @@ import type { RedisClient } from './redis-keys.js';
 
 const ROOM_PRELUDE = `
 local META, MEMBERS, STREAMS, EXTRA, LOG, GONE = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local KICKS = KEYS[7]
 local CHANNEL, MAXLEN, TOMBSTONE_MS = ARGV[1], ARGV[2], ARGV[3]
 
 local function str(s) return cjson.encode(s) end
@@ -34,6 +35,26 @@ end
 local function kickJSON(sessionID, userID, joinSeq, code, ext)
   return '{"sessionID":' .. str(sessionID) .. ',"userID":' .. str(userID) .. ',"joinSeq":' .. joinSeq
     .. ',"code":' .. code .. ',"ext":' .. str(ext) .. '}'
+end
+
+-- Redis's clock, so every node reads kick ages alike.
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- A kick of a session, kept keepMs for its resume elsewhere. Old ones are pruned once there are
+-- many (each is also checked for age when read), so a room's kicks stay bounded.
+local function noteKick(sessionID, code, ext, keepMs)
+  local now = nowMs()
+  if redis.call('HLEN', KICKS) >= 256 then
+    local all = redis.call('HGETALL', KICKS)
+    for i = 1, #all, 2 do
+      if cjson.decode(all[i + 1]).t + keepMs < now then redis.call('HDEL', KICKS, all[i]) end
+    end
+  end
+  redis.call('HSET', KICKS, sessionID, '{"c":' .. code .. ',"x":' .. str(ext) .. ',"t":' .. now .. '}')
+  redis.call('PEXPIRE', KICKS, keepMs)
 end
 
 local function nextSeq() return redis.call('HINCRBY', META, 'seq', 1) end
@@ -123,8 +144,8 @@ local m = actor()
 if not m then return {'notmember'} end
 `;
 
-// ARGV[4..14]: userID, userName, sessionID, multi 0|1, userUpdate 0|1, maxMemberCount, policy,
-// withMembers 0|1, nowMs, nodeID, duplicate-login kick code.
+// ARGV[4..15]: userID, userName, sessionID, multi 0|1, userUpdate 0|1, maxMemberCount, policy,
+// withMembers 0|1, nowMs, nodeID, duplicate-login kick code, how long kicks are kept.
 const JOIN = `${ROOM_PRELUDE}
 local userID, userName, sessionID = ARGV[4], ARGV[5], ARGV[6]
 local multi, userUpdate, maxCount, policy = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
@@ -150,6 +171,7 @@ end
 local kicked = {'', 0}
 if old then
   removeMember(userID, old, kickJSON(old.s, userID, old.j, dupCode, ''), 'kick', dupCode, false)
+  noteKick(old.s, dupCode, '', tonumber(ARGV[15]))
   kicked = {old.s, old.j}
 end
 local seq = nextSeq()
@@ -163,8 +185,8 @@ if created then createdFlag = 1 end
 return {'ok', createdFlag, kicked[1], kicked[2], snapshot(withMembers), LAST_POS}
 `;
 
-// ARGV[4..9]: userID, sessionID ('' = any), join position ('0' = any), kick code ('' = no kick),
-// kick ext, cause of a plain leave. Returns {removed, destroyed, sessionID, join position, position}.
+// ARGV[4..10]: userID, sessionID ('' = any), join position ('0' = any), kick code ('' = no kick),
+// kick ext, cause of a plain leave, how long kicks are kept. Returns {removed, destroyed, sessionID, join position, position}.
 const REMOVE = `${ROOM_PRELUDE}
 local userID, sessionID, joinPos = ARGV[4], ARGV[5], tonumber(ARGV[6])
 local raw = redis.call('HGET', MEMBERS, userID)
@@ -176,6 +198,7 @@ if ARGV[7] ~= '' then
   kick = kickJSON(m.s, userID, m.j, ARGV[7], ARGV[8])
   cause = 'kick'
   kickCode = ARGV[7]
+  noteKick(m.s, kickCode, ARGV[8], tonumber(ARGV[10]))
 end
 local destroyed = removeMember(userID, m, kick, cause, kickCode, true)
 local destroyedFlag = 0
@@ -258,6 +281,25 @@ const COMMAND = `${ROOM_PRELUDE}${ACTOR_PRELUDE}
 local seq = append('{"k":"cmd","from":' .. userJSON(USER_ID, m.n) .. ',"msg":' .. str(ARGV[8])
   .. ',"to":' .. ARGV[9] .. '}')
 return {'ok', seq, LAST_POS}
+`;
+
+// ARGV[4..7]: userID, sessionID, nodeID, how long kicks are kept. A resume on another node takes
+// the membership over: {'held', member record} when the session still holds it (its record now
+// names this node), {'kicked', kick} when it was kicked from the room within keepMs, {'gone'}.
+const ADOPT = `${ROOM_PRELUDE}
+local raw = redis.call('HGET', MEMBERS, ARGV[4])
+if raw and cjson.decode(raw).s == ARGV[5] then
+  -- The node is the record's last field, and a quote inside a JSON string is always escaped.
+  local at = string.find(raw, ',"node":', 1, true)
+  if at then
+    raw = string.sub(raw, 1, at - 1) .. ',"node":' .. str(ARGV[6]) .. '}'
+    redis.call('HSET', MEMBERS, ARGV[4], raw)
+  end
+  return {'held', raw}
+end
+local kick = redis.call('HGET', KICKS, ARGV[5])
+if kick and cjson.decode(kick).t + tonumber(ARGV[7]) >= nowMs() then return {'kicked', kick} end
+return {'gone'}
 `;
 
 // ARGV[4]: withMembers 0|1. Empty when the room does not exist.
@@ -355,6 +397,7 @@ export const Scripts = {
   broadcast: new LuaScript('broadcast', BROADCAST),
   barrage: new LuaScript('barrage', BARRAGE),
   command: new LuaScript('command', COMMAND),
+  adopt: new LuaScript('adopt', ADOPT),
   roomState: new LuaScript('roomState', ROOM_STATE),
   history: new LuaScript('history', HISTORY),
   since: new LuaScript('since', SINCE),

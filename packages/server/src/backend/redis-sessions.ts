@@ -15,6 +15,9 @@ export interface SessionRecord extends StoredSession {
 }
 
 export const sessionKey = (prefix: string, id: string): string => `${prefix}:session:{${id}}`;
+/** Set while (and for a while after) a reaper removes the session: nobody may take or write it. */
+const reapedKey = (prefix: string, id: string): string => `${sessionKey(prefix, id)}:reaped`;
+const REAPED_KEEP_MS = 600_000;
 export const nodeSessionsKey = (prefix: string, node: string): string => `${prefix}:node:{${node}}:sessions`;
 /** The nodes the reaper looks at (redis-lease.ts). */
 export const nodesKey = (prefix: string): string => `${prefix}:nodes`;
@@ -38,27 +41,52 @@ redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return 1`,
 );
 
-// KEYS: the session record. ARGV: the record as read, the record to write in its place. Two
-// nodes taking the same session at once: one wins, the other finds the record changed.
+// KEYS: the session record, its reaped mark. ARGV: the record as read, the record to write in its
+// place. Two nodes taking the same session at once: one wins, the other finds the record
+// changed; a session being reaped is nobody's to take.
 const COMPARE_AND_SET = new LuaScript(
   'takeSession',
-  `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+  `if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
 return 1`,
 );
 
-// KEYS: the session record. ARGV: this node, then 'set' and the record, or 'del', or 'keep', the
-// record and its TTL. A node writes only a record it holds (or a new one): a node that still has
-// a stale copy of a session resumed elsewhere must not overwrite the new holder's.
+// KEYS: the session record, its reaped mark. ARGV: this node, then 'set' and the record, or
+// 'del', or 'keep', the record and its TTL. A node writes only a record it holds (or a new one):
+// a node that still has a stale copy of a session resumed elsewhere, or reaped, must not
+// overwrite it.
 const WRITE_OWN = new LuaScript(
   'writeSession',
-  `local raw = redis.call('GET', KEYS[1])
+  `if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+local raw = redis.call('GET', KEYS[1])
 if raw and cjson.decode(raw).node ~= ARGV[1] then return 0 end
 if ARGV[2] == 'set' then redis.call('SET', KEYS[1], ARGV[3])
 elseif ARGV[2] == 'keep' then redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
 else redis.call('DEL', KEYS[1]) end
 return 1`,
 );
+
+// KEYS: the session record, its reaped mark. ARGV: the dead node, the mark's TTL. The record when
+// the session is still that node's (now marked: no resume can take it any more), else nil.
+const CLAIM_FOR_REAP = new LuaScript(
+  'claimSession',
+  `local raw = redis.call('GET', KEYS[1])
+if not raw or cjson.decode(raw).node ~= ARGV[1] then return false end
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
+return raw`,
+);
+
+/** How a reaper takes a dead node's sessions (redis-lease.ts). */
+export interface SessionReaper {
+  /**
+   * The session's record if `node` still holds it, marked as being reaped in the same step: a
+   * resume elsewhere can no longer take it (and if one did first, this returns null). A reaper
+   * that dies midway leaves the mark; the next one claims the session again and finishes.
+   */
+  claim(sessionID: string, node: string): Promise<SessionRecord | null>;
+  /** The session's memberships are gone: its record goes (the mark stays a while). */
+  finish(sessionID: string): Promise<void>;
+}
 
 export interface RedisSessionStoreOptions {
   prefix: string;
@@ -79,7 +107,7 @@ export function parseSessionRecord(raw: string): SessionRecord | null {
   }
 }
 
-export class RedisSessionStore implements SessionStore {
+export class RedisSessionStore implements SessionStore, SessionReaper {
   readonly shared = true;
 
   constructor(
@@ -88,10 +116,13 @@ export class RedisSessionStore implements SessionStore {
   ) {}
 
   async save(session: StoredSession): Promise<void> {
-    const { prefix, nodeID } = this.options;
+    const { nodeID } = this.options;
     const record: SessionRecord = { ...session, node: nodeID };
-    const key = sessionKey(prefix, session.id);
-    const written = await WRITE_OWN.run(this.redis, [key], [nodeID, 'set', JSON.stringify(record)]);
+    const written = await WRITE_OWN.run(this.redis, this.keysOf(session.id), [
+      nodeID,
+      'set',
+      JSON.stringify(record),
+    ]);
     if (asInt(written, 'save session') === 1) await this.hold(session.id);
   }
 
@@ -102,27 +133,26 @@ export class RedisSessionStore implements SessionStore {
     keepMs: number,
   ): Promise<void> {
     const { prefix, nodeID } = this.options;
-    const key = sessionKey(prefix, sessionID);
     const kept = Object.keys(kicks).length > 0 && keepMs > 0;
     const args = kept
       ? [nodeID, 'keep', JSON.stringify(tombstone(sessionID, keyHash, kicks, nodeID)), String(keepMs)]
       : [nodeID, 'del'];
     await Promise.all([
-      WRITE_OWN.run(this.redis, [key], args),
+      WRITE_OWN.run(this.redis, this.keysOf(sessionID), args),
       this.redis.srem(nodeSessionsKey(prefix, nodeID), sessionID),
     ]);
   }
 
   async take(sessionID: string, key: string): Promise<StoredSession | null> {
     const { prefix, nodeID } = this.options;
-    const recordKey = sessionKey(prefix, sessionID);
-    const raw = await this.redis.get(recordKey);
+    const raw = await this.redis.get(sessionKey(prefix, sessionID));
     const found = raw === null ? null : parseSessionRecord(raw);
     if (found === null || !keyMatches(key, found.keyHash)) return null;
+    // Compared and set even when this node holds it already: a session being reaped is refused.
+    const taken = found.node === nodeID ? raw : JSON.stringify({ ...found, node: nodeID });
+    const swapped = await COMPARE_AND_SET.run(this.redis, this.keysOf(sessionID), [raw ?? '', taken ?? '']);
+    if (asInt(swapped, 'take session') !== 1) return null;
     if (found.node !== nodeID) {
-      const taken = JSON.stringify({ ...found, node: nodeID });
-      const swapped = await COMPARE_AND_SET.run(this.redis, [recordKey], [raw ?? '', taken]);
-      if (asInt(swapped, 'take session') !== 1) return null;
       await Promise.all([
         this.redis.srem(nodeSessionsKey(prefix, found.node), sessionID),
         found.rooms.length > 0 ? this.hold(sessionID) : 0,
@@ -140,6 +170,20 @@ export class RedisSessionStore implements SessionStore {
     const { prefix, nodeID } = this.options;
     await this.redis.sadd(nodesKey(prefix), nodeID);
     await this.redis.sadd(nodeSessionsKey(prefix, nodeID), sessionID);
+  }
+
+  async claim(sessionID: string, node: string): Promise<SessionRecord | null> {
+    const raw = await CLAIM_FOR_REAP.run(this.redis, this.keysOf(sessionID), [node, REAPED_KEEP_MS]);
+    return typeof raw === 'string' ? parseSessionRecord(raw) : null;
+  }
+
+  async finish(sessionID: string): Promise<void> {
+    await this.redis.del(sessionKey(this.options.prefix, sessionID));
+  }
+
+  private keysOf(sessionID: string): [string, string] {
+    const { prefix } = this.options;
+    return [sessionKey(prefix, sessionID), reapedKey(prefix, sessionID)];
   }
 
   async takenElsewhere(sessionID: string): Promise<boolean> {

@@ -23,6 +23,7 @@ import { RedisSessionStore } from './redis-sessions.js';
 import type { SessionStore } from './session-store.js';
 import type {
   Actor,
+  AdoptResult,
   Backend,
   BackendListener,
   CommandRequest,
@@ -115,6 +116,8 @@ export class RedisBackend implements Backend {
   private readonly prefix: string;
   private readonly maxLen: string;
   private readonly tombstoneMs: string;
+  /** How long a kick is kept in its room for a resume elsewhere (the grace period). */
+  private readonly kickKeepMs: string;
   private readonly log: FeedLog;
   private subscriberWasReady = false;
   private readonly restarts: RestartWatch;
@@ -159,6 +162,7 @@ export class RedisBackend implements Backend {
       log: this.log,
     });
     const graceMs = options.sessionGraceMs ?? d.sessionGraceMs;
+    this.kickKeepMs = String(graceMs);
     this.store = new RedisSessionStore(this.redis, {
       prefix: this.prefix,
       nodeID: this.nodeID,
@@ -170,8 +174,11 @@ export class RedisBackend implements Backend {
       nodeID: this.nodeID,
       leaseTtlMs: options.leaseTtlMs ?? d.leaseTtlMs,
       graceMs,
+      connectWaitMs: options.subscribeTimeoutMs ?? d.subscribeTimeoutMs,
+      reaper: this.store,
+      // Unguarded: the reaper checks its own lease before each session (redis-lease.ts).
       remove: async (room, userID, sessionID) => {
-        await this.removeMembership({ room, userID, sessionID, cause: 'timeout' });
+        await this.removeMembership({ room, userID, sessionID, cause: 'timeout' }, false);
       },
       warn: (details, message) => this.log.warn(details, message),
       monoNow: () => performance.now(),
@@ -196,14 +203,26 @@ export class RedisBackend implements Backend {
     return this.store;
   }
 
-  /** Takes over a membership on resume: true when `sessionID` still holds it. */
-  adopt(room: RoomRef, userID: string, sessionID: string): Promise<boolean> {
-    return this.feed.adopt(room, userID, async () => {
-      const raw = await this.redis.hget(this.keysOf(room).members, userID);
-      const member = raw === null ? undefined : (JSON.parse(raw) as { s?: unknown; p?: unknown });
-      if (member?.s !== sessionID || typeof member.p !== 'number') return null;
-      return { sessionID, joinPos: member.p };
+  /** Takes over a membership on resume: held when `sessionID` still holds it. */
+  async adopt(room: RoomRef, userID: string, sessionID: string): Promise<AdoptResult> {
+    await this.lease.ensure();
+    let kick: { code: number; ext: string } | undefined;
+    const held = await this.feed.adopt(room, userID, async () => {
+      const reply = asArray(
+        await this.run(Scripts.adopt, this.keysOf(room), [userID, sessionID, this.nodeID, this.kickKeepMs]),
+        'adopt',
+      );
+      const status = asString(reply[0], 'adopt status');
+      if (status === 'kicked') {
+        const k = JSON.parse(asString(reply[1], 'adopt kick')) as { c: number; x: string };
+        kick = { code: k.c, ext: k.x };
+      }
+      if (status !== 'held') return null;
+      const member = JSON.parse(asString(reply[1], 'adopt member')) as { p?: unknown };
+      return typeof member.p === 'number' ? { sessionID, joinPos: member.p } : null;
     });
+    if (held) return { held: true };
+    return kick === undefined ? { held: false } : { held: false, kick };
   }
 
   release(room: RoomRef, userID: string, sessionID: string): void {
@@ -212,6 +231,10 @@ export class RedisBackend implements Backend {
 
   onReset(listener: () => void): () => void {
     return this.restarts.onReset(listener);
+  }
+
+  onFenced(listener: () => void): () => void {
+    return this.lease.onFenced(listener);
   }
 
   ready(): boolean {
@@ -223,6 +246,7 @@ export class RedisBackend implements Backend {
     const watched = this.feed.enter(room);
     try {
       await watched.subscribed;
+      await this.lease.ensure();
       if (req.duplicateLogin === 'reject-new' && (await this.index.loggedInElsewhere(req))) return ELSEWHERE;
       const reply = asArray(
         await this.run(Scripts.join, watched.keys, [
@@ -237,6 +261,7 @@ export class RedisBackend implements Backend {
           jsonNumber(req.nowMs),
           this.nodeID,
           String(Code.KICKED_DUPLICATE_LOGIN),
+          this.kickKeepMs,
         ]),
         'join',
       );
@@ -353,6 +378,7 @@ export class RedisBackend implements Backend {
     actor: Actor,
     args: readonly string[],
   ): Promise<{ ok: true; value: number; pos: number } | Refusal> {
+    await this.lease.ensure();
     const server = actor.asServer;
     const reply = asArray(
       await this.run(script, this.keysOf(actor.room), [
@@ -388,7 +414,9 @@ export class RedisBackend implements Backend {
     return { ok: true };
   }
 
-  private async removeMembership(removal: Removal): Promise<RemoveResult> {
+  /** `guarded`: refused while this node cannot prove it holds its lease (all but the reaper). */
+  private async removeMembership(removal: Removal, guarded = true): Promise<RemoveResult> {
+    if (guarded) await this.lease.ensure();
     const reply = asArray(
       await this.run(Scripts.remove, this.keysOf(removal.room), [
         removal.userID,
@@ -397,6 +425,7 @@ export class RedisBackend implements Backend {
         removal.kick === undefined ? '' : String(removal.kick.code),
         removal.kick?.ext ?? '',
         removal.cause ?? 'logout',
+        this.kickKeepMs,
       ]),
       'remove',
     );

@@ -193,6 +193,9 @@ export interface CommandRequest extends Actor {
 
 export type MessageResult = { ok: true; messageID: number } | Refusal;
 
+/** A resume's claim on a membership held by another node: held, or why not (a kick, or gone). */
+export type AdoptResult = { held: true } | { held: false; kick?: { code: number; ext: string } };
+
 export interface Backend {
   /**
    * Messages published from now on reach `listener`, in the order of each room, once each: at
@@ -229,9 +232,10 @@ export interface Backend {
   sessions?(): SessionStore;
   /**
    * Resume on a node that did not hold the session (cluster mode): this node now delivers the
-   * room's events to it. False when `sessionID` no longer holds the membership.
+   * room's events to it. Not held when `sessionID` no longer holds the membership; then the kick
+   * that removed it, if it was kicked within the grace period (its node may never have heard).
    */
-  adopt?(room: RoomRef, userID: string, sessionID: string): Promise<boolean>;
+  adopt?(room: RoomRef, userID: string, sessionID: string): Promise<AdoptResult>;
   /** Another node took the membership over: this one stops receiving the room for it. */
   release?(room: RoomRef, userID: string, sessionID: string): void;
 
@@ -240,6 +244,13 @@ export interface Backend {
    * this node holds is known to it any more.
    */
   onReset?(listener: () => void): () => void;
+
+  /**
+   * `listener` is told when this node learns it was fenced (cluster mode): cut off from the
+   * others for longer than its lease and the grace period, it had its sessions removed by them.
+   * It must end every session it holds; the backend accepts its writes again by then.
+   */
+  onFenced?(listener: () => void): () => void;
 
   /** Whether the backend can serve now (/readyz); absent means always. */
   ready?(): boolean;

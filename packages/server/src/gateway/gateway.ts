@@ -19,7 +19,7 @@ import { checkTokenDeadlines } from '../rooms/expiry.js';
 import { expireDetached } from '../rooms/grace.js';
 import { endSession, liveSession, settle } from '../rooms/leave.js';
 import type { Session } from '../rooms/session.js';
-import { dropSession } from '../rooms/takeover.js';
+import { endDropped } from '../rooms/takeover.js';
 import { APPLIED_DEFAULTS, AppliedRequests, isReliableSend, userKeyOf } from './applied.js';
 import { Connection } from './connection.js';
 import { dispatch } from './dispatch.js';
@@ -87,15 +87,20 @@ export class Gateway {
   }
 
   /**
-   * The backend lost every membership (Redis came back empty): each session is dropped here and
-   * its client told to come back, to be refused its resume and to log in afresh (recovered:false).
+   * The backend lost this node's memberships, or some of them: Redis came back empty (or one
+   * shard of a Redis Cluster did), or this node was fenced and the others removed what it held.
+   * Each session ends here at once and its client is told to come back, to be refused its resume
+   * and log in afresh (recovered:false); what is left of its memberships is removed (unless
+   * another node took the session over), so nothing this node believed outlives the loss.
    */
-  dropAll(why: string): void {
+  endAll(why: string): void {
     const bye = encodeFrame({ t: 'bye', code: Code.CONNECTION_INTERRUPTED, retryMs: BACKEND_RETRY_MS });
     for (const session of [...this.ctx.sessions.values()]) {
       session.send(bye);
       this.detach(session);
-      dropSession(this.ctx, session, why);
+      endDropped(this.ctx, session, why).catch((error: unknown) =>
+        this.ctx.log.warn({ err: error, session: session.id }, 'ending a fenced session failed'),
+      );
     }
   }
 

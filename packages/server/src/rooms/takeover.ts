@@ -71,8 +71,12 @@ export async function takeOver(ctx: RoomContext, frame: ResumeFrame): Promise<Se
   for (const [roomID, kick] of Object.entries(stored.kicks)) ctx.kicks.record(session, roomID, kick);
   for (const room of stored.rooms) {
     const ref = { appID: stored.appID, roomID: room.roomID };
-    const held = (await ctx.backend.adopt?.(ref, stored.user.userID, stored.id)) ?? false;
-    if (!held) continue;
+    const adopted = (await ctx.backend.adopt?.(ref, stored.user.userID, stored.id)) ?? { held: false };
+    if (!adopted.held) {
+      // Kicked while its node was dead or cut off: that node never recorded it, the room did.
+      if (adopted.kick !== undefined) ctx.kicks.record(session, room.roomID, adopted.kick);
+      continue;
+    }
     const taken: SessionRoom = {
       ref,
       userUpdate: room.userUpdate,
@@ -111,4 +115,21 @@ export function dropSession(ctx: RoomContext, session: Session, why: string): vo
   }
   session.rooms.clear();
   ctx.log.debug({ session: session.id, why }, 'session dropped');
+}
+
+/**
+ * Ends the session here at once (a resume arriving meanwhile finds it gone), then removes its
+ * memberships unless another node has taken it over: for a fenced node, whose reaper may have
+ * missed a membership written late.
+ */
+export async function endDropped(ctx: RoomContext, session: Session, why: string): Promise<void> {
+  if (session.ended) return;
+  const rooms = [...session.rooms.values()].map((room) => room.ref);
+  dropSession(ctx, session, why);
+  if (await ctx.store.takenElsewhere(session.id)) return;
+  forgetSession(ctx, session);
+  const userID = session.user.userID;
+  await Promise.all(
+    rooms.map((room) => ctx.backend.remove({ room, userID, sessionID: session.id, cause: 'timeout' })),
+  );
 }
