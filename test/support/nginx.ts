@@ -5,22 +5,21 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WS_PATH } from '@atrium/protocol';
+import { exitOf, outputOf, stopChild, track } from './children.js';
+import { freePort } from './ports.js';
+import { until } from './until.js';
 
 const NGINX = process.env.ATRIUM_NGINX ?? 'nginx';
 const START_TIMEOUT_MS = 10_000;
 
 export const NGINX_EXAMPLE = fileURLToPath(new URL('../../docs/examples/nginx-atrium.conf', import.meta.url));
 
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  // SIGTERM, not SIGKILL: the master stops its workers, which would otherwise keep the port.
-  for (const child of running) child.kill('SIGTERM');
-});
+// SIGTERM, not SIGKILL: the master stops its workers, which would otherwise keep the port.
+const STOP_SIGNAL = 'SIGTERM';
 
 /**
  * The example config for the test: its `server host:port …;` lines (the upstream's) become one
@@ -47,13 +46,15 @@ export function adaptExample(example: string, upstreams: string[], port: number)
 }
 
 export class TestNginx {
-  private output = '';
+  private readonly output: () => string;
 
   private constructor(
     private readonly child: ChildProcess,
     readonly dir: string,
     readonly port: number,
-  ) {}
+  ) {
+    this.output = outputOf(child, 20_000);
+  }
 
   /** nginx on a free port in front of `upstreams` (`host:port` each); retries if the port was taken. */
   static async start(upstreams: string[]): Promise<TestNginx> {
@@ -86,18 +87,12 @@ export class TestNginx {
 
   /** What nginx wrote to stderr (its error log), for failure messages. */
   get errors(): string {
-    return this.output;
+    return this.output();
   }
 
   /** Fast shutdown (SIGTERM), awaited, then the temp dir removed. */
   async stop(): Promise<void> {
-    const child = this.child;
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    running.delete(child);
+    await stopChild(this.child, STOP_SIGNAL);
     await rm(this.dir, { recursive: true, force: true });
   }
 
@@ -112,13 +107,7 @@ export class TestNginx {
     const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    running.add(child);
-    const nginx = new TestNginx(child, dir, port);
-    const collect = (chunk: Buffer) => {
-      if (nginx.output.length < 20_000) nginx.output += chunk.toString();
-    };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
+    const nginx = new TestNginx(track(child, STOP_SIGNAL), dir, port);
     try {
       await nginx.ready();
       return nginx;
@@ -130,23 +119,18 @@ export class TestNginx {
 
   /** Ready once the pid file names our process: nginx writes it after binding its port. */
   private async ready(): Promise<void> {
-    const exited = new Promise<never>((_, reject) => {
-      this.child.once('error', reject);
-      this.child.once('exit', (code) =>
-        reject(new Error(`nginx exited (${code}): ${this.output.slice(-800)}`)),
-      );
-    });
-    exited.catch(() => {});
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    for (;;) {
-      const pid = await Promise.race([
-        readFile(join(this.dir, 'nginx.pid'), 'utf8').then(Number, () => undefined),
-        exited,
-      ]);
-      if (pid === this.child.pid) return;
-      if (Date.now() > deadline) throw new Error(`nginx did not start: ${this.output.slice(-800)}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    const exited = exitOf(this.child, (code) => `nginx exited (${code}): ${this.errors.slice(-800)}`);
+    const pidFile = join(this.dir, 'nginx.pid');
+    await until(
+      async () =>
+        (await Promise.race([readFile(pidFile, 'utf8').then(Number, () => undefined), exited])) ===
+        this.child.pid,
+      {
+        timeoutMs: START_TIMEOUT_MS,
+        everyMs: 20,
+        failure: () => `nginx did not start: ${this.errors.slice(-800)}`,
+      },
+    );
   }
 }
 
@@ -172,13 +156,4 @@ http {
     include ${dir}/atrium.conf;
 }
 `;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

@@ -5,35 +5,23 @@
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
+import { stopChild, track } from './children.js';
+import { freePort } from './ports.js';
+import { withConnection } from './redis.js';
+import { until } from './until.js';
 
 const run = promisify(execFile);
 const START_TIMEOUT_MS = 20_000;
 
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`redis cluster: ${what} in time`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Waits until `check` holds; a check that fails (a node not answering yet) counts as not yet. */
+function settled(check: () => Promise<boolean>, what: string): Promise<void> {
+  return until(() => check().catch(() => false), {
+    timeoutMs: START_TIMEOUT_MS,
+    failure: () => `redis cluster: ${what} in time`,
+  });
 }
 
 export class TestRedisCluster {
@@ -53,7 +41,7 @@ export class TestRedisCluster {
     const children = ports.map((port) => launch(port, dir));
     const cluster = new TestRedisCluster(ports, children, dir);
     try {
-      for (const port of ports) await until(() => ping(port), `node ${port} did not answer`);
+      for (const port of ports) await settled(() => ping(port), `node ${port} did not answer`);
       await run('redis-cli', [
         '--cluster',
         'create',
@@ -62,7 +50,8 @@ export class TestRedisCluster {
         '0',
         '--cluster-yes',
       ]);
-      for (const port of ports) await until(() => clusterOk(port), `node ${port} did not see the cluster ok`);
+      for (const port of ports)
+        await settled(() => clusterOk(port), `node ${port} did not see the cluster ok`);
     } catch (error) {
       await cluster.stop();
       throw error;
@@ -79,11 +68,11 @@ export class TestRedisCluster {
     const port = this.ports[index];
     const child = this.children[index];
     if (port === undefined || child === undefined) throw new Error(`no node ${index}`);
-    await kill(child);
+    await stopChild(child);
     await rm(join(this.dir, dumpFile(port)), { force: true });
     this.children[index] = launch(port, this.dir);
-    await until(() => ping(port), `node ${port} did not answer after its restart`);
-    for (const p of this.ports) await until(() => clusterOk(p), `node ${p} did not see the cluster ok`);
+    await settled(() => ping(port), `node ${port} did not answer after its restart`);
+    for (const p of this.ports) await settled(() => clusterOk(p), `node ${p} did not see the cluster ok`);
   }
 
   /** The seed list as the server's `redis` option takes it. */
@@ -93,12 +82,14 @@ export class TestRedisCluster {
 
   /** How many keys with `prefix` each node holds (to see the slots spread). */
   async keysPerNode(prefix: string): Promise<number[]> {
-    return Promise.all(this.ports.map((p) => withNode(p, async (r) => (await r.keys(`${prefix}*`)).length)));
+    return Promise.all(
+      this.ports.map((p) => withConnection(p, async (r) => (await r.keys(`${prefix}*`)).length)),
+    );
   }
 
   /** The index (in `ports`) of the primary that owns `key`'s slot. */
   async primaryOf(key: string): Promise<number> {
-    return withNode(this.ports[0] ?? 0, async (r) => {
+    return withConnection(this.ports[0] ?? 0, async (r) => {
       const slot = Number(await r.call('CLUSTER', 'KEYSLOT', key));
       const ranges = (await r.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
       const owner = ranges.find(([from, to]) => from <= slot && slot <= to)?.[2][1];
@@ -109,7 +100,7 @@ export class TestRedisCluster {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.children.map(kill));
+    await Promise.all(this.children.map((child) => stopChild(child)));
     await rm(this.dir, { recursive: true, force: true });
   }
 }
@@ -141,34 +132,9 @@ function launch(port: number, dir: string): ChildProcess {
     ],
     { stdio: 'ignore' },
   );
-  running.add(child);
-  return child;
+  return track(child);
 }
 
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGKILL');
-  await exited;
-  running.delete(child);
-}
-
-async function withNode<T>(port: number, fn: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(port, '127.0.0.1', {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    enableOfflineQueue: false,
-  });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    return await fn(redis);
-  } finally {
-    redis.disconnect();
-  }
-}
-
-const ping = (port: number) => withNode(port, async (r) => (await r.ping()) === 'PONG');
+const ping = (port: number) => withConnection(port, async (r) => (await r.ping()) === 'PONG');
 const clusterOk = (port: number) =>
-  withNode(port, async (r) => String(await r.call('CLUSTER', 'INFO')).includes('cluster_state:ok'));
+  withConnection(port, async (r) => String(await r.call('CLUSTER', 'INFO')).includes('cluster_state:ok'));

@@ -3,17 +3,13 @@
 // one on the same port (an outage, then an empty Redis), for the outage tests of cluster mode.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { exitOf, outputOf, stopChild, track } from './children.js';
+import { freePort } from './ports.js';
+import { until } from './until.js';
 
 const REDIS_SERVER = process.env.ATRIUM_REDIS_SERVER ?? 'redis-server';
 const START_TIMEOUT_MS = 10_000;
-
-/** Every server a test process started, killed even if a test forgets (or the worker exits). */
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
 
 export class TestRedis {
   private child: ChildProcess | undefined;
@@ -43,11 +39,7 @@ export class TestRedis {
   async stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGKILL');
-    await exited;
-    running.delete(child);
+    if (child !== undefined) await stopChild(child);
   }
 
   /** Kills the server and starts an empty one on the same port. */
@@ -67,54 +59,39 @@ export class TestRedis {
   }
 
   private async launch(): Promise<void> {
-    const child = spawn(
-      REDIS_SERVER,
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    running.add(child);
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    const child = track(spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     this.child = child;
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (output.length < 10_000) output += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      if (output.length < 10_000) output += chunk.toString();
-    });
-    const exited = new Promise<never>((_, reject) => {
-      child.once('error', reject);
-      child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output.slice(-500)}`)));
-    });
-    exited.catch(() => running.delete(child));
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    for (;;) {
-      const pid = await Promise.race([serverPid(this.port), exited]);
-      // Another test file's server may have taken the port first: ours must be the one answering.
-      if (pid === child.pid) return;
-      if (pid !== undefined) {
-        child.kill('SIGKILL');
-        throw new Error(`port ${this.port} is taken by another redis-server`);
-      }
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`redis-server on ${this.port} did not answer PING: ${output.slice(-500)}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    const output = outputOf(child, 10_000);
+    const exited = exitOf(child, (code) => `redis-server exited (${code}): ${output().slice(-500)}`);
+    try {
+      await until(
+        async () => {
+          const pid = await Promise.race([serverPid(this.port), exited]);
+          // Another test file's server may have taken the port first: ours must be the one answering.
+          if (pid !== undefined && pid !== child.pid) {
+            throw new Error(`port ${this.port} is taken by another redis-server`);
+          }
+          return pid === child.pid;
+        },
+        {
+          timeoutMs: START_TIMEOUT_MS,
+          everyMs: 20,
+          failure: () => `redis-server on ${this.port} did not answer PING: ${output().slice(-500)}`,
+        },
+      );
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
     }
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** The process ID of the Redis answering on a one-off connection; undefined when none answers yet. */
-async function serverPid(port: number): Promise<number | undefined> {
+/**
+ * Runs `fn` on a one-off connection to the Redis on `port` that fails at once (no retries, no
+ * offline queue) when none answers; the connection is closed after.
+ */
+export async function withConnection<T>(port: number, fn: (redis: Redis) => Promise<T>): Promise<T> {
   const redis = new Redis(port, '127.0.0.1', {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
@@ -124,12 +101,19 @@ async function serverPid(port: number): Promise<number | undefined> {
   redis.on('error', () => {});
   try {
     await redis.connect();
-    const info = await redis.info('server');
+    return await fn(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The process ID of the Redis answering on a one-off connection; undefined when none answers yet. */
+async function serverPid(port: number): Promise<number | undefined> {
+  try {
+    const info = await withConnection(port, (redis) => redis.info('server'));
     const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
     return Number.isSafeInteger(pid) ? pid : undefined;
   } catch {
     return undefined;
-  } finally {
-    redis.disconnect();
   }
 }
