@@ -10,6 +10,7 @@ import type { RoomServer } from '@atrium/server';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { quickRetry } from '../reconnect/net.js';
+import { memberIDs, untilReady } from '../support/cluster.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { TestRedis } from '../support/redis.js';
 import { type Client, token, World } from '../support/world.js';
@@ -56,25 +57,8 @@ async function nodes(): Promise<[RoomServer, RoomServer]> {
   proxy = await FaultProxy.start(redis.url);
   const a = await world.server({ ...options, redis: `redis://127.0.0.1:${proxy.port}` });
   const b = await world.server({ ...options, redis: redis.url });
-  await ready(a, b);
+  await untilReady(a, b);
   return [a, b];
-}
-
-/** A node answers logins once its Redis connections are up (before, it says `bye`). */
-async function ready(...servers: RoomServer[]): Promise<void> {
-  for (const server of servers) {
-    const deadline = Date.now() + 10_000;
-    while ((await fetch(`${server.httpUrl}/readyz`)).status !== 200) {
-      if (Date.now() > deadline) throw new Error('node not ready');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
-
-async function memberIDs(room: string): Promise<string[]> {
-  const keys = await raw.keys(`atrium:{*:${room}}:members`);
-  const key = keys[0];
-  return key === undefined ? [] : (await raw.hkeys(key)).sort();
 }
 
 describe('a node cut off from Redis beyond its lease and grace', () => {
@@ -96,7 +80,7 @@ describe('a node cut off from Redis beyond its lease and grace', () => {
       timeoutMs: 15_000,
     });
     expect(bob.rec.of('roomStreamUpdate', room).map((e) => e[1])).toEqual(['ADD', 'DELETE']);
-    expect(await memberIDs(room)).toEqual(['bob']);
+    expect(await memberIDs(raw, room)).toEqual(['bob']);
     // Ann's link to A never broke: without the fence she would stay LOGINED, unseen, for ever.
     expect(ann.rec.states(room).slice(-1)).toEqual(['LOGINED:0']);
 
@@ -104,7 +88,7 @@ describe('a node cut off from Redis beyond its lease and grace', () => {
     const back = await ann.rec.waitForState(room, 'RECONNECTED', { from: annMark, timeoutMs: 15_000 });
     expect(back[3]).toBe('{"recovered":false}');
     await bob.rec.waitFor('roomUserUpdate', (e) => e[1] === 'ADD' && ids(e[2]).includes('ann'));
-    expect(await memberIDs(room)).toEqual(['ann', 'bob']);
+    expect(await memberIDs(raw, room)).toEqual(['ann', 'bob']);
     // Node A runs on a new epoch: the fenced one is over.
     const epochs = await raw.keys('atrium:node:{*}:fenced');
     expect(epochs).toHaveLength(1);
@@ -123,7 +107,7 @@ describe('a session kicked while its node is gone', () => {
     world = new World();
     const a = await world.server({ ...options, redis: redis.url });
     const b = await world.server({ ...options, redis: redis.url });
-    await ready(a, b);
+    await untilReady(a, b);
     const room = 'fence-kick-1';
     const old = world.client([a.wsUrl, b.wsUrl], { retryPolicy: quickRetry, reconnectWindowMs: 30_000 });
     const bob = world.client([b.wsUrl], { retryPolicy: quickRetry });
@@ -145,6 +129,6 @@ describe('a session kicked while its node is gone', () => {
     expect((await bob.engine.sendBroadcastMessage(room, 'still there?')).errorCode).toBe(0);
     await winner.rec.waitFor('IMRecvBroadcastMessage', (e) => texts(e).includes('still there?'));
     expect(winner.rec.states(room).filter((s) => s.startsWith('KICKOUT'))).toEqual([]);
-    expect(await memberIDs(room)).toEqual(['ann', 'bob']);
+    expect(await memberIDs(raw, room)).toEqual(['ann', 'bob']);
   }, 60_000);
 });
