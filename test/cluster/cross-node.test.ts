@@ -8,6 +8,7 @@ import type { RoomServer } from '@atrium/server';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { adminOk } from '../../packages/server/test/admin-helpers.js';
+import { ids, startNodes } from '../support/cluster.js';
 import { TestRedis } from '../support/redis.js';
 import { APP_ID, type Client, joined, token, World } from '../support/world.js';
 
@@ -28,14 +29,10 @@ afterEach(async () => world?.close());
 
 async function cluster(): Promise<RoomServer[]> {
   world = new World();
-  const servers: RoomServer[] = [];
-  for (let i = 0; i < 3; i++)
-    servers.push(await world.server({ redis: redis.url, onlineCountIntervalMs: 200 }));
-  return servers;
+  return startNodes(world, redis.url, 3, { onlineCountIntervalMs: 200 });
 }
 
 const freshRoom = () => `cross-${++roomNumber}`;
-const ids = (users: unknown) => (users as { userID: string }[]).map((u) => u.userID).sort();
 const messages = (c: Client, roomID: string) =>
   c.rec
     .of('IMRecvBroadcastMessage', roomID)

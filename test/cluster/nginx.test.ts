@@ -9,9 +9,11 @@ import { WS_PATH } from '@atrium/protocol';
 import type { RoomServer } from '@atrium/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quickRetry } from '../reconnect/net.js';
+import { enter, ids, received, sessionsOn, startNodes, texts } from '../support/cluster.js';
 import { NGINX_EXAMPLE, TestNginx } from '../support/nginx.js';
 import { TestRedis } from '../support/redis.js';
-import { type Client, token, World } from '../support/world.js';
+import { until } from '../support/until.js';
+import { World } from '../support/world.js';
 
 const OPERATIONS_MD = fileURLToPath(new URL('../../docs/operations.md', import.meta.url));
 
@@ -23,17 +25,7 @@ let nginx: TestNginx;
 beforeAll(async () => {
   redis = await TestRedis.start();
   world = new World();
-  nodes = [];
-  for (let i = 0; i < 2; i++) {
-    nodes.push(
-      await world.server({
-        redis: redis.url,
-        heartbeatIntervalMs: 250,
-        sessionGraceMs: 1500,
-        leaseTtlMs: 1000,
-      }),
-    );
-  }
+  nodes = await startNodes(world, redis.url, 2);
   nginx = await TestNginx.start(nodes.map((n) => new URL(n.httpUrl).host));
 });
 afterAll(async () => {
@@ -42,28 +34,11 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const ids = (users: unknown) => (users as { userID: string }[]).map((u) => u.userID).sort();
-const texts = (args: unknown[]) => (args[1] as { message: string }[]).map((m) => m.message);
 const hostOf = (node: RoomServer) => new URL(node.httpUrl).host;
 
-async function enter(c: Client, room: string, userID: string): Promise<void> {
-  await c.engine.loginRoom(room, token(userID), { userID, userName: userID }, { userUpdate: true });
-}
-
-/** Sessions the node holds, asked of the node itself (not through nginx). */
-async function sessionsOn(node: RoomServer): Promise<number> {
-  const text = await (await fetch(`${node.httpUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('atrium_sessions '));
-  return Number(line?.split(' ')[1]);
-}
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline)
-      throw new Error(`${what}: not in time; nginx said ${nginx.errors.slice(-800)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Waits until `check` holds; on timeout, says what nginx logged. */
+function untilNginx(check: () => Promise<boolean>, what: string): Promise<void> {
+  return until(check, { failure: () => `${what}: not in time; nginx said ${nginx.errors.slice(-800)}` });
 }
 
 describe('the nginx example in front of a cluster', () => {
@@ -82,7 +57,7 @@ describe('the nginx example in front of a cluster', () => {
       expect(res.status, path).toBe(200);
     }
     // Round robin: each path twice in a row, so each reached each node once.
-    await until(async () => (await nginx.accessLog()).length >= 4, 'access log');
+    await untilNginx(async () => (await nginx.accessLog()).length >= 4, 'access log');
     const lines = (await nginx.accessLog()).filter(
       (l) => l.startsWith('GET /healthz') || l.startsWith('GET /readyz'),
     );
@@ -121,7 +96,7 @@ describe('the nginx example in front of a cluster', () => {
     const mark = ann.rec.mark();
     await annNode.close();
     // ann's link ended: nginx logged its upgrade, answered 101 by ann's node.
-    await until(
+    await untilNginx(
       async () => (await nginx.accessLog()).includes(`GET ${WS_PATH} 101 ${hostOf(annNode)}`),
       'the upgrade in the access log',
     );
@@ -136,11 +111,7 @@ describe('the nginx example in front of a cluster', () => {
 
     await cat.engine.sendBroadcastMessage(room, 'after');
     await ann.rec.waitFor('IMRecvBroadcastMessage', (a) => texts(a).includes('after'));
-    expect(ann.rec.of('IMRecvBroadcastMessage', room).flatMap((a) => texts(a))).toEqual([
-      'before',
-      'while away',
-      'after',
-    ]);
+    expect(received(ann, room)).toEqual(['before', 'while away', 'after']);
     await ann.engine.sendBroadcastMessage(room, 'back');
     await cat.rec.waitFor('IMRecvBroadcastMessage', (a) => texts(a).includes('back'));
     // cat never saw ann leave.

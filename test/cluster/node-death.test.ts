@@ -5,9 +5,10 @@
 // disturbed.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { enter, ids, texts } from '../support/cluster.js';
 import { NodeProcess } from '../support/node-process.js';
 import { TestRedis } from '../support/redis.js';
-import { type Client, token, World } from '../support/world.js';
+import { World } from '../support/world.js';
 
 const HEARTBEAT_MS = 250;
 const GRACE_MS = 1500;
@@ -42,12 +43,6 @@ async function startNodes(count: number): Promise<NodeProcess[]> {
   );
   nodes.push(...started);
   return started;
-}
-
-const ids = (users: unknown) => (users as { userID: string }[]).map((u) => u.userID).sort();
-
-async function enter(c: Client, room: string, userID: string): Promise<void> {
-  await c.engine.loginRoom(room, token(userID), { userID, userName: userID }, { userUpdate: true });
 }
 
 describe('a node killed with members', () => {
@@ -95,15 +90,11 @@ describe('a node killed with members', () => {
     const sent = await ann.engine.sendBroadcastMessage(room, 'after the death');
     expect(sent.errorCode).toBe(0);
     for (const x of [cat, dan]) {
-      await x.rec.waitFor('IMRecvBroadcastMessage', (e) =>
-        (e[1] as { message: string }[]).some((m) => m.message === 'after the death'),
-      );
+      await x.rec.waitFor('IMRecvBroadcastMessage', (e) => texts(e).includes('after the death'));
     }
     const hello = await cat.engine.sendBroadcastMessage(room, 'hello ann');
     expect(hello.errorCode).toBe(0);
-    await ann.rec.waitFor('IMRecvBroadcastMessage', (e) =>
-      (e[1] as { message: string }[]).some((m) => m.message === 'hello ann'),
-    );
+    await ann.rec.waitFor('IMRecvBroadcastMessage', (e) => texts(e).includes('hello ann'));
     // Nobody saw ann (or her stream) go, nor cat or dan; ann saw only bob go.
     for (const [i, x] of [ann, cat, dan].entries()) {
       const deleted = x.rec

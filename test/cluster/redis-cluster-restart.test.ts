@@ -9,8 +9,9 @@ import type { RoomServer } from '@atrium/server';
 import { Cluster } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { quickRetry } from '../reconnect/net.js';
+import { enter, ids, memberIDs, membersKey, received, startNodes, texts } from '../support/cluster.js';
 import { TestRedisCluster } from '../support/redis-cluster.js';
-import { APP_ID, type Client, token, World } from '../support/world.js';
+import { World } from '../support/world.js';
 
 let redis: TestRedisCluster;
 let raw: Cluster;
@@ -29,28 +30,7 @@ afterEach(async () => world?.close());
 
 async function nodes(count: number): Promise<RoomServer[]> {
   world = new World();
-  const out: RoomServer[] = [];
-  for (let i = 0; i < count; i++) {
-    out.push(
-      await world.server({
-        redis: redis.url,
-        heartbeatIntervalMs: 250,
-        sessionGraceMs: 1500,
-        leaseTtlMs: 1000,
-      }),
-    );
-  }
-  return out;
-}
-
-const membersKey = (room: string) => `atrium:{${APP_ID}:${room}}:members`;
-const ids = (users: unknown) => (users as { userID: string }[]).map((u) => u.userID).sort();
-const texts = (args: unknown[]) => (args[1] as { message: string }[]).map((m) => m.message);
-const received = (c: Client, room: string) =>
-  c.rec.of('IMRecvBroadcastMessage', room).flatMap((a) => texts(a));
-
-async function enter(c: Client, room: string, userID: string): Promise<void> {
-  await c.engine.loginRoom(room, token(userID), { userID, userName: userID }, { userUpdate: true });
+  return startNodes(world, redis.url, count);
 }
 
 /** Two room names: one whose keys live on primary `lost`'s slots, one on another primary. */
@@ -112,8 +92,8 @@ describe('one primary of a Redis Cluster restarted empty', () => {
 
     // After the storm: each room holds exactly its live clients, and a message from each reaches
     // the other once.
-    expect(Object.keys(await raw.hgetall(membersKey(onLost))).sort()).toEqual(['ann', 'bob']);
-    expect(Object.keys(await raw.hgetall(membersKey(onKept))).sort()).toEqual(['cat', 'dan']);
+    expect(await memberIDs(raw, onLost)).toEqual(['ann', 'bob']);
+    expect(await memberIDs(raw, onKept)).toEqual(['cat', 'dan']);
     for (const u of users) await u.c.engine.sendBroadcastMessage(u.room, `last from ${u.id}`);
     for (const [c, room, other] of [
       [ann, onLost, 'bob'],

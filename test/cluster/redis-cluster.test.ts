@@ -7,8 +7,9 @@
 import type { RoomServer } from '@atrium/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { quickRetry } from '../reconnect/net.js';
+import { enter, ids, received, startNodes, texts } from '../support/cluster.js';
 import { TestRedisCluster } from '../support/redis-cluster.js';
-import { type Client, joined, token, World } from '../support/world.js';
+import { joined, token, World } from '../support/world.js';
 
 let redis: TestRedisCluster;
 let world: World;
@@ -24,17 +25,8 @@ afterEach(async () => world?.close());
 
 async function nodes(count: number): Promise<RoomServer[]> {
   world = new World();
-  const out: RoomServer[] = [];
-  for (let i = 0; i < count; i++) {
-    out.push(await world.server({ redis: redis.url, heartbeatIntervalMs: 250, sessionGraceMs: 1500 }));
-  }
-  return out;
+  return startNodes(world, redis.url, count, { heartbeatIntervalMs: 250, sessionGraceMs: 1500 });
 }
-
-const ids = (users: unknown) => (users as { userID: string }[]).map((u) => u.userID).sort();
-const texts = (args: unknown[]) => (args[1] as { message: string }[]).map((m) => m.message);
-const received = (c: Client, room: string) =>
-  c.rec.of('IMRecvBroadcastMessage', room).flatMap((a) => texts(a));
 
 describe('on a Redis Cluster', () => {
   it('a room across three nodes: presence, one order of broadcasts, cross-node duplicate-login kick', async () => {
@@ -87,8 +79,8 @@ describe('on a Redis Cluster', () => {
     const room = `rc-${++roomNumber}`;
     const ann = world.client([a.wsUrl, b.wsUrl], { retryPolicy: quickRetry });
     const cat = world.client(b);
-    await cat.engine.loginRoom(room, token('cat'), { userID: 'cat', userName: 'cat' }, { userUpdate: true });
-    await ann.engine.loginRoom(room, token('ann'), { userID: 'ann', userName: 'ann' }, { userUpdate: true });
+    await enter(cat, room, 'cat');
+    await enter(ann, room, 'ann');
     await cat.rec.waitFor('roomUserUpdate', (e) => e[1] === 'ADD' && ids(e[2]).includes('ann'));
     const mark = ann.rec.mark();
     await a.close();

@@ -7,8 +7,10 @@ import type { RoomServer } from '@atrium/server';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { quickRetry } from '../reconnect/net.js';
+import { enter, ids, memberIDs, readyz, received, startNodes, texts } from '../support/cluster.js';
 import { TestRedis } from '../support/redis.js';
-import { APP_ID, type Client, token, World } from '../support/world.js';
+import { until } from '../support/until.js';
+import { World } from '../support/world.js';
 
 let redis: TestRedis;
 let raw: Redis;
@@ -27,39 +29,7 @@ afterEach(async () => world?.close());
 
 async function nodes(count: number): Promise<RoomServer[]> {
   world = new World();
-  const out: RoomServer[] = [];
-  for (let i = 0; i < count; i++) {
-    out.push(
-      await world.server({
-        redis: redis.url,
-        heartbeatIntervalMs: 250,
-        sessionGraceMs: 1500,
-        leaseTtlMs: 1000,
-      }),
-    );
-  }
-  return out;
-}
-
-const ids = (users: unknown) => (users as { userID: string }[]).map((u) => u.userID).sort();
-const texts = (args: unknown[]) => (args[1] as { message: string }[]).map((m) => m.message);
-const received = (c: Client, room: string) =>
-  c.rec.of('IMRecvBroadcastMessage', room).flatMap((a) => texts(a));
-
-async function enter(c: Client, room: string, userID: string): Promise<void> {
-  await c.engine.loginRoom(room, token(userID), { userID, userName: userID }, { userUpdate: true });
-}
-
-async function readyz(server: RoomServer): Promise<number> {
-  return (await fetch(`${server.httpUrl}/readyz`)).status;
-}
-
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  return startNodes(world, redis.url, count);
 }
 
 describe('Redis restarted under a cluster', () => {
@@ -99,11 +69,7 @@ describe('Redis restarted under a cluster', () => {
 
     // After the storm: each sees the others, Redis holds exactly the three members, and a message
     // from each reaches the other two once.
-    expect(Object.keys(await raw.hgetall(`atrium:{${APP_ID}:${room}}:members`)).sort()).toEqual([
-      'ann',
-      'bob',
-      'cat',
-    ]);
+    expect(await memberIDs(raw, room)).toEqual(['ann', 'bob', 'cat']);
     for (const c of [ann, bob, cat]) {
       await c.engine.sendBroadcastMessage(room, `last from ${c === ann ? 'ann' : c === bob ? 'bob' : 'cat'}`);
     }
@@ -130,7 +96,7 @@ describe('Redis restarted under a cluster', () => {
     const ann = world.client([a.wsUrl, b.wsUrl], { retryPolicy: quickRetry });
     await enter(ann, room, 'ann');
     await redis.stop();
-    await until(async () => (await readyz(a)) === 503 && (await readyz(b)) === 503);
+    await until(async () => (await readyz(a)) === 503 && (await readyz(b)) === 503, { timeoutMs: 15_000 });
     const dan = world.client([b.wsUrl, a.wsUrl], { retryPolicy: quickRetry, loginTimeoutMs: 30_000 });
     let settled = false;
     const login = enter(dan, room, 'dan').finally(() => {
@@ -140,14 +106,11 @@ describe('Redis restarted under a cluster', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(settled).toBe(false);
     await redis.startAgain();
-    await until(async () => (await readyz(a)) === 200 && (await readyz(b)) === 200);
+    await until(async () => (await readyz(a)) === 200 && (await readyz(b)) === 200, { timeoutMs: 15_000 });
     await login;
     const back = await ann.rec.waitForState(room, 'RECONNECTED', { timeoutMs: 20_000 });
     expect(back[3]).toBe('{"recovered":false}');
     await dan.rec.waitFor('roomUserUpdate', (e) => e[1] === 'ADD' && ids(e[2]).includes('ann'));
-    expect(Object.keys(await raw.hgetall(`atrium:{${APP_ID}:${room}}:members`)).sort()).toEqual([
-      'ann',
-      'dan',
-    ]);
+    expect(await memberIDs(raw, room)).toEqual(['ann', 'dan']);
   }, 60_000);
 });

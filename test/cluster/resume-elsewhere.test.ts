@@ -8,12 +8,11 @@ import type { RoomServer } from '@atrium/server';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { quickRetry } from '../reconnect/net.js';
+import { enter, ids, received, sessionsOn, startNodes, texts } from '../support/cluster.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { TestRedis } from '../support/redis.js';
-import { type Client, token, World } from '../support/world.js';
-
-const HEARTBEAT_MS = 250;
-const GRACE_MS = 1500;
+import { until } from '../support/until.js';
+import { type Client, World } from '../support/world.js';
 
 let redis: TestRedis;
 let raw: Redis;
@@ -36,18 +35,7 @@ afterEach(async () => {
 
 async function nodes(count: number): Promise<RoomServer[]> {
   world = new World();
-  const out: RoomServer[] = [];
-  for (let i = 0; i < count; i++) {
-    out.push(
-      await world.server({
-        redis: redis.url,
-        heartbeatIntervalMs: HEARTBEAT_MS,
-        sessionGraceMs: GRACE_MS,
-        leaseTtlMs: 1000,
-      }),
-    );
-  }
-  return out;
+  return startNodes(world, redis.url, count);
 }
 
 async function proxyTo(server: RoomServer): Promise<FaultProxy> {
@@ -56,33 +44,24 @@ async function proxyTo(server: RoomServer): Promise<FaultProxy> {
   return proxy;
 }
 
-const ids = (users: unknown) => (users as { userID: string }[]).map((u) => u.userID).sort();
-const texts = (args: unknown[]) => (args[1] as { message: string }[]).map((m) => m.message);
-const received = (c: Client, room: string) =>
-  c.rec.of('IMRecvBroadcastMessage', room).flatMap((a) => texts(a));
+/** Two nodes; cat in a fresh room on node B, ann on node A through a proxy, with node B to fall back on. */
+async function annBehindProxy() {
+  const [a, b] = await nodes(2);
+  if (a === undefined || b === undefined) throw new Error('nodes');
+  const room = `elsewhere-${++roomNumber}`;
+  const proxy = await proxyTo(a);
+  const ann = world.client([proxy.wsUrl, b.wsUrl], { retryPolicy: quickRetry });
+  const cat = world.client(b);
+  await enter(cat, room, 'cat');
+  await enter(ann, room, 'ann');
+  return { a, b, room, proxy, ann, cat };
+}
+
 const deletions = (c: Client, room: string) =>
   c.rec
     .of('roomUserUpdate', room)
     .filter((a) => a[1] === 'DELETE')
     .flatMap((a) => ids(a[2]));
-
-async function enter(c: Client, room: string, userID: string): Promise<void> {
-  await c.engine.loginRoom(room, token(userID), { userID, userName: userID }, { userUpdate: true });
-}
-
-async function sessionsOn(server: RoomServer): Promise<number> {
-  const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('atrium_sessions '));
-  return Number(line?.split(' ')[1]);
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('resuming on another node', () => {
   it('a node that closes: its clients resume on another with {"recovered":true}, the others see nothing', async () => {
@@ -113,14 +92,7 @@ describe('resuming on another node', () => {
   }, 30_000);
 
   it('a link cut while its node lives on: resumed on another node, the first lets it go without ending it', async () => {
-    const [a, b] = await nodes(2);
-    if (a === undefined || b === undefined) throw new Error('nodes');
-    const room = `elsewhere-${++roomNumber}`;
-    const proxy = await proxyTo(a);
-    const ann = world.client([proxy.wsUrl, b.wsUrl], { retryPolicy: quickRetry });
-    const cat = world.client(b);
-    await enter(cat, room, 'cat');
-    await enter(ann, room, 'ann');
+    const { a, b, room, proxy, ann, cat } = await annBehindProxy();
     await cat.rec.waitFor('roomUserUpdate', (e) => e[1] === 'ADD' && ids(e[2]).includes('ann'));
     const mark = ann.rec.mark();
     proxy.down();
@@ -139,14 +111,7 @@ describe('resuming on another node', () => {
   }, 30_000);
 
   it('a send whose acknowledgement was lost is applied once though its resend reaches another node', async () => {
-    const [a, b] = await nodes(2);
-    if (a === undefined || b === undefined) throw new Error('nodes');
-    const room = `elsewhere-${++roomNumber}`;
-    const proxy = await proxyTo(a);
-    const ann = world.client([proxy.wsUrl, b.wsUrl], { retryPolicy: quickRetry });
-    const cat = world.client(b);
-    await enter(cat, room, 'cat');
-    await enter(ann, room, 'ann');
+    const { room, proxy, ann, cat } = await annBehindProxy();
     // Slow enough that the reply is still on its way when the message has reached cat.
     proxy.delay(400);
     const sent = ann.engine.sendBroadcastMessage(room, 'ack lost');
