@@ -3,7 +3,7 @@
 // broadcast meanwhile is replayed exactly once, in order, before RECONNECTED.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { enter, Net, received, statesSince } from './net.js';
+import { Net, received, statesSince } from './net.js';
 
 let net: Net;
 afterEach(async () => net.close());
@@ -13,11 +13,7 @@ const texts = (args: unknown[]) => (args[1] as { message: string }[]).map((m) =>
 describe('reliable messages across a cut', () => {
   it('sent while RECONNECTING: delivered once after the resume, and their promises resolve', async () => {
     net = new Net();
-    const server = await net.server();
-    const ann = await net.proxied(server, { reconnectWindowMs: 30_000 });
-    await enter(ann, 'ann');
-    const bob = net.direct(server);
-    await enter(bob, 'bob');
+    const { ann, bob } = await net.annAndBob({ reconnectWindowMs: 30_000 });
     const mark = ann.rec.mark();
     ann.proxy.down();
     await ann.rec.waitForState('r1', 'RECONNECTING', { from: mark });
@@ -41,11 +37,7 @@ describe('reliable messages across a cut', () => {
 
   it('a send whose acknowledgement was lost in the cut is sent again and applied once', async () => {
     net = new Net();
-    const server = await net.server();
-    const ann = await net.proxied(server);
-    await enter(ann, 'ann');
-    const bob = net.direct(server);
-    await enter(bob, 'bob');
+    const { ann, bob } = await net.annAndBob();
     // Slow enough that the reply is still on its way when the message has reached bob.
     ann.proxy.delay(400);
     const sent = ann.engine.sendBroadcastMessage('r1', 'ack lost');
@@ -65,11 +57,7 @@ describe('reliable messages across a cut', () => {
 
   it('what others broadcast while away is replayed exactly once, in order, before RECONNECTED', async () => {
     net = new Net();
-    const server = await net.server();
-    const ann = await net.proxied(server, { reconnectWindowMs: 30_000 });
-    await enter(ann, 'ann');
-    const bob = net.direct(server);
-    await enter(bob, 'bob');
+    const { ann, bob } = await net.annAndBob({ reconnectWindowMs: 30_000 });
     await bob.engine.sendBroadcastMessage('r1', 'before');
     await ann.rec.waitFor('IMRecvBroadcastMessage');
     const mark = ann.rec.mark();

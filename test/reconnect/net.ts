@@ -39,6 +39,18 @@ export class Net {
     return this.world.client(server, { retryPolicy: quickRetry, ...options });
   }
 
+  /** The usual pair: a server, ann through her own proxy (with `annOptions`) and bob straight to it, both in r1. */
+  async annAndBob(
+    annOptions: EngineOptions = {},
+  ): Promise<{ server: RoomServer; ann: ProxiedClient; bob: Client }> {
+    const server = await this.server();
+    const ann = await this.proxied(server, annOptions);
+    await enter(ann, 'ann');
+    const bob = this.direct(server);
+    await enter(bob, 'bob');
+    return { server, ann, bob };
+  }
+
   async close(): Promise<void> {
     await this.world.close();
     await Promise.all(this.proxies.map((p) => p.close()));

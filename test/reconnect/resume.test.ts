@@ -15,11 +15,7 @@ const ids = (list: unknown) =>
 describe('the link breaks and the session is resumed', () => {
   it('reset: RECONNECTING 1002051, then RECONNECTED {"recovered":true}; the others saw no DELETE or ADD', async () => {
     net = new Net();
-    const server = await net.server();
-    const ann = await net.proxied(server);
-    await enter(ann, 'ann');
-    const bob = net.direct(server);
-    await enter(bob, 'bob');
+    const { ann, bob } = await net.annAndBob();
     await ann.rec.waitFor('roomUserUpdate', (a) => a[1] === 'ADD' && ids(a[2]).includes('bob'));
     await bob.engine.startPublishingStream('bob-cam');
     await ann.rec.waitFor('roomStreamUpdate');
@@ -47,11 +43,7 @@ describe('the link breaks and the session is resumed', () => {
 
   it('silent link (blackhole): RECONNECTING within two heartbeats, and RECONNECTED once it heals', async () => {
     net = new Net();
-    const server = await net.server();
-    const ann = await net.proxied(server);
-    await enter(ann, 'ann');
-    const bob = net.direct(server);
-    await enter(bob, 'bob');
+    const { ann, bob } = await net.annAndBob();
     const [markAnn, markBob] = [ann.rec.mark(), bob.rec.mark()];
 
     const silentAt = Date.now();
@@ -115,12 +107,8 @@ describe('the link breaks and the session is resumed', () => {
 describe('when the session cannot be resumed', () => {
   it('down past the reconnect window: RECONNECT_FAILED 1002053, then silence', async () => {
     net = new Net();
-    const server = await net.server();
     const windowMs = 1200;
-    const ann = await net.proxied(server, { reconnectWindowMs: windowMs });
-    await enter(ann, 'ann');
-    const bob = net.direct(server);
-    await enter(bob, 'bob');
+    const { ann, bob } = await net.annAndBob({ reconnectWindowMs: windowMs });
     const mark = ann.rec.mark();
     const downAt = Date.now();
     ann.proxy.down();
