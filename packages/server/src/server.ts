@@ -67,6 +67,7 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
           historyMaxEvents: options.historyMaxEvents,
           sessionGraceMs: options.sessionGraceMs,
           leaseTtlMs: options.leaseTtlMs,
+          webhookQueueMax: options.webhook?.maxQueued ?? 0,
           onListenerError,
           log,
         })
@@ -90,7 +91,7 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
   const webhooks: Webhooks | undefined =
     options.webhook === undefined
       ? undefined
-      : createWebhooks(options.webhook, { now: options.now, log, metrics });
+      : createWebhooks(options.webhook, { now: options.now, log, metrics }, backend.hookQueue?.());
   const transport = new WsTransport({
     maxPayloadBytes: options.maxPayloadBytes,
     onSent: (frames) => metrics.framesDelivered(frames),
@@ -187,6 +188,9 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
   });
   http.on('clientError', (_error, socket) => socket.destroy());
 
+  // A node on Redis answers its first links only once it can serve them (or after a while, when
+  // Redis is down: /readyz says so and logins are told to come back).
+  await backend.whenReady?.();
   await listen(http, options.port, options.host);
   const { port } = http.address() as AddressInfo;
   const base = `${hostForUrl(options.host)}:${port}`;

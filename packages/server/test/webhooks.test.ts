@@ -1,8 +1,12 @@
 // Webhooks against a real HTTP receiver: each ZEGO event with its fields and signature, the
-// room_logout reasons, and room_close when the last member goes.
+// room_logout reasons, and room_close when the last member goes — on the in-memory backend and
+// on Redis (cluster mode, where the room scripts queue the webhook facts in Redis and a node
+// sends them from there: backend/redis-hooks.ts).
 
 import { Code, type LoginReplyData } from '@atrium/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TestRedis } from '../../../test/support/redis.js';
 import { webhookSignature } from '../src/index.js';
 import { adminOk, WebhookReceiver } from './admin-helpers.js';
 import { APP_ID, Harness, tokenFor } from './helpers.js';
@@ -10,16 +14,31 @@ import { APP_ID, Harness, tokenFor } from './helpers.js';
 const HOOK_SECRET = 'hook-secret';
 const h = new Harness();
 const receivers: WebhookReceiver[] = [];
+let redis: TestRedis;
+let raw: Redis;
+beforeAll(async () => {
+  redis = await TestRedis.start();
+  raw = redis.client();
+});
+afterAll(async () => {
+  raw?.disconnect();
+  await redis?.stop();
+});
 afterEach(async () => {
   await h.close();
   await Promise.all(receivers.splice(0).map((r) => r.close()));
+  // A closing cluster node leaves its sessions for a resume elsewhere: start each test afresh.
+  await raw.flushall();
 });
 
-async function hooked(options: Parameters<Harness['server']>[0] = {}) {
+type BackendName = 'memory' | 'redis';
+
+async function hooked(options: Parameters<Harness['server']>[0] = {}, backend: BackendName = 'memory') {
   const receiver = await WebhookReceiver.start();
   receivers.push(receiver);
   const s = await h.server({
     ...options,
+    ...(backend === 'redis' ? { redis: redis.url } : {}),
     webhook: { url: receiver.url, secret: HOOK_SECRET, retryDelaysMs: [20, 40] },
   });
   return { s, receiver };
@@ -33,9 +52,9 @@ describe('webhook signature', () => {
   });
 });
 
-describe('webhook events', () => {
+describe.each<BackendName>(['memory', 'redis'])('webhook events (%s backend)', (backend) => {
   it('a room’s life: room_create, room_login, stream_create, stream_close, room_logout, room_close', async () => {
-    const { s, receiver } = await hooked();
+    const { s, receiver } = await hooked({}, backend);
     const [ann, bob] = [await h.client(s), await h.client(s)];
     const before = Date.now();
     const annLogin: LoginReplyData = await ann.joined('r1', 'ann', { userName: 'Ann' });
@@ -120,12 +139,15 @@ describe('webhook events', () => {
 
   it('room_logout reasons: 1 when the grace period runs out, 3 for a duplicate login, 4 for token expiry', async () => {
     let skewMs = 0;
-    const { s, receiver } = await hooked({
-      now: () => Date.now() + skewMs,
-      sessionGraceMs: 0,
-      heartbeatIntervalMs: 200,
-      kickOnTokenExpiry: true,
-    });
+    const { s, receiver } = await hooked(
+      {
+        now: () => Date.now() + skewMs,
+        sessionGraceMs: 0,
+        heartbeatIntervalMs: 200,
+        kickOnTokenExpiry: true,
+      },
+      backend,
+    );
     const logouts = (roomID: string) =>
       receiver.delivered
         .filter((b) => b.event === 'room_logout' && b.room_id === roomID)
@@ -158,7 +180,7 @@ describe('webhook events', () => {
   });
 
   it('a room ending with streams still listed closes them before room_close', async () => {
-    const { s, receiver } = await hooked();
+    const { s, receiver } = await hooked({}, backend);
     const ann = await h.client(s);
     await ann.joined('r1', 'ann');
     await ann.request({ t: 'pub', room: 'r1', stream: 'own' });
@@ -175,7 +197,9 @@ describe('webhook events', () => {
       ['room_close', undefined, undefined],
     ]);
   });
+});
 
+describe('webhook events at shutdown (memory backend)', () => {
   it('server.close() lets the sessions’ ends reach the receiver before it resolves', async () => {
     const { s, receiver } = await hooked();
     const ann = await h.client(s);

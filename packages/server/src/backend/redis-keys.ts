@@ -10,7 +10,7 @@ import type { RoomRef } from './types.js';
 /** One Redis, or a Redis Cluster (every multi-key step here stays within one hash tag). */
 export type RedisClient = Redis | Cluster;
 
-/** The keys of one room, in the order every room script declares them (KEYS[1..7]). */
+/** The keys of one room, in the order every room script declares them (KEYS[1..8]). */
 export interface RoomKeys {
   /**
    * Hash: `seq` (last event), `base` (positions are `base + seq`), `max` (maxMemberCount),
@@ -33,6 +33,13 @@ export interface RoomKeys {
    * dead and never have recorded it). Outlives the room.
    */
   kicks: string;
+  /**
+   * List: the room's webhook entries not yet delivered, oldest first (redis-hooks.ts). Outlives
+   * the room until drained.
+   */
+  hooks: string;
+  /** String, with a TTL: the node sending the room's webhooks now (not given to the scripts). */
+  hookLock: string;
   /** Shard channel (not a key): the room's live events. */
   channel: string;
 }
@@ -47,6 +54,8 @@ export function roomKeys(prefix: string, ref: RoomRef): RoomKeys {
     log: `${base}:log`,
     gone: `${base}:gone`,
     kicks: `${base}:kicks`,
+    hooks: `${base}:hooks`,
+    hookLock: `${base}:hooklock`,
     channel: `${base}:ch`,
   };
 }
@@ -59,6 +68,7 @@ export const roomKeyList = (keys: RoomKeys): string[] => [
   keys.log,
   keys.gone,
   keys.kicks,
+  keys.hooks,
 ];
 
 /** Hash: roomID → the user's membership there (JSON: session, multi, join position, node). */

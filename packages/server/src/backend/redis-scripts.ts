@@ -22,8 +22,10 @@ import type { RedisClient } from './redis-keys.js';
 
 const ROOM_PRELUDE = `
 local META, MEMBERS, STREAMS, EXTRA, LOG, GONE = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local KICKS = KEYS[7]
+local KICKS, HOOKS = KEYS[7], KEYS[8]
 local CHANNEL, MAXLEN, TOMBSTONE_MS = ARGV[1], ARGV[2], ARGV[3]
+-- Every room script gets, last, the webhook queue's bound ('0': webhooks are off).
+local HOOKS_MAX = tonumber(ARGV[#ARGV]) or 0
 
 local function str(s) return cjson.encode(s) end
 local function userJSON(id, name)
@@ -66,7 +68,15 @@ local function position(seq)
   return BASE + seq
 end
 
-local function record(seq, event, kick, note)
+-- The room's lifetime ID (webhooks' room_seq): digits, set when the room is created.
+local function life()
+  return redis.call('HGET', META, 'life') or tostring(position(1))
+end
+
+-- hook: nil for an event webhooks ignore, else what the webhook entry adds to the event's message
+-- ('' or ',"o":…'): the entry is the message with the room's life and Redis's time, queued in
+-- the room's webhook queue in the same step as the change (dropped, and counted, when full).
+local function record(seq, event, kick, note, hook)
   local count = redis.call('HLEN', MEMBERS)
   local p = position(seq)
   local fields = {'v', event, 'c', count, 'p', p}
@@ -83,10 +93,17 @@ local function record(seq, event, kick, note)
   end
   redis.call('XADD', LOG, 'MAXLEN', MAXLEN, seq .. '-0', unpack(fields))
   redis.call('SPUBLISH', CHANNEL, msg .. '}')
+  if hook and HOOKS_MAX > 0 then
+    if redis.call('LLEN', HOOKS) < HOOKS_MAX then
+      redis.call('RPUSH', HOOKS, msg .. ',"l":' .. str(life()) .. ',"w":' .. nowMs() .. hook .. '}')
+    else
+      redis.call('HINCRBY', META, 'hdrop', 1)
+    end
+  end
   LAST_POS = p
   return seq
 end
-local function append(event, kick, note) return record(nextSeq(), event, kick, note) end
+local function append(event, kick, note, hook) return record(nextSeq(), event, kick, note, hook) end
 
 local function snapshot(withMembers)
   local meta = redis.call('HMGET', META, 'seq', 'max')
@@ -107,15 +124,27 @@ local function removeMember(userID, m, kick, cause, kickCode, destroyIfEmpty)
   table.sort(owned, function(a, b) return a.s.o < b.s.o end)
   for _, o in ipairs(owned) do
     redis.call('HDEL', STREAMS, o.id)
-    append('{"k":"unpub","stream":' .. streamJSON(o.id, o.s) .. '}', kick)
+    append('{"k":"unpub","stream":' .. streamJSON(o.id, o.s) .. '}', kick, nil, ',"o":' .. o.s.o)
     kick = nil
   end
   redis.call('HDEL', MEMBERS, userID)
   local destroyed = destroyIfEmpty and redis.call('HLEN', MEMBERS) == 0
+  -- A room that ends with streams of others still listed (published by the business backend)
+  -- closes them too: webhooks need them.
+  local hook = ''
+  if destroyed then
+    local left = {}
+    local rest = redis.call('HGETALL', STREAMS)
+    for i = 1, #rest, 2 do
+      local s = cjson.decode(rest[i + 1])
+      left[#left + 1] = '{"stream":' .. streamJSON(rest[i], s) .. ',"o":' .. s.o .. '}'
+    end
+    if #left > 0 then hook = ',"x":[' .. table.concat(left, ',') .. ']' end
+  end
   local note = '{"sessionID":' .. str(m.s) .. ',"joinedAtMs":' .. m.t .. ',"cause":' .. str(cause)
   if kickCode then note = note .. ',"kickCode":' .. kickCode end
   note = note .. ',"destroyed":' .. tostring(destroyed) .. '}'
-  local seq = append('{"k":"leave","user":' .. userJSON(userID, m.n) .. '}', kick, note)
+  local seq = append('{"k":"leave","user":' .. userJSON(userID, m.n) .. '}', kick, note, hook)
   if destroyed then
     redis.call('DEL', META, MEMBERS, STREAMS, EXTRA, LOG)
     redis.call('SET', GONE, LAST_POS, 'PX', TOMBSTONE_MS)
@@ -158,7 +187,9 @@ if old and policy == 'reject-new' then return {'elsewhere'} end
 local created = redis.call('EXISTS', META) == 0
 if created then
   local base = redis.call('GET', GONE) or '0'
-  redis.call('HSET', META, 'seq', '0', 'base', base, 'max', maxCount, 'bseq', '0')
+  -- The lifetime ID: creation time, then the base (which grows with each lifetime of the name).
+  local lifeID = nowMs .. string.format('%06d', tonumber(base) % 1000000)
+  redis.call('HSET', META, 'seq', '0', 'base', base, 'max', maxCount, 'bseq', '0', 'life', lifeID)
   redis.call('DEL', GONE)
 else
   local max = tonumber(redis.call('HGET', META, 'max')) or 0
@@ -179,7 +210,7 @@ redis.call('HSET', MEMBERS, userID, '{"n":' .. str(userName) .. ',"s":' .. str(s
   .. ',"u":' .. userUpdate .. ',"j":' .. seq .. ',"p":' .. position(seq) .. ',"t":"' .. nowMs .. '","node":'
   .. str(node) .. '}')
 local note = '{"sessionID":' .. str(sessionID) .. ',"joinedAtMs":' .. nowMs .. ',"created":' .. tostring(created) .. '}'
-record(seq, '{"k":"join","user":' .. userJSON(userID, userName) .. '}', nil, note)
+record(seq, '{"k":"join","user":' .. userJSON(userID, userName) .. '}', nil, note, '')
 local createdFlag = 0
 if created then createdFlag = 1 end
 return {'ok', createdFlag, kicked[1], kicked[2], snapshot(withMembers), LAST_POS}
@@ -216,7 +247,7 @@ end
 local seq = nextSeq()
 local s = {u = USER_ID, n = m.n, x = ARGV[9], o = seq}
 redis.call('HSET', STREAMS, ARGV[8], cjson.encode(s))
-record(seq, '{"k":"pub","stream":' .. streamJSON(ARGV[8], s) .. '}')
+record(seq, '{"k":"pub","stream":' .. streamJSON(ARGV[8], s) .. '}', nil, nil, '')
 return {'ok', seq, LAST_POS}
 `;
 
@@ -227,7 +258,7 @@ if not raw then return {'input'} end
 local s = cjson.decode(raw)
 if s.u ~= USER_ID and not AS_SERVER then return {'input'} end
 redis.call('HDEL', STREAMS, ARGV[8])
-local seq = append('{"k":"unpub","stream":' .. streamJSON(ARGV[8], s) .. '}')
+local seq = append('{"k":"unpub","stream":' .. streamJSON(ARGV[8], s) .. '}', nil, nil, ',"o":' .. s.o)
 return {'ok', seq, LAST_POS}
 `;
 

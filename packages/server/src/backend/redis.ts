@@ -14,6 +14,7 @@ import { Code } from '@atrium/protocol';
 import { Cluster, Redis } from 'ioredis';
 import { asArray, asInt, asString, historyOf, parseLogEntries, parseState } from './redis-codec.js';
 import { type FeedLog, RoomFeed } from './redis-feed.js';
+import { RedisHookQueue } from './redis-hooks.js';
 import { UserIndex } from './redis-index.js';
 import { type RedisClient, type RoomKeys, roomKeyList, roomKeys } from './redis-keys.js';
 import { NodeLease } from './redis-lease.js';
@@ -69,6 +70,13 @@ export interface RedisBackendOptions {
   sessionGraceMs?: number;
   /** Reliable request IDs remembered per user, across nodes. */
   appliedWindow?: number;
+  /**
+   * Webhooks on: each room queues its webhook facts in Redis, up to this many waiting (more are
+   * dropped and counted), sent by one node at a time (redis-hooks.ts). 0 or absent: off.
+   */
+  webhookQueueMax?: number;
+  /** How often every node scans for queued webhook facts nobody listed (a node died in between). */
+  webhookScanMs?: number;
   /** A subscriber threw; the backend carries on (default: ignore). */
   onListenerError?: (error: unknown) => void;
   /** Where connection trouble and lost events are reported (a pino logger fits). */
@@ -84,6 +92,8 @@ export const REDIS_BACKEND_DEFAULTS = {
   leaseTtlMs: 5000,
   sessionGraceMs: 30_000,
   appliedWindow: 512,
+  webhookScanMs: 30_000,
+  webhookMaxRooms: 64,
 } as const;
 
 const NOT_MEMBER: Refusal = { ok: false, code: Code.NOT_LOGGED_IN };
@@ -118,6 +128,10 @@ export class RedisBackend implements Backend {
   private readonly tombstoneMs: string;
   /** How long a kick is kept in its room for a resume elsewhere (the grace period). */
   private readonly kickKeepMs: string;
+  /** The last argument of every room script: the webhook queue's bound, '0' when off. */
+  private readonly hooksMax: string;
+  private readonly hooks: RedisHookQueue | undefined;
+  private readonly subscribeTimeoutMs: number;
   private readonly log: FeedLog;
   private subscriberWasReady = false;
   private readonly restarts: RestartWatch;
@@ -163,6 +177,22 @@ export class RedisBackend implements Backend {
     });
     const graceMs = options.sessionGraceMs ?? d.sessionGraceMs;
     this.kickKeepMs = String(graceMs);
+    this.subscribeTimeoutMs = options.subscribeTimeoutMs ?? d.subscribeTimeoutMs;
+    const leaseTtlMs = options.leaseTtlMs ?? d.leaseTtlMs;
+    this.hooksMax = String(options.webhookQueueMax ?? 0);
+    this.hooks =
+      (options.webhookQueueMax ?? 0) > 0
+        ? new RedisHookQueue(this.redis, {
+            prefix: this.prefix,
+            nodeID: this.nodeID,
+            // A sender that died lets go of its rooms as fast as its lease lets go of its sessions.
+            lockTtlMs: leaseTtlMs,
+            pollMs: Math.max(100, Math.floor(leaseTtlMs / 3)),
+            scanMs: options.webhookScanMs ?? d.webhookScanMs,
+            maxRooms: d.webhookMaxRooms,
+            log: this.log,
+          })
+        : undefined;
     this.store = new RedisSessionStore(this.redis, {
       prefix: this.prefix,
       nodeID: this.nodeID,
@@ -172,7 +202,7 @@ export class RedisBackend implements Backend {
     this.lease = new NodeLease(this.redis, {
       prefix: this.prefix,
       nodeID: this.nodeID,
-      leaseTtlMs: options.leaseTtlMs ?? d.leaseTtlMs,
+      leaseTtlMs,
       graceMs,
       connectWaitMs: options.subscribeTimeoutMs ?? d.subscribeTimeoutMs,
       reaper: this.store,
@@ -233,12 +263,32 @@ export class RedisBackend implements Backend {
     return this.restarts.onReset(listener);
   }
 
+  hookQueue(): RedisHookQueue | undefined {
+    return this.hooks;
+  }
+
   onFenced(listener: () => void): () => void {
     return this.lease.onFenced(listener);
   }
 
   ready(): boolean {
     return this.redis.status === 'ready' && this.subscriber.status === 'ready';
+  }
+
+  async whenReady(): Promise<void> {
+    const deadline = performance.now() + this.subscribeTimeoutMs;
+    for (const client of [this.redis, this.subscriber]) {
+      if (client.status === 'ready') continue;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          client.off('ready', done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.max(0, deadline - performance.now()));
+        client.on('ready', done);
+      });
+    }
   }
 
   async join(req: JoinRequest): Promise<JoinResult> {
@@ -269,6 +319,7 @@ export class RedisBackend implements Backend {
       if (status === 'already') return { ok: false, code: Code.ALREADY_IN_THIS_ROOM };
       if (status === 'elsewhere') return ELSEWHERE;
       if (status === 'full') return { ok: false, code: Code.ROOM_FULL };
+      this.hooks?.noted(room);
       const state = parseState(reply[4], req.withMembers);
       const joinPos = asInt(reply[5], 'join position');
       this.feed.entered(watched, user.userID, req.sessionID, joinPos);
@@ -303,11 +354,15 @@ export class RedisBackend implements Backend {
   }
 
   async publishStream(req: PublishStreamRequest): Promise<Done> {
-    return this.mutate(Scripts.publishStream, req, [req.streamID, req.extraInfo]);
+    const done = await this.mutate(Scripts.publishStream, req, [req.streamID, req.extraInfo]);
+    if (done.ok) this.hooks?.noted(req.room);
+    return done;
   }
 
   async unpublishStream(req: StreamRequest): Promise<Done> {
-    return this.mutate(Scripts.unpublishStream, req, [req.streamID]);
+    const done = await this.mutate(Scripts.unpublishStream, req, [req.streamID]);
+    if (done.ok) this.hooks?.noted(req.room);
+    return done;
   }
 
   async setStreamExtra(req: StreamExtraRequest): Promise<Done> {
@@ -354,6 +409,7 @@ export class RedisBackend implements Backend {
   }
 
   async close(): Promise<void> {
+    await this.hooks?.stop();
     await this.lease.stop();
     this.feed.close();
     await Promise.all([quit(this.redis), quit(this.subscriber)]);
@@ -366,7 +422,13 @@ export class RedisBackend implements Backend {
   }
 
   private run(script: LuaScript, keys: RoomKeys, args: readonly string[]): Promise<unknown> {
-    return script.run(this.redis, roomKeyList(keys), [keys.channel, this.maxLen, this.tombstoneMs, ...args]);
+    return script.run(this.redis, roomKeyList(keys), [
+      keys.channel,
+      this.maxLen,
+      this.tombstoneMs,
+      ...args,
+      this.hooksMax,
+    ]);
   }
 
   /**
@@ -430,6 +492,7 @@ export class RedisBackend implements Backend {
       'remove',
     );
     if (asInt(reply[0], 'removed') !== 1) return { removed: false, destroyed: false };
+    this.hooks?.noted(removal.room);
     const destroyed = asInt(reply[1], 'destroyed') === 1;
     const sessionID = asString(reply[2], 'removed session');
     const joinPos = asInt(reply[3], 'removed join position');

@@ -99,6 +99,37 @@ export type BackendMessage =
 
 export type KickMessage = Extract<BackendMessage, { kind: 'kick' }>;
 
+/**
+ * Everything a room event's webhooks are made of (webhooks/events.ts derives them). In cluster
+ * mode the room's script queues these facts in the same step as the change, so whichever node
+ * sends them derives the same events, with the same IDs.
+ */
+export interface HookFacts {
+  room: RoomRef;
+  seq: number;
+  event: RoomEvent;
+  member?: MembershipNote;
+  /** The room's lifetime ID (ZEGO's room_seq / room_session_id): digits. */
+  life: string;
+  /** When it happened, wall ms. */
+  atMs: number;
+  /** On `unpub`: the seq of the stream's `pub` (its stream_sid). */
+  pubSeq?: number;
+  /** On a `leave` that ended the room: streams still listed, closed with it. */
+  closing?: { stream: StreamInfo; pubSeq: number }[];
+}
+
+/** Cluster mode's durable webhook queue: each room's facts, in order, one sender at a time. */
+export interface HookQueue {
+  /**
+   * From now on, takes rooms with queued facts and hands each room's to `sink` in order; a fact
+   * is dequeued once `sink` resolves true (false: it stays, for this node later or another one).
+   */
+  start(sink: (facts: HookFacts) => Promise<boolean>): void;
+  /** Stops taking rooms (the queued facts stay in the backend for the other nodes). */
+  stop(): Promise<void>;
+}
+
 export type BackendListener = (message: BackendMessage) => void;
 
 export type Refusal<C extends ErrorCode = ErrorCode> = { ok: false; code: C };
@@ -252,8 +283,16 @@ export interface Backend {
    */
   onFenced?(listener: () => void): () => void;
 
+  /**
+   * Cluster mode: webhook facts are queued by the backend itself (durable, one sender per room);
+   * the server sends from here instead of deriving them from the events it is told.
+   */
+  hookQueue?(): HookQueue | undefined;
+
   /** Whether the backend can serve now (/readyz); absent means always. */
   ready?(): boolean;
+  /** Resolves once `ready()`, or after the backend's connect timeout (the server starts anyway). */
+  whenReady?(): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -33,9 +33,17 @@ export interface WebhookDeliveryOptions {
 const NUMERIC_APPID = new Set(['room_create', 'room_close']);
 const DROP_LOG_EVERY_MS = 10_000;
 
+/** What became of an event: delivered, given up after its retries, or never tried to the end. */
+export type DeliveryOutcome = 'delivered' | 'gave_up' | 'dropped';
+
+interface Queued {
+  event: WebhookEvent;
+  settle?: (outcome: DeliveryOutcome) => void;
+}
+
 interface RoomLine {
   key: string;
-  items: WebhookEvent[];
+  items: Queued[];
   state: 'idle' | 'waiting' | 'sending' | 'backoff';
   /** Failed attempts of the head event. */
   failures: number;
@@ -70,6 +78,18 @@ export class WebhookDelivery {
 
   /** False when the event was dropped (queue full, or closing). */
   enqueue(event: WebhookEvent): boolean {
+    return this.push({ event });
+  }
+
+  /** Resolves with what became of the event (cluster mode waits for it before dequeuing). */
+  send(event: WebhookEvent): Promise<DeliveryOutcome> {
+    return new Promise((settle) => {
+      if (!this.push({ event, settle })) settle('dropped');
+    });
+  }
+
+  private push(item: Queued): boolean {
+    const { event } = item;
     if (this.closed) {
       this.o.metrics.webhookDropped('closing');
       return false;
@@ -85,7 +105,7 @@ export class WebhookDelivery {
       line = { key, items: [], state: 'idle', failures: 0 };
       this.lines.set(key, line);
     }
-    line.items.push(event);
+    line.items.push(item);
     this.queued++;
     if (line.state === 'idle') this.schedule(line);
     return true;
@@ -106,7 +126,10 @@ export class WebhookDelivery {
       });
     }
     this.closed = true;
-    for (const line of this.lines.values()) line.cancelBackoff?.();
+    for (const line of this.lines.values()) {
+      line.cancelBackoff?.();
+      for (const item of line.items) item.settle?.('dropped');
+    }
     for (const abort of this.inFlight) abort.abort();
     if (this.queued > 0) {
       this.o.metrics.webhookDropped('closing', this.queued);
@@ -119,15 +142,15 @@ export class WebhookDelivery {
 
   private schedule(line: RoomLine): void {
     if (this.closed) return;
-    if (this.sending < this.o.maxConcurrent) void this.send(line);
+    if (this.sending < this.o.maxConcurrent) void this.attemptHead(line);
     else {
       line.state = 'waiting';
       this.waiting.push(line);
     }
   }
 
-  private async send(line: RoomLine): Promise<void> {
-    const event = line.items[0];
+  private async attemptHead(line: RoomLine): Promise<void> {
+    const event = line.items[0]?.event;
     if (event === undefined) return;
     line.state = 'sending';
     this.sending++;
@@ -137,7 +160,7 @@ export class WebhookDelivery {
     this.o.metrics.webhookAttempt(delivered);
     if (delivered) {
       this.o.metrics.webhookDelivered(event.event);
-      this.finishHead(line);
+      this.finishHead(line, 'delivered');
     } else if (line.failures < this.o.retryDelaysMs.length) {
       const delay = this.o.retryDelaysMs[line.failures] ?? 0;
       line.failures++;
@@ -152,13 +175,13 @@ export class WebhookDelivery {
         { event: event.event, appID: event.room.appID, attempts: line.failures + 1 },
         'webhook event given up',
       );
-      this.finishHead(line);
+      this.finishHead(line, 'gave_up');
     }
     this.pump();
   }
 
-  private finishHead(line: RoomLine): void {
-    line.items.shift();
+  private finishHead(line: RoomLine, outcome: DeliveryOutcome): void {
+    line.items.shift()?.settle?.(outcome);
     line.failures = 0;
     this.queued--;
     if (line.items.length > 0) this.schedule(line);
@@ -177,7 +200,7 @@ export class WebhookDelivery {
     while (this.sending < this.o.maxConcurrent) {
       const next = this.waiting.shift();
       if (next === undefined) return;
-      void this.send(next);
+      void this.attemptHead(next);
     }
   }
 

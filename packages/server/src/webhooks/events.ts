@@ -6,7 +6,9 @@
 // when the event is sent.
 
 import { Code, type StreamInfo } from '@atrium/protocol';
-import type { BackendMessage, LeaveCause, MembershipNote, RoomRef } from '../backend/types.js';
+import type { BackendMessage, HookFacts, LeaveCause, MembershipNote, RoomRef } from '../backend/types.js';
+
+export type { HookFacts };
 
 export type WebhookEventName =
   | 'room_create'
@@ -31,19 +33,90 @@ export const CLOSE_REASON = { normal: 0, timeout: 1, kicked: 3 } as const;
 /** stream_close `type` (ours; ZEGO does not document its values). */
 export const STREAM_CLOSE_TYPE = { stopped: 0, roomClosed: 1 } as const;
 
-interface OpenStream {
-  stream: StreamInfo;
-  sid: string;
-  createdAtMs: number;
+/** The webhook events of one room event, in the order to deliver them. */
+export function webhookEventsOf(f: HookFacts): WebhookEvent[] {
+  const { room, seq, event, life, atMs } = f;
+  const out: WebhookEvent[] = [];
+  const emit = (name: WebhookEventName, fields: WebhookEvent['fields']) => {
+    out.push({ room, event: name, id: `${life}-${seq}-${out.length}`, fields });
+  };
+  const roomFields = { room_id: room.roomID };
+  const note = f.member;
+  switch (event.k) {
+    case 'join':
+      if (note?.created === true) {
+        emit('room_create', {
+          ...roomFields,
+          room_session_id: life,
+          room_create_time: String(note.joinedAtMs),
+          id_name: event.user.userID,
+        });
+      }
+      emit('room_login', {
+        ...roomFields,
+        room_name: room.roomID,
+        room_seq: life,
+        user_account: event.user.userID,
+        user_nickname: event.user.userName ?? event.user.userID,
+        session_id: note?.sessionID ?? '',
+        login_time: note?.joinedAtMs ?? atMs,
+      });
+      return out;
+    case 'leave':
+      emit('room_logout', {
+        ...roomFields,
+        room_seq: life,
+        user_account: event.user.userID,
+        user_nickname: event.user.userName ?? event.user.userID,
+        session_id: note?.sessionID ?? '',
+        login_time: note?.joinedAtMs ?? 0,
+        logout_time: atMs,
+        reason: logoutReason(note),
+      });
+      if (note?.destroyed === true) {
+        for (const open of f.closing ?? []) {
+          emit(
+            'stream_close',
+            streamFields(room, life, open.stream, open.pubSeq, seq, STREAM_CLOSE_TYPE.roomClosed),
+          );
+        }
+        emit('room_close', {
+          ...roomFields,
+          room_session_id: life,
+          close_reason: closeReason(note.cause),
+          room_close_time: String(atMs),
+        });
+      }
+      return out;
+    case 'pub':
+      emit('stream_create', {
+        ...streamFields(room, life, event.stream, seq, seq),
+        title: '',
+        extra_info: event.stream.extraInfo,
+        create_time: String(Math.floor(atMs / 1000)),
+        create_time_ms: String(atMs),
+      });
+      return out;
+    case 'unpub':
+      emit(
+        'stream_close',
+        streamFields(room, life, event.stream, f.pubSeq ?? seq, seq, STREAM_CLOSE_TYPE.stopped),
+      );
+      return out;
+    default:
+      return out;
+  }
 }
 
 interface RoomLife {
-  roomSeq: string;
-  streams: Map<string, OpenStream>;
+  life: string;
+  /** Open streams: streamID → the stream and the seq of its `pub`. */
+  streams: Map<string, { stream: StreamInfo; pubSeq: number }>;
 }
 
 const keyOf = (ref: RoomRef): string => `${ref.appID} ${ref.roomID}`;
 
+/** Memory mode: the facts of each backend message, from what this server saw of the room. */
 export class WebhookEvents {
   private readonly rooms = new Map<string, RoomLife>();
 
@@ -58,123 +131,51 @@ export class WebhookEvents {
   derive(message: BackendMessage): WebhookEvent[] {
     if (message.kind !== 'event') return [];
     const { room, seq, event } = message;
-    const out: WebhookEvent[] = [];
-    const emit = (name: WebhookEventName, life: RoomLife, fields: WebhookEvent['fields']) => {
-      out.push({ room, event: name, id: `${life.roomSeq}-${seq}-${out.length}`, fields });
-    };
-    const roomFields = { room_id: room.roomID };
-    switch (event.k) {
-      case 'join': {
-        const note = message.member;
-        const known = this.rooms.get(keyOf(room));
-        const life = note?.created === true || known === undefined ? this.begin(room) : known;
-        if (note?.created === true) {
-          emit('room_create', life, {
-            ...roomFields,
-            room_session_id: life.roomSeq,
-            room_create_time: String(note.joinedAtMs),
-            id_name: event.user.userID,
-          });
-        }
-        emit('room_login', life, {
-          ...roomFields,
-          room_name: room.roomID,
-          room_seq: life.roomSeq,
-          user_account: event.user.userID,
-          user_nickname: event.user.userName ?? event.user.userID,
-          session_id: note?.sessionID ?? '',
-          login_time: note?.joinedAtMs ?? this.now(),
-        });
-        return out;
-      }
-      case 'leave': {
-        const life = this.lifeOf(room);
-        const note = message.member;
-        emit('room_logout', life, {
-          ...roomFields,
-          room_seq: life.roomSeq,
-          user_account: event.user.userID,
-          user_nickname: event.user.userName ?? event.user.userID,
-          session_id: note?.sessionID ?? '',
-          login_time: note?.joinedAtMs ?? 0,
-          logout_time: this.now(),
-          reason: logoutReason(note),
-        });
-        if (note?.destroyed === true) {
-          for (const open of life.streams.values()) {
-            emit('stream_close', life, streamFields(room, life, open, seq, STREAM_CLOSE_TYPE.roomClosed));
-          }
-          emit('room_close', life, {
-            ...roomFields,
-            room_session_id: life.roomSeq,
-            close_reason: closeReason(note.cause),
-            room_close_time: String(this.now()),
-          });
-          this.rooms.delete(keyOf(room));
-        }
-        return out;
-      }
-      case 'pub': {
-        const life = this.lifeOf(room);
-        const open = { stream: event.stream, sid: `${life.roomSeq}-${seq}`, createdAtMs: this.now() };
-        life.streams.set(event.stream.streamID, open);
-        const fields = streamFields(room, life, open, seq);
-        emit('stream_create', life, {
-          ...fields,
-          title: '',
-          extra_info: event.stream.extraInfo,
-          create_time: String(Math.floor(open.createdAtMs / 1000)),
-          create_time_ms: String(open.createdAtMs),
-        });
-        return out;
-      }
-      case 'unpub': {
-        const life = this.lifeOf(room);
-        const open = life.streams.get(event.stream.streamID) ?? {
-          stream: event.stream,
-          sid: `${life.roomSeq}-${seq}`,
-          createdAtMs: 0,
-        };
-        life.streams.delete(event.stream.streamID);
-        emit('stream_close', life, streamFields(room, life, open, seq, STREAM_CLOSE_TYPE.stopped));
-        return out;
-      }
-      default:
-        return out;
+    const known = this.rooms.get(keyOf(room));
+    const created = event.k === 'join' && message.member?.created === true;
+    // A room created before this server subscribed gets a lifetime ID on first sight.
+    const life = created || known === undefined ? this.begin(room) : known;
+    const facts: HookFacts = { room, seq, event, life: life.life, atMs: this.now() };
+    if (message.member !== undefined) facts.member = message.member;
+    if (event.k === 'pub') life.streams.set(event.stream.streamID, { stream: event.stream, pubSeq: seq });
+    if (event.k === 'unpub') {
+      facts.pubSeq = life.streams.get(event.stream.streamID)?.pubSeq ?? seq;
+      life.streams.delete(event.stream.streamID);
     }
+    if (event.k === 'leave' && message.member?.destroyed === true) {
+      facts.closing = [...life.streams.values()];
+      this.rooms.delete(keyOf(room));
+    }
+    return webhookEventsOf(facts);
   }
 
   private begin(room: RoomRef): RoomLife {
-    const life: RoomLife = { roomSeq: this.newRoomSeq(), streams: new Map() };
+    const life: RoomLife = { life: this.newRoomSeq(), streams: new Map() };
     this.rooms.set(keyOf(room), life);
     return life;
-  }
-
-  /** A room created before this server subscribed (cluster mode) gets a lifetime ID on first sight. */
-  private lifeOf(room: RoomRef): RoomLife {
-    return this.rooms.get(keyOf(room)) ?? this.begin(room);
   }
 }
 
 function streamFields(
   room: RoomRef,
-  life: RoomLife,
-  open: OpenStream,
+  life: string,
+  stream: StreamInfo,
+  pubSeq: number,
   seq: number,
   type?: number,
 ): WebhookEvent['fields'] {
-  const user = open.stream.user;
+  const user = stream.user;
   const fields: WebhookEvent['fields'] = {
     room_id: room.roomID,
     channel_id: room.roomID,
-    room_session_id: life.roomSeq,
+    room_session_id: life,
     user_id: user.userID,
     user_name: user.userName ?? user.userID,
     publish_id: user.userID,
     publish_name: user.userName ?? user.userID,
-    stream_id: open.stream.streamID,
-    stream_alias: open.stream.streamID,
-    stream_sid: open.sid,
+    stream_id: stream.streamID,
+    stream_alias: stream.streamID,
+    stream_sid: `${life}-${pubSeq}`,
     stream_seq: String(seq),
   };
   if (type !== undefined) fields.type = type;
