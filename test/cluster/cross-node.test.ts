@@ -4,10 +4,11 @@
 // order, a duplicate login on one node kicks the session on another, and a room emptied on
 // every node is gone from Redis.
 
+import { AdminCode } from '@atrium/protocol';
 import type { RoomServer } from '@atrium/server';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { adminOk } from '../../packages/server/test/admin-helpers.js';
+import { admin, adminOk } from '../../packages/server/test/admin-helpers.js';
 import { ids, startNodes } from '../support/cluster.js';
 import { TestRedis } from '../support/redis.js';
 import { APP_ID, type Client, joined, token, World } from '../support/world.js';
@@ -194,6 +195,22 @@ describe('duplicate logins across nodes', () => {
     expect(ext).toContain('moderated');
     await bob.rec.waitFor('roomUserUpdate', (e) => e[1] === 'DELETE' && ids(e[2]).includes('ann'));
     expect(ann.engine.getRoomState(room)).toBe('KICKOUT');
+  });
+});
+
+describe('the admin API across nodes', () => {
+  it('a signed request replayed to another node is refused (Code 3): its nonce is used cluster-wide', async () => {
+    const [a, b, c] = await cluster();
+    if (a === undefined || b === undefined || c === undefined) return;
+    const room = freshRoom();
+    await joined(world, a, room, 'ann');
+    const once = { nonce: `replay-${room}`, timestampSec: Math.floor(Date.now() / 1000) };
+    const first = await admin(a, 'DescribeUserNum', { RoomId: [room] }, once);
+    expect(first.reply.Code).toBe(0);
+    for (const other of [b, c, a]) {
+      const replay = await admin(other, 'DescribeUserNum', { RoomId: [room] }, once);
+      expect(replay.reply.Code).toBe(AdminCode.NONCE_REUSED);
+    }
   });
 });
 

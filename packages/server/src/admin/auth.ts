@@ -39,15 +39,18 @@ export class NonceCache {
     return this.forgetAt.size;
   }
 
-  /** True when `nonce` is fresh for the app (it is remembered from now on), false on a replay. */
-  remember(appID: number, nonce: string, timestampMs: number, nowMs: number): boolean {
+  /**
+   * How long `nonce` is remembered from now (ms) when it is fresh for the app, 0 on a replay. A
+   * request stays acceptable until its timestamp is a window old, whatever our clock says.
+   */
+  remember(appID: number, nonce: string, timestampMs: number, nowMs: number): number {
     this.sweep(nowMs);
     const key = `${appID} ${nonce}`;
     const until = this.forgetAt.get(key);
-    if (until !== undefined && until > nowMs) return false;
-    // A request stays acceptable until its timestamp is a window old, whatever our clock says.
-    this.forgetAt.set(key, Math.max(nowMs, timestampMs) + this.windowMs);
-    return true;
+    if (until !== undefined && until > nowMs) return 0;
+    const forgetAt = Math.max(nowMs, timestampMs) + this.windowMs;
+    this.forgetAt.set(key, forgetAt);
+    return forgetAt - nowMs;
   }
 
   private sweep(nowMs: number): void {
@@ -92,7 +95,8 @@ export interface AuthContext {
 }
 
 export type AuthResult =
-  | { ok: true; appID: number; action: string }
+  /** `nonce` is fresh here, and must stay unusable for `nonceKeepMs` (a cluster checks it too). */
+  | { ok: true; appID: number; action: string; nonce: string; nonceKeepMs: number }
   | { ok: false; code: AdminErrorCode; message?: string };
 
 const refuse = (code: AdminErrorCode, message?: string): AuthResult =>
@@ -128,6 +132,7 @@ export function authenticate(params: AdminParams, ctx: AuthContext): AuthResult 
     return refuse(AdminCode.SIGNATURE_WRONG);
   }
   if (!ctx.bucketOf(appID).take(ctx.monoNow())) return refuse(AdminCode.RATE_LIMITED);
-  if (!ctx.nonces.remember(appID, nonce, timestampMs, nowMs)) return refuse(AdminCode.NONCE_REUSED);
-  return { ok: true, appID, action };
+  const nonceKeepMs = ctx.nonces.remember(appID, nonce, timestampMs, nowMs);
+  if (nonceKeepMs === 0) return refuse(AdminCode.NONCE_REUSED);
+  return { ok: true, appID, action, nonce, nonceKeepMs };
 }

@@ -82,6 +82,18 @@ export class AdminService {
     if (!auth.ok) {
       return this.answer(res, 'unauthenticated', undefined, { code: auth.code, message: auth.message });
     }
+    // In a cluster a nonce must be fresh on every node, not only this one.
+    const claim = this.o.backend.claimNonce;
+    if (claim !== undefined) {
+      let fresh: boolean;
+      try {
+        fresh = await claim.call(this.o.backend, auth.appID, auth.nonce, auth.nonceKeepMs);
+      } catch (error) {
+        this.o.log.error({ err: error, appID: auth.appID }, 'admin nonce check failed');
+        return this.answer(res, 'unauthenticated', auth.appID, { code: AdminCode.INTERNAL });
+      }
+      if (!fresh) return this.answer(res, 'unauthenticated', auth.appID, { code: AdminCode.NONCE_REUSED });
+    }
     await this.run(res, auth.appID, auth.action, params);
   };
 

@@ -9,7 +9,7 @@
 // user index (which returns the memberships it displaces, and so decides races: the later
 // record wins), then remove those from their rooms with a kick. See docs/operations.md.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Code } from '@atrium/protocol';
 import { Cluster, Redis } from 'ioredis';
 import { asArray, asInt, asString, historyOf, parseLogEntries, parseState } from './redis-codec.js';
@@ -261,6 +261,13 @@ export class RedisBackend implements Backend {
 
   onReset(listener: () => void): () => void {
     return this.restarts.onReset(listener);
+  }
+
+  async claimNonce(appID: number, nonce: string, keepMs: number): Promise<boolean> {
+    // Hashed: a nonce is caller text, of any characters (a '{' would make its own hash tag).
+    const digest = createHash('sha256').update(nonce).digest('base64url');
+    const key = `${this.prefix}:nonce:${appID}:${digest}`;
+    return (await this.redis.set(key, '1', 'PX', Math.max(1, Math.ceil(keepMs)), 'NX')) === 'OK';
   }
 
   hookQueue(): RedisHookQueue | undefined {

@@ -289,6 +289,13 @@ export interface Backend {
    */
   hookQueue?(): HookQueue | undefined;
 
+  /**
+   * Cluster mode: records an admin request's SignatureNonce for `keepMs` across every node;
+   * false when it was used already (a replay sent to another node). Absent: the node's own
+   * memory is enough.
+   */
+  claimNonce?(appID: number, nonce: string, keepMs: number): Promise<boolean>;
+
   /** Whether the backend can serve now (/readyz); absent means always. */
   ready?(): boolean;
   /** Resolves once `ready()`, or after the backend's connect timeout (the server starts anyway). */
