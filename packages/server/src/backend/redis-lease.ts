@@ -18,6 +18,7 @@
 // (no renewal answered within the TTL, by its own monotonic clock, counted from when the renewal
 // was sent) refuses writes (`ensure`), so the reaper never races a write from the node it reaps.
 
+import { untilReady } from './redis-connect.js';
 import type { RedisClient } from './redis-keys.js';
 import { LuaScript } from './redis-scripts.js';
 import { nodeSessionsKey, nodesKey, type SessionReaper } from './redis-sessions.js';
@@ -102,21 +103,9 @@ export class NodeLease {
   async ensure(): Promise<void> {
     if (this.holds()) return;
     // Still connecting (a node just started, or Redis just came back): wait for it a while.
-    if (this.redis.status !== 'ready') await this.untilReady();
+    await untilReady(this.redis, this.options.connectWaitMs);
     await this.tick();
     if (!this.holds()) throw new LeaseLostError();
-  }
-
-  private untilReady(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.redis.off('ready', done);
-        resolve();
-      };
-      const timer = setTimeout(done, this.options.connectWaitMs);
-      this.redis.on('ready', done);
-    });
   }
 
   /** `listener` is told when this node learns it was fenced (it holds a new epoch by then). */

@@ -11,8 +11,8 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { Code } from '@atrium/protocol';
-import { Cluster, Redis } from 'ioredis';
 import { asArray, asInt, asString, historyOf, parseLogEntries, parseState } from './redis-codec.js';
+import { connect, quit, untilReady } from './redis-connect.js';
 import { type FeedLog, RoomFeed } from './redis-feed.js';
 import { RedisHookQueue } from './redis-hooks.js';
 import { UserIndex } from './redis-index.js';
@@ -143,30 +143,8 @@ export class RedisBackend implements Backend {
     this.maxLen = String(options.historyMaxEvents ?? d.historyMaxEvents);
     this.tombstoneMs = String(options.roomTombstoneMs ?? d.roomTombstoneMs);
     this.log = options.log ?? silentLog;
-    // Named so an operator (or a test) can tell a node's two connections apart in CLIENT LIST.
-    const connection = (role: string) => ({
-      maxRetriesPerRequest: 3,
-      connectionName: `atrium:${this.nodeID}:${role}`,
-    });
-    this.redis = connect(options.url, connection('cmd'));
-    this.subscriber = connect(options.url, connection('sub'));
-    for (const [name, redis] of [
-      ['command', this.redis],
-      ['subscriber', this.subscriber],
-    ] as const) {
-      // ioredis retries for ever and reports every failed attempt: say it once per outage.
-      let failing = false;
-      redis.on('error', (error: Error) => {
-        if (failing) return;
-        failing = true;
-        this.log.warn({ err: error, connection: name }, 'redis connection failing (retrying)');
-      });
-      redis.on('ready', () => {
-        if (!failing) return;
-        failing = false;
-        this.log.warn({ connection: name }, 'redis connection back');
-      });
-    }
+    this.redis = connect(options.url, this.nodeID, 'cmd', this.log);
+    this.subscriber = connect(options.url, this.nodeID, 'sub', this.log);
     this.index = new UserIndex(this.redis, this.prefix, this.nodeID);
     this.feed = new RoomFeed(this.redis, this.subscriber, {
       keyPrefix: this.prefix,
@@ -284,18 +262,8 @@ export class RedisBackend implements Backend {
 
   async whenReady(): Promise<void> {
     const deadline = performance.now() + this.subscribeTimeoutMs;
-    for (const client of [this.redis, this.subscriber]) {
-      if (client.status === 'ready') continue;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          client.off('ready', done);
-          resolve();
-        };
-        const timer = setTimeout(done, Math.max(0, deadline - performance.now()));
-        client.on('ready', done);
-      });
-    }
+    await untilReady(this.redis, this.subscribeTimeoutMs);
+    await untilReady(this.subscriber, deadline - performance.now());
   }
 
   async join(req: JoinRequest): Promise<JoinResult> {
@@ -508,46 +476,5 @@ export class RedisBackend implements Backend {
       this.feed.settle(removal.room, asInt(reply[4], 'remove position')),
     ]);
     return { removed: true, destroyed };
-  }
-}
-
-/** One Redis, or a Cluster (sharded pub/sub through one subscriber per primary) for a URL list. */
-function connect(
-  url: string,
-  options: { maxRetriesPerRequest: number; connectionName: string },
-): RedisClient {
-  const urls = url
-    .split(',')
-    .map((u) => u.trim())
-    .filter((u) => u !== '');
-  if (urls.length <= 1) return new Redis(url, options);
-  const first = new URL(urls[0] ?? '');
-  const password = first.password === '' ? undefined : decodeURIComponent(first.password);
-  return new Cluster(
-    urls.map((u) => {
-      const parsed = new URL(u);
-      return { host: parsed.hostname, port: Number(parsed.port || 6379) };
-    }),
-    {
-      shardedSubscribers: true,
-      redisOptions: {
-        ...options,
-        ...(password === undefined ? {} : { password }),
-        ...(first.protocol === 'rediss:' ? { tls: {} } : {}),
-      },
-    },
-  );
-}
-
-async function quit(redis: RedisClient): Promise<void> {
-  if (redis.status === 'end') return;
-  if (redis.status !== 'ready') {
-    redis.disconnect();
-    return;
-  }
-  try {
-    await redis.quit();
-  } catch {
-    redis.disconnect();
   }
 }
