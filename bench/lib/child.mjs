@@ -1,5 +1,6 @@
 // The child side of lib/procs.mjs: answer `{ id, cmd, args }` messages with the named handler's
-// result, announce readiness, and exit when the parent goes away (so no child outlives a run).
+// result, announce readiness, and exit when the parent goes away (so no child outlives a run); and
+// what every server under test (bench/servers/*.mjs) answers alike.
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
@@ -38,4 +39,41 @@ export function watchEventLoop() {
       return out;
     },
   };
+}
+
+/**
+ * The commands every server under test answers alike: a forced collection (`gc`, the servers run
+ * with --expose-gc), `memory`, and `loopDelay` since the last ask. Call it once the server is up.
+ */
+export function serverBasics() {
+  const loop = watchEventLoop();
+  return {
+    gc: async () => {
+      globalThis.gc?.();
+      return true;
+    },
+    memory: async () => process.memoryUsage(),
+    loopDelay: async () => loop.read(),
+  };
+}
+
+/**
+ * The answer to `members` (the proof of a storm: no member lost, none twice) from the user IDs a
+ * server holds in a room: how many, how many distinct, and how many of `expect` are missing.
+ */
+export function memberProof(users, expect) {
+  const distinct = new Set(users);
+  const missing = expect.filter((u) => !distinct.has(u));
+  return {
+    count: users.length,
+    distinct: distinct.size,
+    missing: missing.length,
+    sample: missing.slice(0, 5),
+  };
+}
+
+/** Listens on a free loopback port; returns it. */
+export async function listenLoopback(http) {
+  await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
+  return http.address().port;
 }

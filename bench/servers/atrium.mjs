@@ -3,47 +3,24 @@
 // no member lost, none twice). Started by lib/procs.mjs; argv[2] is JSON of extra options.
 // ATRIUM_SERVER_DIST names another build's index.js (an A/B of a change in one run).
 
-import { serveParent, watchEventLoop } from '../lib/child.mjs';
-import { APP_ID, SERVER_SECRET } from '../lib/common.mjs';
+import { serveAtrium, startAtrium } from '../lib/atrium-node.mjs';
+import { memberProof, serverBasics } from '../lib/child.mjs';
+import { APP_ID } from '../lib/common.mjs';
 
 const { createRoomServer, MemoryBackend } = await import(
   process.env.ATRIUM_SERVER_DIST || '../../packages/server/dist/index.js'
 );
 const extra = JSON.parse(process.argv[2] ?? '{}');
 const backend = new MemoryBackend();
-const server = await createRoomServer({
-  apps: [{ appID: APP_ID, serverSecret: SERVER_SECRET }],
-  port: 0,
-  host: '127.0.0.1',
-  logLevel: 'silent',
-  backend,
-  ...extra,
-});
+const server = await startAtrium(createRoomServer, { backend, ...extra });
 
-const loop = watchEventLoop();
-const ready = serveParent({
-  gc: async () => {
-    globalThis.gc?.();
-    return true;
-  },
-  memory: async () => process.memoryUsage(),
-  loopDelay: async () => loop.read(),
+serveAtrium(server, {
+  ...serverBasics(),
   /** Who the backend has in `room`: count, distinct users, and the users of `expect` missing. */
   members: async ({ room, expect = [] }) => {
     const state = await backend.room({ appID: APP_ID, roomID: room }, true);
     const users = (state?.members ?? []).map((m) => m.user.userID);
-    const distinct = new Set(users);
-    const missing = expect.filter((u) => !distinct.has(u));
-    return {
-      count: users.length,
-      distinct: distinct.size,
-      missing: missing.length,
-      sample: missing.slice(0, 5),
-    };
-  },
-  stop: async () => {
-    await server.close();
-    return true;
+    return memberProof(users, expect);
   },
   /** A clean exit, so --cpu-prof can write its profile. */
   exit: async () => {
@@ -51,4 +28,3 @@ const ready = serveParent({
     return true;
   },
 });
-ready({ url: server.wsUrl, port: Number(new URL(server.wsUrl).port) });

@@ -5,7 +5,7 @@
 
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
-import { serveParent, watchEventLoop } from '../lib/child.mjs';
+import { listenLoopback, memberProof, serveParent, serverBasics } from '../lib/child.mjs';
 
 const { recovery = false } = JSON.parse(process.argv[2] ?? '{}');
 const http = createServer();
@@ -40,28 +40,14 @@ io.on('connection', (socket) => {
   });
 });
 
-await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
-const { port } = http.address();
+const port = await listenLoopback(http);
 
-const loop = watchEventLoop();
 const ready = serveParent({
-  gc: async () => {
-    globalThis.gc?.();
-    return true;
-  },
-  memory: async () => process.memoryUsage(),
-  loopDelay: async () => loop.read(),
+  ...serverBasics(),
   members: async ({ room, expect = [] }) => {
     const sockets = await io.in(room).fetchSockets();
     const users = sockets.map((s) => s.data.user);
-    const distinct = new Set(users);
-    const missing = expect.filter((u) => !distinct.has(u));
-    return {
-      count: users.length,
-      distinct: distinct.size,
-      missing: missing.length,
-      sample: missing.slice(0, 5),
-    };
+    return memberProof(users, expect);
   },
   stop: async () => true,
 });

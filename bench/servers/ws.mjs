@@ -5,7 +5,7 @@
 
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
-import { serveParent, watchEventLoop } from '../lib/child.mjs';
+import { listenLoopback, memberProof, serveParent, serverBasics } from '../lib/child.mjs';
 
 const { cork = false } = JSON.parse(process.argv[2] ?? '{}');
 const http = createServer((_req, res) => res.writeHead(404).end());
@@ -93,27 +93,11 @@ wss.on('connection', (ws, req) => {
   });
 });
 
-await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
-const { port } = http.address();
+const port = await listenLoopback(http);
 
-const loop = watchEventLoop();
 const ready = serveParent({
-  gc: async () => {
-    globalThis.gc?.();
-    return true;
-  },
-  memory: async () => process.memoryUsage(),
-  loopDelay: async () => loop.read(),
-  members: async ({ room, expect = [] }) => {
-    const members = rooms.get(room) ?? new Map();
-    const missing = expect.filter((u) => !members.has(u));
-    return {
-      count: members.size,
-      distinct: members.size,
-      missing: missing.length,
-      sample: missing.slice(0, 5),
-    };
-  },
+  ...serverBasics(),
+  members: async ({ room, expect = [] }) => memberProof([...(rooms.get(room)?.keys() ?? [])], expect),
   stop: async () => true,
 });
 ready({ url: `ws://127.0.0.1:${port}/ws`, port });
