@@ -8,7 +8,7 @@ import { generateToken04 } from '../../packages/token/dist/index.js';
 import { serveParent } from '../lib/child.mjs';
 import { APP_ID, SERVER_SECRET, TOKEN_TTL_SEC } from '../lib/common.mjs';
 import { epochMs, sleep } from '../lib/procs.mjs';
-import { MEMBER_KINDS, Tally } from './members.mjs';
+import { MEMBER_KINDS, Tally, timedLogin } from './members.mjs';
 
 const { kind, url, localAddresses, reconnect = false } = JSON.parse(process.argv[2]);
 const Member = MEMBER_KINDS[kind];
@@ -39,25 +39,6 @@ function makeMember(spec) {
   const member = new Member({ url, localAddress, tally, reconnect }, { ...spec, token });
   members.set(spec.userID, member);
   return member;
-}
-
-/** Logs `member` in; resolves with its latency in ms, or an Error. */
-async function timedLogin(member, timeoutMs) {
-  const start = epochMs();
-  let timer;
-  try {
-    await Promise.race([
-      member.login(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no login in ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-    return epochMs() - start;
-  } catch (error) {
-    return error instanceof Error ? error : new Error(String(error));
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 const ready = serveParent({

@@ -102,21 +102,47 @@ class Base {
   }
 }
 
-/** Atrium's protocol by hand: the leanest correct client, for thousands of members. */
-export class AtriumLeanMember extends Base {
+/**
+ * A member whose requests carry an `id` the server's reply echoes (Atrium's protocol, and the raw
+ * ws peer's, made after it); the subclass resolves `acks` as replies come.
+ */
+class AckedMember extends Base {
   nextID = 1;
   acks = new Map();
 
+  /** A new link to the server from this member's source address; it becomes `this.ws`. */
+  openLink() {
+    this.ws = new WebSocket(this.env.url, { localAddress: this.env.localAddress, perMessageDeflate: false });
+    return this.ws;
+  }
+
+  /** Fails every request still waiting for its reply: the link is gone. */
+  failAcks(why) {
+    for (const ack of this.acks.values()) ack.reject(new Error(why));
+    this.acks.clear();
+  }
+
+  request(frame) {
+    const id = this.nextID++;
+    return new Promise((resolve, reject) => {
+      this.acks.set(id, { resolve, reject });
+      this.ws.send(JSON.stringify({ ...frame, id }));
+    });
+  }
+
+  async broadcast(text) {
+    const reply = await this.request({ t: 'bcast', room: this.spec.room, msg: text });
+    return reply.code;
+  }
+}
+
+/** Atrium's protocol by hand: the leanest correct client, for thousands of members. */
+export class AtriumLeanMember extends AckedMember {
   login() {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(this.env.url, {
-        localAddress: this.env.localAddress,
-        perMessageDeflate: false,
-      });
-      this.ws = ws;
+      const ws = this.openLink();
       const fail = (why) => {
-        for (const ack of this.acks.values()) ack.reject(new Error(why));
-        this.acks.clear();
+        this.failAcks(why);
         reject(new Error(why));
       };
       ws.on('error', (error) => fail(error.message));
@@ -154,19 +180,6 @@ export class AtriumLeanMember extends Base {
     });
   }
 
-  request(frame) {
-    const id = this.nextID++;
-    return new Promise((resolve, reject) => {
-      this.acks.set(id, { resolve, reject });
-      this.ws.send(JSON.stringify({ ...frame, id }));
-    });
-  }
-
-  async broadcast(text) {
-    const reply = await this.request({ t: 'bcast', room: this.spec.room, msg: text });
-    return reply.code;
-  }
-
   /** The application heartbeat; the load process calls it for a slice of its members at a time. */
   ping() {
     if (this.ws?.readyState === OPEN) this.ws.send('{"t":"ping"}');
@@ -179,9 +192,7 @@ export class AtriumLeanMember extends Base {
 }
 
 /** The raw ws peer's protocol, with reconnection as the SDK paces it. */
-export class WsMember extends Base {
-  nextID = 1;
-  acks = new Map();
+export class WsMember extends AckedMember {
   attempt = 0;
   timer = undefined;
 
@@ -191,15 +202,10 @@ export class WsMember extends Base {
 
   connect() {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(this.env.url, {
-        localAddress: this.env.localAddress,
-        perMessageDeflate: false,
-      });
-      this.ws = ws;
+      const ws = this.openLink();
       let joined = false;
       const lost = (why) => {
-        for (const ack of this.acks.values()) ack.reject(new Error(why));
-        this.acks.clear();
+        this.failAcks(why);
         if (!joined) reject(new Error(why));
         else if (this.env.reconnect) this.env.tally.wentDown(this);
         else if (!this.closed) this.env.tally.dropped++;
@@ -242,19 +248,6 @@ export class WsMember extends Base {
       },
       Math.round(capped * (0.8 + 0.4 * Math.random())),
     );
-  }
-
-  request(frame) {
-    const id = this.nextID++;
-    return new Promise((resolve, reject) => {
-      this.acks.set(id, { resolve, reject });
-      this.ws.send(JSON.stringify({ ...frame, id }));
-    });
-  }
-
-  async broadcast(text) {
-    const reply = await this.request({ t: 'bcast', room: this.spec.room, msg: text });
-    return reply.code;
   }
 
   close() {
@@ -448,6 +441,25 @@ export class AtriumSdkMember extends Base {
   close() {
     this.closed = true;
     this.engine?.destroy();
+  }
+}
+
+/** Logs `member` in; resolves with its latency in ms, or an Error (refused, or no login in `timeoutMs`). */
+export async function timedLogin(member, timeoutMs) {
+  const start = epochMs();
+  let timer;
+  try {
+    await Promise.race([
+      member.login(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no login in ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return epochMs() - start;
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  } finally {
+    clearTimeout(timer);
   }
 }
 

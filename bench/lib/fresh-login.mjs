@@ -3,9 +3,8 @@
 // Token04 login over its wire protocol; peers: connect + join with an ack, over theirs.
 
 import { generateToken04 } from '../../packages/token/dist/index.js';
-import { MEMBER_KINDS, Tally } from '../clients/members.mjs';
+import { MEMBER_KINDS, Tally, timedLogin } from '../clients/members.mjs';
 import { APP_ID, SERVER_SECRET, TOKEN_TTL_SEC } from './common.mjs';
-import { epochMs } from './procs.mjs';
 
 const KIND = { atrium: 'atrium-lean', ws: 'ws', 'ws-cork': 'ws', socketio: 'socketio-lean' };
 
@@ -17,20 +16,7 @@ export async function timeFreshLogin(system, url, userID, room, timeoutMs = 10_0
     { url, localAddress: '127.0.0.250', tally: new Tally(), reconnect: false },
     { userID, room, token },
   );
-  const start = epochMs();
-  let timer;
-  try {
-    await Promise.race([
-      member.login(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
-      }),
-    ]);
-    return epochMs() - start;
-  } catch {
-    return Number.NaN;
-  } finally {
-    clearTimeout(timer);
-    member.close();
-  }
+  const ms = await timedLogin(member, timeoutMs);
+  member.close();
+  return ms instanceof Error ? Number.NaN : ms;
 }
