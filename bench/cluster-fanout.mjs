@@ -13,9 +13,18 @@ import { spawn } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 import { readArgs } from './lib/args.mjs';
 import { MESSAGE_TEXT, requireBuilt, script, splitRange } from './lib/common.mjs';
-import { loginSpread, startLoads, startServer, sumProbes, sumStatus, totalReceived } from './lib/harness.mjs';
+import {
+  loginSpread,
+  serverFlags,
+  startLoads,
+  startServer,
+  sumProbes,
+  sumStatus,
+  totalReceived,
+  untilReceived,
+} from './lib/harness.mjs';
 import { cpuSeconds, epochMs, pollUntil, sleep, startChild, stopAll } from './lib/procs.mjs';
-import { emit, machine, progress, ratio, round, table } from './lib/report.mjs';
+import { emit, progress, ratio, report, round, table } from './lib/report.mjs';
 
 const args = readArgs(
   'cluster-fanout',
@@ -153,7 +162,7 @@ function startNode(setup, redis, index) {
   if (setup.backend === 'memory') return startServer('atrium');
   return startChild(script('servers/atrium-redis.mjs'), {
     args: [JSON.stringify({ redis: redis.url })],
-    execArgv: (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean),
+    execArgv: serverFlags(),
     name: `atrium node ${String.fromCharCode(65 + index)} (redis)`,
   });
 }
@@ -232,10 +241,7 @@ async function run({ servers, loads, hostOf, redis }, name, count, paceMs) {
     sends.push(host.call('send', { senders: [SENDER], count: 1, paceMs: 0, text }));
   }
   const timeoutMs = 30_000 + count * paceMs * 2;
-  const done = await pollUntil(async () => (await totalReceived(loads)).received >= expected, {
-    everyMs: 20,
-    timeoutMs,
-  });
+  const done = await untilReceived(loads, expected, { everyMs: 20, timeoutMs });
   const cpu = servers.reduce((n, s, i) => n + cpuSeconds(s.pid) - cpu0[i], 0);
   const redisCpu = redis ? cpuSeconds(redis.pid) - redisCpu0 : 0;
   const loops = await Promise.all(servers.map((s) => s.call('loopDelay')));
@@ -327,11 +333,9 @@ const ratios = {
 };
 const allOnce = Object.values(results).every((r) => r.burst.exactlyOnce && r.paced.exactlyOnce);
 
-const output = {
-  bench: 'cluster-fanout',
-  date: new Date().toISOString(),
-  machine: machine(),
-  params: {
+const output = report(
+  'cluster-fanout',
+  {
     members: args.members,
     broadcasts: args.broadcasts,
     bursts: args.bursts,
@@ -345,8 +349,8 @@ const output = {
   },
   results,
   ratios,
-  everyMemberGotEveryBroadcastOnce: allOnce,
-};
+  { everyMemberGotEveryBroadcastOnce: allOnce },
+);
 
 const rows = [];
 for (const name of setups) {

@@ -16,9 +16,10 @@ import {
   startServer,
   sumStatus,
   totalReceived,
+  untilReceived,
 } from './lib/harness.mjs';
-import { cpuSeconds, epochMs, pollUntil, rssBytes, sleep, stopAll } from './lib/procs.mjs';
-import { emit, machine, progress, ratio, round, table } from './lib/report.mjs';
+import { cpuSeconds, epochMs, rssBytes, sleep, stopAll } from './lib/procs.mjs';
+import { emit, peerRatios, progress, ratio, report, round, table } from './lib/report.mjs';
 
 const args = readArgs(
   'fanout',
@@ -87,10 +88,7 @@ async function run({ server, loads, senders, hostOf }, count, paceMs, expected) 
     host.call('send', { senders: list, count, paceMs, text: MESSAGE_TEXT }),
   );
   const timeoutMs = 30_000 + count * paceMs * 2;
-  const done = await pollUntil(async () => (await totalReceived(loads)).received >= expected, {
-    everyMs: 20,
-    timeoutMs,
-  });
+  const done = await untilReceived(loads, expected, { everyMs: 20, timeoutMs });
   const cpu = cpuSeconds(server.pid) - cpu0;
   const loop = await server.call('loopDelay');
   const sent = await Promise.all(sends);
@@ -156,24 +154,15 @@ for (const system of args.systems) {
   results[system] = r;
 }
 
-const ratios = {};
-if (results.atrium) {
-  for (const peer of args.systems.filter((s) => s !== 'atrium')) {
-    const a = results.atrium;
-    const p = results[peer];
-    ratios[peer] = {
-      burstCpu: ratio(a.burst?.cpuUsPerDelivery, p.burst?.cpuUsPerDelivery),
-      pacedCpu: ratio(a.paced?.cpuUsPerDelivery, p.paced?.cpuUsPerDelivery),
-      roomsCpu: ratio(a.rooms?.cpuUsPerDelivery, p.rooms?.cpuUsPerDelivery),
-      burstRate: ratio(a.burst?.deliveriesPerS, p.burst?.deliveriesPerS),
-    };
-  }
-}
-const output = {
-  bench: 'fanout',
-  date: new Date().toISOString(),
-  machine: machine(),
-  params: {
+const ratios = peerRatios(results, args.systems, (a, p) => ({
+  burstCpu: ratio(a.burst?.cpuUsPerDelivery, p.burst?.cpuUsPerDelivery),
+  pacedCpu: ratio(a.paced?.cpuUsPerDelivery, p.paced?.cpuUsPerDelivery),
+  roomsCpu: ratio(a.rooms?.cpuUsPerDelivery, p.rooms?.cpuUsPerDelivery),
+  burstRate: ratio(a.burst?.deliveriesPerS, p.burst?.deliveriesPerS),
+}));
+const output = report(
+  'fanout',
+  {
     members: args.members,
     broadcasts: args.broadcasts,
     targetDeliveries: args['target-deliveries'],
@@ -189,7 +178,7 @@ const output = {
   },
   results,
   ratios,
-};
+);
 const rows = [];
 for (const system of args.systems) {
   const r = results[system];

@@ -7,7 +7,7 @@ import { readArgs } from './lib/args.mjs';
 import { requireBuilt, SYSTEM_LABELS } from './lib/common.mjs';
 import { loginSpread, memberKind, startLoads, startServer, userIDs } from './lib/harness.mjs';
 import { cpuSeconds, sleep, stopAll } from './lib/procs.mjs';
-import { emit, latencySummary, machine, progress, ratio, round, table } from './lib/report.mjs';
+import { emit, latencySummary, peerRatios, progress, ratio, report, round, table } from './lib/report.mjs';
 
 const args = readArgs(
   'login',
@@ -67,21 +67,13 @@ for (const system of args.systems) {
   results[system] = { sequential, concurrent };
 }
 
-const peers = args.systems.filter((s) => s !== 'atrium');
-const ratios = {};
-if (results.atrium) {
-  for (const peer of peers) {
-    ratios[peer] = {
-      sequentialP99: ratio(results.atrium.sequential.p99, results[peer].sequential.p99),
-      concurrentP99: ratio(results.atrium.concurrent.p99, results[peer].concurrent.p99),
-    };
-  }
-}
-const output = {
-  bench: 'login',
-  date: new Date().toISOString(),
-  machine: machine(),
-  params: {
+const ratios = peerRatios(results, args.systems, (atrium, peer) => ({
+  sequentialP99: ratio(atrium.sequential.p99, peer.sequential.p99),
+  concurrentP99: ratio(atrium.concurrent.p99, peer.concurrent.p99),
+}));
+const output = report(
+  'login',
+  {
     count: args.count,
     processesAtOnce: Math.max(1, args['processes-at-once']),
     atriumClient: memberKind('atrium', args.client),
@@ -89,7 +81,7 @@ const output = {
   },
   results,
   ratios,
-};
+);
 const rows = [];
 for (const system of args.systems) {
   const r = results[system];

@@ -5,10 +5,10 @@
 // count is the figure. Load clients are spread over processes and loopback source addresses.
 
 import { readArgs } from './lib/args.mjs';
-import { requireBuilt, SYSTEM_LABELS } from './lib/common.mjs';
+import { requireBuilt } from './lib/common.mjs';
 import { loginSpread, memberKind, startLoads, startServer, sumStatus, userIDs } from './lib/harness.mjs';
 import { rssBytes, sleep, stopAll } from './lib/procs.mjs';
-import { emit, machine, progress, ratio, round, table } from './lib/report.mjs';
+import { countRows, emit, peerRatios, progress, ratio, report, round, table } from './lib/report.mjs';
 
 const args = readArgs(
   'memory',
@@ -86,20 +86,14 @@ async function measure(system) {
 const results = {};
 for (const system of args.systems) results[system] = await measure(system);
 
-const ratios = {};
-if (results.atrium) {
-  for (const peer of args.systems.filter((s) => s !== 'atrium')) {
-    ratios[peer] = {};
-    for (const count of args.counts) {
-      ratios[peer][count] = ratio(results.atrium[count].kbPerMember, results[peer][count].kbPerMember);
-    }
-  }
-}
-const output = {
-  bench: 'memory',
-  date: new Date().toISOString(),
-  machine: machine(),
-  params: {
+const ratios = peerRatios(results, args.systems, (atrium, peer) =>
+  Object.fromEntries(
+    args.counts.map((count) => [count, ratio(atrium[count].kbPerMember, peer[count].kbPerMember)]),
+  ),
+);
+const output = report(
+  'memory',
+  {
     counts: args.counts,
     atriumClient: 'atrium-lean',
     clients: Object.fromEntries(args.systems.map((s) => [s, memberKind(s, 'lean')])),
@@ -107,23 +101,15 @@ const output = {
   },
   results,
   ratios,
-};
-const rows = [];
-for (const system of args.systems) {
-  for (const count of args.counts) {
-    const r = results[system][count];
-    rows.push([
-      SYSTEM_LABELS[system],
-      count,
-      r.kbPerMember,
-      r.heapKBPerMember,
-      r.rssBeforeMB,
-      r.rssAfterMB,
-      r.loginsPerS,
-      r.failed + r.droppedLinks,
-    ]);
-  }
-}
+);
+const rows = countRows(args.systems, args.counts, results, (r) => [
+  r.kbPerMember,
+  r.heapKBPerMember,
+  r.rssBeforeMB,
+  r.rssAfterMB,
+  r.loginsPerS,
+  r.failed + r.droppedLinks,
+]);
 emit(
   args,
   output,

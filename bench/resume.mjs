@@ -9,20 +9,9 @@
 
 import { readArgs } from './lib/args.mjs';
 import { requireBuilt, SYSTEM_LABELS } from './lib/common.mjs';
-import {
-  loginSpread,
-  memberKind,
-  startLoads,
-  startProxy,
-  startServer,
-  sumProbes,
-  sumStatus,
-  totalReceived,
-  userIDs,
-  viaPort,
-} from './lib/harness.mjs';
-import { pollUntil, sleep, stopAll } from './lib/procs.mjs';
-import { emit, latencySummary, machine, progress, ratio, table } from './lib/report.mjs';
+import { behindProxy, loginSpread, sumProbes, sumStatus, untilReceived, userIDs } from './lib/harness.mjs';
+import { pollUntil, sleep } from './lib/procs.mjs';
+import { emit, latencySummary, peerRatios, progress, ratio, report, table } from './lib/report.mjs';
 
 const args = readArgs(
   'resume',
@@ -37,18 +26,9 @@ requireBuilt();
 const ROOM = 'resume';
 
 async function measure(system) {
-  const server = await startServer(system, system === 'socketio' ? { recovery: true } : {});
-  const parts = [server];
-  try {
-    const proxy = await startProxy(server.info.port);
-    parts.push(proxy);
-    const kind = memberKind(system, 'sdk');
-    const [movers] = await startLoads(kind, viaPort(server.info.url, proxy.info.port), 1, {
-      reconnect: true,
-    });
-    parts.push(movers);
-    const [direct] = await startLoads(kind, server.info.url, 1, { reconnect: true, firstIndex: 1 });
-    parts.push(direct);
+  return behindProxy(system, async ({ proxy, sdkLoads }) => {
+    const [movers] = await sdkLoads(1);
+    const [direct] = await sdkLoads(1, { direct: true, firstIndex: 1 });
     const moverIDs = userIDs(args.movers, 'm');
     const login = await loginSpread(
       [movers],
@@ -58,9 +38,7 @@ async function measure(system) {
     if (login.failed + senderLogin.failed > 0) throw new Error(`logins failed: ${login.errors.join('; ')}`);
     // A room packet before the first cut: Socket.IO recovers only a client that has an offset.
     await direct.call('send', { senders: ['sender'], count: 1, text: 'probe:before' });
-    await pollUntil(async () => (await totalReceived([movers])).received >= args.movers, {
-      timeoutMs: 10_000,
-    });
+    await untilReceived([movers], args.movers, { timeoutMs: 10_000 });
     await movers.call('resetStatus');
 
     const copies = { once: 0, zero: 0, multiple: 0 };
@@ -97,9 +75,7 @@ async function measure(system) {
       samples: samples.length,
       gapMessage: { deliveredOnce: copies.once, missed: copies.zero, duplicated: copies.multiple },
     };
-  } finally {
-    await stopAll(parts);
-  }
+  });
 }
 
 const results = {};
@@ -107,20 +83,13 @@ for (const system of args.systems) {
   progress(`resume: ${system}`);
   results[system] = await measure(system);
 }
-const ratios = {};
-if (results.atrium) {
-  for (const peer of args.systems.filter((s) => s !== 'atrium')) {
-    ratios[peer] = {
-      p50: ratio(results.atrium.p50, results[peer].p50),
-      p99: ratio(results.atrium.p99, results[peer].p99),
-    };
-  }
-}
-const output = {
-  bench: 'resume',
-  date: new Date().toISOString(),
-  machine: machine(),
-  params: {
+const ratios = peerRatios(results, args.systems, (atrium, peer) => ({
+  p50: ratio(atrium.p50, peer.p50),
+  p99: ratio(atrium.p99, peer.p99),
+}));
+const output = report(
+  'resume',
+  {
     movers: args.movers,
     rounds: args.rounds,
     clients: {
@@ -131,7 +100,7 @@ const output = {
   },
   results,
   ratios,
-};
+);
 const rows = args.systems.map((system) => {
   const r = results[system];
   return [

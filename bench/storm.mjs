@@ -15,21 +15,20 @@
 
 import { setPriority } from 'node:os';
 import { readArgs } from './lib/args.mjs';
-import { requireBuilt, SYSTEM_LABELS, script } from './lib/common.mjs';
+import { requireBuilt, script } from './lib/common.mjs';
+import { behindProxy, loginSpread, sumProbes, sumStatus, untilReceived, userIDs } from './lib/harness.mjs';
+import { cpuSeconds, epochMs, pollUntil, sleep, startChild } from './lib/procs.mjs';
 import {
-  loginSpread,
-  memberKind,
-  startLoads,
-  startProxy,
-  startServer,
-  sumProbes,
-  sumStatus,
-  totalReceived,
-  userIDs,
-  viaPort,
-} from './lib/harness.mjs';
-import { cpuSeconds, epochMs, pollUntil, sleep, startChild, stopAll } from './lib/procs.mjs';
-import { emit, latencySummary, machine, progress, ratio, round, table } from './lib/report.mjs';
+  countRows,
+  emit,
+  latencySummary,
+  peerRatios,
+  progress,
+  ratio,
+  report,
+  round,
+  table,
+} from './lib/report.mjs';
 
 const args = readArgs(
   'storm',
@@ -60,23 +59,13 @@ function raisePriority(pid) {
   }
 }
 
-async function waitDelivered(loads, expected, timeoutMs) {
-  return pollUntil(async () => (await totalReceived(loads)).received >= expected, { everyMs: 50, timeoutMs });
-}
-
 async function storm(system, count) {
-  const server = await startServer(system, system === 'socketio' ? { recovery: true } : {});
-  const parts = [server];
-  try {
-    const proxy = await startProxy(server.info.port);
-    parts.push(proxy);
+  return behindProxy(system, async ({ server, proxy, sdkLoads, parts }) => {
     const probe = await startChild(script('clients/probe.mjs'), { name: 'probe' });
     parts.push(probe);
     const probePriority = raisePriority(probe.pid);
-    const url = viaPort(server.info.url, proxy.info.port);
     const processes = Math.max(1, Math.ceil(count / args['members-per-process']));
-    const loads = await startLoads(memberKind(system, 'sdk'), url, processes, { reconnect: true });
-    parts.push(...loads);
+    const loads = await sdkLoads(processes);
     const users = userIDs(count);
     const login = await loginSpread(
       loads,
@@ -91,7 +80,7 @@ async function storm(system, count) {
     await Promise.all(loads.map((l) => l.call('resetCounts')));
     await sender.call('send', { senders: [users[0]], count: 1, text: 'probe:before' });
     await login.hostOf.get(users[1]).call('send', { senders: [users[1]], count: 1, text: 'probe:before' });
-    await waitDelivered(loads, 2 * (count - 1), 20_000);
+    await untilReceived(loads, 2 * (count - 1), { everyMs: 50, timeoutMs: 20_000 });
     await Promise.all(loads.map((l) => l.call('resetStatus')));
     await sleep(500);
 
@@ -149,7 +138,7 @@ async function storm(system, count) {
     const list = await server.call('members', { room: ROOM, expect: users });
     await Promise.all(loads.map((l) => l.call('resetCounts')));
     await sender.call('send', { senders: [users[0]], count: 1, text: `probe:after-${count}` });
-    await waitDelivered(loads, count - 1, 10_000);
+    await untilReceived(loads, count - 1, { everyMs: 50, timeoutMs: 10_000 });
     await sleep(300);
     const copies = await sumProbes(loads, `probe:after-${count}`, [users[0]]);
     const lat = latencySummary(probes.filter(Number.isFinite));
@@ -191,9 +180,7 @@ async function storm(system, count) {
       linkAttempts: attempts,
       resumes: status.resumes,
     };
-  } finally {
-    await stopAll(parts);
-  }
+  });
 }
 
 const results = {};
@@ -205,25 +192,20 @@ for (const system of args.systems) {
   }
 }
 
-const ratios = {};
-if (results.atrium) {
-  for (const peer of args.systems.filter((s) => s !== 'atrium')) {
-    ratios[peer] = {};
-    for (const count of args.counts) {
-      const a = results.atrium[count];
-      const p = results[peer][count];
-      ratios[peer][count] = {
-        backTime: ratio(a.backS, p.backS),
-        serverCpu: ratio(a.serverCpuS, p.serverCpuS),
-      };
-    }
-  }
-}
-const output = {
-  bench: 'storm',
-  date: new Date().toISOString(),
-  machine: machine(),
-  params: {
+const ratios = peerRatios(results, args.systems, (atrium, peer) =>
+  Object.fromEntries(
+    args.counts.map((count) => [
+      count,
+      {
+        backTime: ratio(atrium[count].backS, peer[count].backS),
+        serverCpu: ratio(atrium[count].serverCpuS, peer[count].serverCpuS),
+      },
+    ]),
+  ),
+);
+const output = report(
+  'storm',
+  {
     counts: args.counts,
     downMs: args['down-ms'],
     clients: {
@@ -234,25 +216,17 @@ const output = {
   },
   results,
   ratios,
-};
-const rows = [];
-for (const system of args.systems) {
-  for (const count of args.counts) {
-    const r = results[system][count];
-    rows.push([
-      SYSTEM_LABELS[system],
-      count,
-      r.backS,
-      `${r.recovered}/${count}`,
-      r.serverCpuS,
-      r.proof.ok
-        ? 'yes'
-        : `NO (${r.proof.serverCount} on server, ${r.proof.notDelivered} missed, ${r.proof.deliveredTwice} twice)`,
-      r.freshLoginMs.max,
-      r.serverLoopDelayMs.maxMs,
-    ]);
-  }
-}
+);
+const rows = countRows(args.systems, args.counts, results, (r, count) => [
+  r.backS,
+  `${r.recovered}/${count}`,
+  r.serverCpuS,
+  r.proof.ok
+    ? 'yes'
+    : `NO (${r.proof.serverCount} on server, ${r.proof.notDelivered} missed, ${r.proof.deliveredTwice} twice)`,
+  r.freshLoginMs.max,
+  r.serverLoopDelayMs.maxMs,
+]);
 emit(
   args,
   output,

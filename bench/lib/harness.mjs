@@ -3,7 +3,7 @@
 // the load processes; summing what they counted.
 
 import { script, sourceAddresses, splitRange } from './common.mjs';
-import { startChild } from './procs.mjs';
+import { pollUntil, startChild, stopAll } from './procs.mjs';
 
 /** Each system's server script, and options it always gets. */
 const SERVERS = {
@@ -20,17 +20,45 @@ const SERVERS = {
   },
 };
 
+/** Node flags for every server process from BENCH_SERVER_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
+export const serverFlags = () => (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
+
 /** Starts `system`'s server (with `--expose-gc`, so memory is read after a collection). */
 export function startServer(system, options = {}) {
   const server = SERVERS[system];
   if (server === undefined) throw new Error(`unknown system ${system}`);
   return startChild(script(server.path), {
     args: [JSON.stringify({ ...server.options, ...options })],
-    // BENCH_SERVER_FLAGS adds node flags to the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-    execArgv: ['--expose-gc', ...(process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean)],
+    execArgv: ['--expose-gc', ...serverFlags()],
     name: `${system} server`,
     env: server.env,
   });
+}
+
+/**
+ * For the benchmarks of cut links (storm, resume): `system`'s server with session recovery on
+ * (Socket.IO's is opt-in) and the proxy in front of it, then `run({ server, proxy, sdkLoads, parts })`.
+ * `sdkLoads(count, { direct, firstIndex })` starts load processes of the system's real client,
+ * reconnecting, through the proxy (or straight to the server). Everything started, and whatever
+ * `run` pushes on `parts`, is stopped afterwards, whatever happens.
+ */
+export async function behindProxy(system, run) {
+  const server = await startServer(system, system === 'socketio' ? { recovery: true } : {});
+  const parts = [server];
+  try {
+    const proxy = await startProxy(server.info.port);
+    parts.push(proxy);
+    const proxied = viaPort(server.info.url, proxy.info.port);
+    const sdkLoads = async (count, { direct = false, firstIndex = 0 } = {}) => {
+      const url = direct ? server.info.url : proxied;
+      const loads = await startLoads(memberKind(system, 'sdk'), url, count, { reconnect: true, firstIndex });
+      parts.push(...loads);
+      return loads;
+    };
+    return await run({ server, proxy, sdkLoads, parts });
+  } finally {
+    await stopAll(parts);
+  }
 }
 
 /**
@@ -98,6 +126,11 @@ export async function totalReceived(loads) {
     received: counts.reduce((n, c) => n + c.received, 0),
     lastReceivedAt: Math.max(0, ...counts.map((c) => c.lastReceivedAt)),
   };
+}
+
+/** Polls (lib/procs.mjs `pollUntil` options) until the loads have received `expected` in all; false on timeout. */
+export function untilReceived(loads, expected, options) {
+  return pollUntil(async () => (await totalReceived(loads)).received >= expected, options);
 }
 
 export async function sumStatus(loads) {

@@ -3,6 +3,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { SYSTEM_LABELS } from './common.mjs';
 
 /** Nearest-rank percentile of unsorted numbers; NaN when empty. */
 export function percentile(values, p) {
@@ -50,6 +51,31 @@ export function table(header, rows) {
   const widths = header.map((_, i) => Math.max(...text.map((r) => (r[i] ?? '').length)));
   const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(text[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...text.slice(1).map(line)].join('\n');
+}
+
+/**
+ * For each peer that ran beside Atrium, `of(atriumResults, peerResults)`: the ratios of a
+ * benchmark's figures. Empty when Atrium did not run.
+ */
+export function peerRatios(results, systems, of) {
+  const ratios = {};
+  if (results.atrium) {
+    for (const peer of systems.filter((s) => s !== 'atrium'))
+      ratios[peer] = of(results.atrium, results[peer]);
+  }
+  return ratios;
+}
+
+/** The JSON a benchmark writes: what ran, when, on which machine, with which parameters, and what it found. */
+export function report(bench, params, results, ratios, extra = {}) {
+  return { bench, date: new Date().toISOString(), machine: machine(), params, results, ratios, ...extra };
+}
+
+/** Table rows of results by system and count (`results[system][count]`): label, count, then `cells(result, count)`. */
+export function countRows(systems, counts, results, cells) {
+  return systems.flatMap((system) =>
+    counts.map((count) => [SYSTEM_LABELS[system], count, ...cells(results[system][count], count)]),
+  );
 }
 
 /** The last thing a benchmark prints: the table (unless quiet), then the JSON on one line. */
