@@ -122,6 +122,20 @@ class AckedMember extends Base {
     this.acks.clear();
   }
 
+  /** A reply frame: resolves the request it answers. */
+  settleReply(data) {
+    const reply = JSON.parse(data.toString());
+    const ack = this.acks.get(reply.id);
+    this.acks.delete(reply.id);
+    ack?.resolve(reply);
+  }
+
+  /** A broadcast event frame: counted, with its text when it is a probe (parsed only then). */
+  countBroadcast(data) {
+    const message = data.indexOf(PROBE_MARK) < 0 ? undefined : JSON.parse(data.toString()).msg.message;
+    this.env.tally.gotBroadcast(this, message);
+  }
+
   request(frame) {
     const id = this.nextID++;
     return new Promise((resolve, reject) => {
@@ -154,14 +168,9 @@ export class AtriumLeanMember extends AckedMember {
       ws.on('message', (data) => {
         const type = data[TYPE_AT];
         if (type === EV) {
-          if (data.indexOf(BCAST_MARK) < 0) return;
-          const message = data.indexOf(PROBE_MARK) < 0 ? undefined : JSON.parse(data.toString()).msg.message;
-          this.env.tally.gotBroadcast(this, message);
+          if (data.indexOf(BCAST_MARK) >= 0) this.countBroadcast(data);
         } else if (type === REPLY) {
-          const reply = JSON.parse(data.toString());
-          const ack = this.acks.get(reply.id);
-          this.acks.delete(reply.id);
-          ack?.resolve(reply);
+          this.settleReply(data);
         } else if (type === HELLO) {
           this.linkAt = epochMs();
           this.request({
@@ -225,15 +234,8 @@ export class WsMember extends AckedMember {
       });
       ws.on('message', (data) => {
         const type = data[TYPE_AT];
-        if (type === EV) {
-          const message = data.indexOf(PROBE_MARK) < 0 ? undefined : JSON.parse(data.toString()).msg.message;
-          this.env.tally.gotBroadcast(this, message);
-        } else if (type === REPLY) {
-          const reply = JSON.parse(data.toString());
-          const ack = this.acks.get(reply.id);
-          this.acks.delete(reply.id);
-          ack?.resolve(reply);
-        }
+        if (type === EV) this.countBroadcast(data);
+        else if (type === REPLY) this.settleReply(data);
       });
     });
   }
