@@ -6,9 +6,10 @@
 import type { RoomServer } from '@atrium/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebhookReceiver } from '../../packages/server/test/admin-helpers.js';
+import { enter } from '../support/cluster.js';
 import { NodeProcess } from '../support/node-process.js';
 import { TestRedis } from '../support/redis.js';
-import { type Client, token, World } from '../support/world.js';
+import { World } from '../support/world.js';
 
 const HOOK_SECRET = 'hook-secret';
 const LEASE_TTL_MS = 1000;
@@ -37,10 +38,6 @@ const nodeOptions = (retryDelaysMs: number[]) => ({
   leaseTtlMs: LEASE_TTL_MS,
   webhook: { url: receiver.url, secret: HOOK_SECRET, retryDelaysMs },
 });
-
-async function enter(c: Client, room: string, userID: string): Promise<void> {
-  await c.engine.loginRoom(room, token(userID), { userID, userName: userID }, { userUpdate: true });
-}
 
 describe('webhooks of a room spread over three nodes', () => {
   it('each event once, in the room order, with one room_seq', async () => {

@@ -30,7 +30,7 @@ export class World {
   }
 
   client(
-    server: RoomServer | string | string[],
+    server: Pick<RoomServer, 'wsUrl'> | string | string[],
     options: ConstructorParameters<typeof RoomEngine>[2] = {},
   ): Client {
     const url = typeof server === 'string' || Array.isArray(server) ? server : server.wsUrl;
@@ -64,7 +64,7 @@ export function token(
 /** Logs a fresh client in to a room with user updates on, and returns it. */
 export async function joined(
   world: World,
-  server: RoomServer,
+  server: Pick<RoomServer, 'wsUrl'>,
   roomID: string,
   userID: string,
 ): Promise<Client> {

@@ -32,7 +32,7 @@ export const newNonce = (): string => randomBytes(8).toString('hex');
 
 /** One signed admin call. Lists go as `Name[]=a&Name[]=b`, or as a JSON array. */
 export async function admin(
-  server: RoomServer,
+  server: Pick<RoomServer, 'httpUrl'>,
   action: string,
   input: AdminInput = {},
   o: AdminCallOptions = {},
@@ -74,7 +74,7 @@ export async function admin(
 
 /** Expects Code 0 and returns Data. */
 export async function adminOk(
-  server: RoomServer,
+  server: Pick<RoomServer, 'httpUrl'>,
   action: string,
   input: AdminInput = {},
   o: AdminCallOptions = {},
