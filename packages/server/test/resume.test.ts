@@ -107,6 +107,35 @@ describe('resume within the grace period', () => {
     expect(texts(client.events())).toEqual(['live']);
   });
 
+  it('a member without user updates resumes with a replay after more joins and leaves than the history holds', async () => {
+    const s = await h.server({ heartbeatIntervalMs: HB, historyMaxEvents: 4 });
+    const a = await member(h, s, ['r1'], 'ann', { userUpdate: false });
+    const b = await member(h, s, ['r1'], 'bob');
+    await b.client.request({ t: 'bcast', room: 'r1', msg: 'before' });
+    await a.client.waitFor((f) => f.t === 'ev' && f.k === 'bcast');
+    const seqs = await dropLink(a);
+    // Twelve events ann is never shown: the history of four no longer reaches back to her seq.
+    for (let i = 0; i < 6; i++) {
+      const passer = await member(h, s, ['r1'], `passer${i}`);
+      await passer.client.request({ t: 'logout' });
+    }
+    const { client, reply, data } = await resumeOn(h, s, a, seqs);
+    expect(reply.code).toBe(Code.OK);
+    expect(data.rooms.r1).toEqual({ replayed: true });
+    await b.client.request({ t: 'bcast', room: 'r1', msg: 'live' });
+    await client.waitFor((f) => f.t === 'ev' && f.k === 'bcast');
+    expect(texts(client.events())).toEqual(['live']);
+    // A member with user updates was shown those twelve: it still needs them, or a snapshot.
+    const c = await member(h, s, ['r1'], 'cid');
+    const cSeqs = await dropLink(c);
+    for (let i = 6; i < 9; i++) {
+      const passer = await member(h, s, ['r1'], `passer${i}`);
+      await passer.client.request({ t: 'logout' });
+    }
+    const back = await resumeOn(h, s, c, cSeqs);
+    expect(back.data.rooms.r1).toMatchObject({ replayed: false });
+  });
+
   it('a silent link not yet noticed is closed by the resume, and gets nothing more', async () => {
     const s = await h.server({ heartbeatIntervalMs: 2000 });
     const a = await member(h, s, ['r1'], 'ann');

@@ -41,9 +41,41 @@ interface LocalRoom {
   /** The count last sent in a `count` frame; -1 before the first member is admitted. */
   countSent: number;
   countSentAtMs: number;
+  /** Every event after this seq has passed through here (undefined: none yet). */
+  observedAfter: number | undefined;
+  /** The last event delivered. */
+  lastSeq: number;
+  lastForMembers: LastSeen;
+  lastForWatchers: LastSeen;
+  /** userID → the last command addressed to it. */
+  lastListed: Map<string, number>;
 }
 
 const keyOf = (ref: RoomRef): string => `${ref.appID} ${ref.roomID}`;
+
+/**
+ * The last event of one audience (everyone, or the user watchers) and whom it left out, plus the
+ * last one before it that left out someone else: enough to tell any member the last of these
+ * events it could see.
+ */
+class LastSeen {
+  private seq = 0;
+  private except = '';
+  /** The latest seq whose left-out user is not `except`. */
+  private other = 0;
+
+  note(seq: number, exceptUserID: string): void {
+    if (exceptUserID !== this.except) {
+      this.other = this.seq;
+      this.except = exceptUserID;
+    }
+    this.seq = seq;
+  }
+
+  lastFor(userID: string): number {
+    return userID === this.except ? this.other : this.seq;
+  }
+}
 
 export class RoomFanout implements LocalRooms {
   private readonly rooms = new Map<string, LocalRoom>();
@@ -63,6 +95,8 @@ export class RoomFanout implements LocalRooms {
 
   admit(session: Session, joined: SessionRoom, snapshotSeq: number, count: number): KickMessage | undefined {
     const room = this.roomOf(joined.ref);
+    // The join subscribed before it ran: everything after its snapshot comes through here.
+    room.observedAfter ??= snapshotSeq;
     const pending = room.pending.get(session);
     room.pending.delete(session);
     const recipient = { userID: session.user.userID, userUpdate: joined.userUpdate };
@@ -124,6 +158,7 @@ export class RoomFanout implements LocalRooms {
     const member = room.members.get(session.user.userID);
     if (member?.session === session) {
       room.members.delete(session.user.userID);
+      room.lastListed.delete(session.user.userID);
       this.unsubscribe(room, session.link);
     }
     room.pending.delete(session);
@@ -154,6 +189,7 @@ export class RoomFanout implements LocalRooms {
       return;
     }
     const { seq, event } = message;
+    this.observe(room, seq, event);
     if (seq > room.countSeq) {
       room.countSeq = seq;
       room.count = message.count;
@@ -173,6 +209,25 @@ export class RoomFanout implements LocalRooms {
         for (const userID of new Set(audience.userIDs)) room.members.get(userID)?.session.send(data);
         return;
     }
+  }
+
+  /**
+   * Where a resume of this member may start reading the room's history: `clientSeq` (the last
+   * event its client processed), or later when every event since was one it could not see (a
+   * member without user updates is not shown joins and leaves) and all of them passed through
+   * here. A quiet member then resumes from the room's recent past instead of needing history
+   * back to an old seq, which the bounded history may no longer hold.
+   */
+  resumeFrom(session: Session, ref: RoomRef, clientSeq: number, userUpdate: boolean): number {
+    const room = this.rooms.get(keyOf(ref));
+    if (room?.observedAfter === undefined || room.observedAfter > clientSeq) return clientSeq;
+    const userID = session.user.userID;
+    const lastVisible = Math.max(
+      room.lastForMembers.lastFor(userID),
+      userUpdate ? room.lastForWatchers.lastFor(userID) : 0,
+      room.lastListed.get(userID) ?? 0,
+    );
+    return lastVisible <= clientSeq ? Math.max(clientSeq, room.lastSeq) : clientSeq;
   }
 
   /** `count` frames for rooms whose count changed, at most once per interval per room. */
@@ -201,6 +256,19 @@ export class RoomFanout implements LocalRooms {
     }
   }
 
+  private observe(room: LocalRoom, seq: number, event: RoomEvent): void {
+    room.observedAfter ??= seq - 1;
+    room.lastSeq = Math.max(room.lastSeq, seq);
+    const audience = audienceOf(event);
+    if (audience.kind === 'listed') {
+      for (const userID of audience.userIDs) if (room.members.has(userID)) room.lastListed.set(userID, seq);
+      return;
+    }
+    // An event for everyone is one for the watchers too.
+    room.lastForWatchers.note(seq, audience.exceptUserID);
+    if (audience.kind === 'members') room.lastForMembers.note(seq, audience.exceptUserID);
+  }
+
   private roomOf(ref: RoomRef): LocalRoom {
     const key = keyOf(ref);
     let room = this.rooms.get(key);
@@ -215,6 +283,11 @@ export class RoomFanout implements LocalRooms {
         countSeq: 0,
         countSent: -1,
         countSentAtMs: 0,
+        observedAfter: undefined,
+        lastSeq: 0,
+        lastForMembers: new LastSeen(),
+        lastForWatchers: new LastSeen(),
+        lastListed: new Map(),
       };
       this.rooms.set(key, room);
     }

@@ -25,6 +25,11 @@ export interface LocalRooms {
   /** The session no longer receives the room's events. */
   leave(session: Session, ref: RoomRef): void;
   /**
+   * Where a resume may start reading the room's history for this member: `clientSeq`, or later
+   * when nothing since was visible to it (and this node saw it all).
+   */
+  resumeFrom(session: Session, ref: RoomRef, clientSeq: number, userUpdate: boolean): number;
+  /**
    * A resume starts reading the room's history: hold the room's events for the session from now
    * on (kicks are applied as usual, the session already being a member).
    */

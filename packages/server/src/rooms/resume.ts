@@ -127,11 +127,16 @@ async function readRooms(
   lastSeqs: Record<string, number>,
 ): Promise<RoomRead[]> {
   const named = [...session.rooms.values()].filter((room) => Object.hasOwn(lastSeqs, room.ref.roomID));
+  // Asked before the holds: the events held from now on are delivered after the replay anyway.
+  const starts = named.map((room) => {
+    // Nothing from before this membership began, whatever the client says.
+    const clientSeq = Math.max(lastSeqs[room.ref.roomID] ?? 0, room.joinSeq);
+    return ctx.local.resumeFrom(session, room.ref, clientSeq, room.userUpdate);
+  });
   for (const room of named) ctx.local.hold(session, room.ref);
   return Promise.all(
-    named.map(async (room): Promise<RoomRead> => {
-      // Nothing from before this membership began, whatever the client says.
-      const afterSeq = Math.max(lastSeqs[room.ref.roomID] ?? 0, room.joinSeq);
+    named.map(async (room, i): Promise<RoomRead> => {
+      const afterSeq = starts[i] ?? room.joinSeq;
       const replay = await ctx.backend.history(room.ref, afterSeq);
       const state = replay === null ? await ctx.backend.room(room.ref, room.userUpdate) : null;
       return { room, afterSeq, replay, state };
