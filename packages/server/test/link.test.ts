@@ -55,6 +55,22 @@ describe('hello and heartbeat', () => {
   });
 });
 
+describe('a blocked event loop', () => {
+  it('does not make live links look silent: their pings, unread meanwhile, are read before a verdict', async () => {
+    const hb = 100;
+    const s = await h.server({ heartbeatIntervalMs: hb });
+    const c = await h.client(s);
+    await c.joined('r1', 'u1');
+    // The whole process stops for 4 heartbeats (a long GC, a burst of work): when it goes on,
+    // the sweep's timer fires before the sockets are read.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 4 * hb);
+    expect((await c.request({ t: 'bcast', room: 'r1', msg: 'still here' })).code).toBe(Code.OK);
+    await c.waitFor((f) => f.t === 'pong', c.mark());
+    await c.waitFor((f) => f.t === 'pong', c.mark());
+    expect(c.closedCode).toBeUndefined();
+  });
+});
+
 describe('bad frames get their code and the session goes on', () => {
   it('not JSON, not an object, oversized, unknown type, wrong field types, request before login', async () => {
     const s = await h.server();

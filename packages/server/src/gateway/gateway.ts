@@ -44,6 +44,9 @@ export class Gateway {
   private readonly hello: string;
   private readonly applied: AppliedRequests;
   private shuttingDown = false;
+  /** Monotonic ms of the last sweep, and whether it held back its silence verdicts. */
+  private lastSweepAtMs: number;
+  private heldBackVerdicts = false;
 
   constructor(
     private readonly ctx: RoomContext,
@@ -52,6 +55,7 @@ export class Gateway {
     private readonly monoNow: () => number,
   ) {
     this.applied = new AppliedRequests(APPLIED_DEFAULTS, ctx.store);
+    this.lastSweepAtMs = monoNow();
     this.hello = encodeFrame({ t: 'hello', v: PROTOCOL_VERSION, hb: ctx.options.heartbeatIntervalMs });
   }
 
@@ -109,8 +113,15 @@ export class Gateway {
     const { options } = this.ctx;
     const now = this.monoNow();
     const silentAfter = 2 * options.heartbeatIntervalMs;
+    // A sweep a heartbeat late means the event loop was blocked: the pings of live links may be
+    // waiting, unread, in their sockets (timers run before I/O is read). Their verdicts wait for
+    // the next sweep — one sweep, so a loop that stays overloaded still drops dead links.
+    const late = now - this.lastSweepAtMs > options.heartbeatIntervalMs;
+    const judge = !late || this.heldBackVerdicts;
+    this.heldBackVerdicts = !judge;
+    this.lastSweepAtMs = now;
     for (const conn of this.connections.values()) {
-      if (now - conn.lastFrameAtMs > silentAfter) {
+      if (judge && now - conn.lastFrameAtMs > silentAfter) {
         this.ctx.log.debug({ silentMs: now - conn.lastFrameAtMs }, 'link silent: dropped');
         conn.link.terminate();
       } else if (conn.link.bufferedAmount > options.linkMaxBufferedBytes) {
