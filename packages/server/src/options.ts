@@ -53,6 +53,13 @@ export interface RoomServerOptions {
   /** How long a broken session is kept for resume before its member is removed. Default 30000. */
   sessionGraceMs?: number;
   /**
+   * How long a session's kicks are remembered after its end, so a client kicked while away that
+   * comes back later than the grace period learns its kick instead of logging in afresh (and
+   * kicking the winner). Default: the SDK's reconnect window, 300000; never less than
+   * sessionGraceMs.
+   */
+  kickMemoryMs?: number;
+  /**
    * Cluster mode: a node's lease in Redis lives this long unrenewed (renewed every third of it);
    * a dead node's members are removed once its lease lapsed and the grace period passed. Default 5000.
    */
@@ -103,6 +110,7 @@ export const SERVER_DEFAULTS = {
   host: Defaults.host,
   heartbeatIntervalMs: Defaults.heartbeatIntervalMs,
   sessionGraceMs: Defaults.sessionGraceMs,
+  kickMemoryMs: Defaults.reconnectWindowMs,
   leaseTtlMs: 5000,
   maxRoomsPerUser: Defaults.maxRoomsPerUser,
   duplicateLogin: 'kick-old' as DuplicateLoginPolicy,
@@ -235,6 +243,10 @@ export function resolveOptions(input: RoomServerOptions): ResolvedOptions {
     host: str('host') ?? d.host,
     heartbeatIntervalMs: intField(o, 'heartbeatIntervalMs', 20, day) ?? d.heartbeatIntervalMs,
     sessionGraceMs: intField(o, 'sessionGraceMs', 0, day) ?? d.sessionGraceMs,
+    kickMemoryMs: Math.max(
+      intField(o, 'kickMemoryMs', 0, day) ?? d.kickMemoryMs,
+      intField(o, 'sessionGraceMs', 0, day) ?? d.sessionGraceMs,
+    ),
     leaseTtlMs: intField(o, 'leaseTtlMs', 150, day) ?? d.leaseTtlMs,
     maxRoomsPerUser: intField(o, 'maxRoomsPerUser', 1, 1000) ?? d.maxRoomsPerUser,
     duplicateLogin,

@@ -66,6 +66,7 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
           url: options.redis,
           historyMaxEvents: options.historyMaxEvents,
           sessionGraceMs: options.sessionGraceMs,
+          kickMemoryMs: options.kickMemoryMs,
           leaseTtlMs: options.leaseTtlMs,
           webhookQueueMax: options.webhook?.maxQueued ?? 0,
           onListenerError,

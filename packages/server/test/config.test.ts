@@ -42,6 +42,7 @@ describe('the config file', () => {
       host: '127.0.0.1',
       heartbeatIntervalMs: 2000,
       sessionGraceMs: 10_000,
+      kickMemoryMs: 60_000,
       leaseTtlMs: 3000,
       maxRoomsPerUser: 3,
       duplicateLogin: 'reject-new',

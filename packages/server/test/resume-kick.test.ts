@@ -36,6 +36,25 @@ describe('kicked while away', () => {
     expect((await winner.client.request({ t: 'bcast', room: 'r1', msg: 'still here' })).code).toBe(Code.OK);
   });
 
+  it('and back only after the grace period: still refused with the kick, for kickMemoryMs', async () => {
+    const GRACE = 150;
+    /** Time passing is what this test is about: no event marks it. */
+    const afterMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    for (const [kickMemoryMs, expected] of [
+      [undefined, Code.KICKED_DUPLICATE_LOGIN],
+      [0, Code.NOT_LOGGED_IN],
+    ] as const) {
+      const s = await h.server({ heartbeatIntervalMs: 100, sessionGraceMs: GRACE, kickMemoryMs });
+      const a = await member(h, s, ['r1'], 'ann');
+      const seqs = await dropLink(a);
+      const winner = await member(h, s, ['r1'], 'ann');
+      await afterMs(4 * GRACE);
+      const { reply } = await resumeOn(h, s, a, seqs);
+      expect(reply.code).toBe(expected);
+      expect(winner.client.since(0, (f) => f.t === 'kick')).toEqual([]);
+    }
+  });
+
   it('by the business backend: refused with 1002055 and the custom reason', async () => {
     const backend = new MemoryBackend();
     const s = await h.server({ heartbeatIntervalMs: HB, backend });

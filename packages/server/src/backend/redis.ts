@@ -68,6 +68,8 @@ export interface RedisBackendOptions {
   leaseTtlMs?: number;
   /** The server's sessionGraceMs: a dead node's sessions are removed this long after its lease lapsed. */
   sessionGraceMs?: number;
+  /** The server's kickMemoryMs: how long a kick is kept in its room for a resume elsewhere. */
+  kickMemoryMs?: number;
   /** Reliable request IDs remembered per user, across nodes. */
   appliedWindow?: number;
   /**
@@ -91,6 +93,7 @@ export const REDIS_BACKEND_DEFAULTS = {
   subscribeTimeoutMs: 5000,
   leaseTtlMs: 5000,
   sessionGraceMs: 30_000,
+  kickMemoryMs: 300_000,
   appliedWindow: 512,
   webhookScanMs: 30_000,
   webhookMaxRooms: 64,
@@ -126,7 +129,7 @@ export class RedisBackend implements Backend {
   private readonly prefix: string;
   private readonly maxLen: string;
   private readonly tombstoneMs: string;
-  /** How long a kick is kept in its room for a resume elsewhere (the grace period). */
+  /** How long a kick is kept in its room for a resume elsewhere (kickMemoryMs). */
   private readonly kickKeepMs: string;
   /** The last argument of every room script: the webhook queue's bound, '0' when off. */
   private readonly hooksMax: string;
@@ -154,7 +157,7 @@ export class RedisBackend implements Backend {
       log: this.log,
     });
     const graceMs = options.sessionGraceMs ?? d.sessionGraceMs;
-    this.kickKeepMs = String(graceMs);
+    this.kickKeepMs = String(Math.max(graceMs, options.kickMemoryMs ?? d.kickMemoryMs));
     this.subscribeTimeoutMs = options.subscribeTimeoutMs ?? d.subscribeTimeoutMs;
     const leaseTtlMs = options.leaseTtlMs ?? d.leaseTtlMs;
     this.hooksMax = String(options.webhookQueueMax ?? 0);

@@ -136,7 +136,7 @@ export class Gateway {
       checkTokenDeadlines(this.ctx, session, wallNow);
       users.add(userKeyOf(session));
     }
-    this.ctx.kicks.prune(options.sessionGraceMs);
+    this.ctx.kicks.prune(options.kickMemoryMs);
     this.applied.sweep(users, now, options.sessionGraceMs);
     this.fanout.flushCounts();
   }

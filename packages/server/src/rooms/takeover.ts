@@ -47,12 +47,12 @@ export function persistSession(ctx: RoomContext, session: Session): void {
     .catch((error: unknown) => ctx.log.warn({ err: error, session: session.id }, 'saving a session failed'));
 }
 
-/** The session ended here: its record goes, but its kicks stay for the grace period. */
+/** The session ended here: its record goes, but its kicks stay for `kickMemoryMs`. */
 export function forgetSession(ctx: RoomContext, session: Session): void {
   if (!ctx.store.shared) return;
   const { kicks, keyHash } = storedOf(ctx, session);
   ctx.store
-    .end(session.id, kicks, keyHash, ctx.options.sessionGraceMs)
+    .end(session.id, kicks, keyHash, ctx.options.kickMemoryMs)
     .catch((error: unknown) =>
       ctx.log.warn({ err: error, session: session.id }, 'ending a stored session failed'),
     );

@@ -1,6 +1,7 @@
-// Kicks outlive the session they hit, for the grace period: a session kicked while its link was
-// down (or silently dead) must not come back by resuming, and its client must learn the kick's
-// code instead of logging in afresh, which would kick the winner in turn (SPEC §5 invariant 3).
+// Kicks outlive the session they hit, for `kickMemoryMs` (by default the SDK's whole reconnect
+// window, past the grace period): a session kicked while its link was down (or silently dead)
+// must not come back by resuming, and its client must learn the kick's code instead of logging
+// in afresh, which would kick the winner in turn (SPEC §5 invariant 3).
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Session } from './session.js';
@@ -14,7 +15,7 @@ interface Tombstone {
   /** The session's resume credential, so only its holder learns of the kicks. */
   key: string;
   rooms: Map<string, RoomKick>;
-  /** The latest kick, monotonic ms: the record lasts the grace period from then. */
+  /** The latest kick, monotonic ms: the record lasts `kickMemoryMs` from then. */
   lastAtMs: number;
 }
 
