@@ -24,6 +24,7 @@ import { ServerMetrics } from './metrics/metrics.js';
 import { type ResolvedOptions, type RoomServerOptions, resolveOptions } from './options.js';
 import type { RoomContext } from './rooms/context.js';
 import { applyKick } from './rooms/leave.js';
+import { PendingRemovals } from './rooms/removals.js';
 import { KickTombstones } from './rooms/tombstone.js';
 import { createWebhooks, type Webhooks } from './webhooks/webhooks.js';
 
@@ -112,6 +113,7 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     settleSoon: (session) => gateway.settleSoon(session),
     detach: (session) => gateway.detach(session),
     kicks: new KickTombstones(monoNow),
+    removals: new PendingRemovals(),
     metrics,
   };
   const gateway = new Gateway(ctx, fanout, monoNow);

@@ -81,8 +81,8 @@ export function parseHookEntry(room: RoomRef, raw: string): HookFacts | undefine
 
 export class RedisHookQueue implements HookQueue {
   private readonly pendingKey: string;
-  /** Rooms this node sends now, by pending-set member. */
-  private readonly active = new Map<string, RoomRef>();
+  /** Rooms this node sends now, by pending-set member: the room and its drain's own token. */
+  private readonly active = new Map<string, { ref: RoomRef; drain: object }>();
   private timers: ReturnType<typeof setInterval>[] = [];
   private sink: ((facts: HookFacts) => Promise<boolean>) | undefined;
   private stopped = false;
@@ -138,8 +138,9 @@ export class RedisHookQueue implements HookQueue {
         const lock = roomKeys(this.o.prefix, ref).hookLock;
         const taken = await this.redis.set(lock, this.o.nodeID, 'PX', this.o.lockTtlMs, 'NX');
         if (taken !== 'OK') continue;
-        this.active.set(member, ref);
-        void this.drain(member, ref);
+        const drain = {};
+        this.active.set(member, { ref, drain });
+        void this.drain(member, ref, drain);
       }
     } catch (error) {
       this.o.log.warn({ err: error }, 'webhook queue: polling failed');
@@ -149,11 +150,13 @@ export class RedisHookQueue implements HookQueue {
   }
 
   /** Sends the room's facts in order until its list is empty, the lock is lost or the node stops. */
-  private async drain(member: string, ref: RoomRef): Promise<void> {
+  private async drain(member: string, ref: RoomRef, drain: object): Promise<void> {
     const keys = roomKeys(this.o.prefix, ref);
     const sink = this.sink;
+    // A drain whose lock was lost stops; one started after (the lock taken again) is another.
+    const mine = () => this.active.get(member)?.drain === drain;
     try {
-      while (!this.stopped && sink !== undefined && this.active.has(member)) {
+      while (!this.stopped && sink !== undefined && mine()) {
         const head = await this.redis.lindex(keys.hooks, 0);
         if (head === null) {
           await this.redis.zrem(this.pendingKey, member);
@@ -172,13 +175,16 @@ export class RedisHookQueue implements HookQueue {
     } catch (error) {
       this.o.log.warn({ err: error, appID: ref.appID }, 'webhook queue: sending a room failed');
     } finally {
-      this.active.delete(member);
-      await KEEP_LOCK.run(this.redis, [keys.hookLock], [this.o.nodeID, '0']).catch(() => undefined);
+      // A drain whose lock went to another one leaves the lock alone: it is not ours.
+      if (mine()) {
+        this.active.delete(member);
+        await KEEP_LOCK.run(this.redis, [keys.hookLock], [this.o.nodeID, '0']).catch(() => undefined);
+      }
     }
   }
 
   private async renewLocks(): Promise<void> {
-    for (const [member, ref] of this.active) {
+    for (const [member, { ref }] of this.active) {
       const lock = roomKeys(this.o.prefix, ref).hookLock;
       try {
         const kept = await KEEP_LOCK.run(this.redis, [lock], [this.o.nodeID, this.o.lockTtlMs]);

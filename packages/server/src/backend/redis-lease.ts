@@ -53,19 +53,27 @@ export const leaseKey = (prefix: string, node: string): string => `${prefix}:nod
 const epochKey = (prefix: string, node: string): string => `${leaseKey(prefix, node)}:epoch`;
 const fenceKey = (prefix: string, node: string): string => `${leaseKey(prefix, node)}:fenced`;
 
-// KEYS: lease, fence. ARGV: epoch, ttl. 0 when this epoch has been fenced.
+/** How long a node's epoch counter and fence outlive its last renewal. */
+const NODE_KEYS_KEEP_MS = 7 * 24 * 3_600_000;
+
+// KEYS: lease, fence, epoch counter. ARGV: epoch, ttl, keep. 0 when this epoch has been fenced.
+// The counter is raised to the node's epoch if it is behind (a Redis that came back empty), so
+// that a fence written later covers this run.
 const RENEW = new LuaScript(
   'renewLease',
-  `if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[1]) then return 0 end
+  `local epoch = tonumber(ARGV[1])
+if tonumber(redis.call('GET', KEYS[2]) or '0') >= epoch then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if tonumber(redis.call('GET', KEYS[3]) or '0') < epoch then redis.call('SET', KEYS[3], ARGV[1]) end
+redis.call('PEXPIRE', KEYS[3], ARGV[3])
 return 1`,
 );
 
-// KEYS: lease, fence, epoch counter. 0 when the lease is back (the node is alive after all).
+// KEYS: lease, fence, epoch counter. ARGV: keep. 0 when the lease is back (the node is alive).
 const FENCE = new LuaScript(
   'fenceNode',
   `if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('SET', KEYS[2], redis.call('GET', KEYS[3]) or '0')
+redis.call('SET', KEYS[2], redis.call('GET', KEYS[3]) or '0', 'PX', ARGV[1])
 return 1`,
 );
 
@@ -77,7 +85,11 @@ export class NodeLease {
   private epoch = 0;
   /** Writes are allowed until then (monotonic ms). */
   private validUntil = Number.NEGATIVE_INFINITY;
+  /** A pass (renewal, then reaping) in flight; a renewal alone, as `ensure` waits for. */
   private running: Promise<void> | undefined;
+  private renewing: Promise<void> | undefined;
+  /** Fenced, and the listeners not told yet (the new epoch's first renewal failed). */
+  private fencedUntold = false;
   private stopped = false;
 
   constructor(
@@ -91,6 +103,7 @@ export class NodeLease {
     // The first tick finds Redis still connecting: the lease is written as soon as it answers,
     // not a renewal interval later (the node may be serving sessions by then).
     this.redis.on('ready', this.onReady);
+    this.redis.on('close', this.onClose);
     void this.tick();
   }
 
@@ -103,9 +116,24 @@ export class NodeLease {
   async ensure(): Promise<void> {
     if (this.holds()) return;
     // Still connecting (a node just started, or Redis just came back): wait for it a while.
+    const deadline = this.options.monoNow() + this.options.connectWaitMs;
     await untilReady(this.redis, this.options.connectWaitMs);
-    await this.tick();
+    if (this.redis.status === 'ready') {
+      // A renewal only (not a whole reaping pass), and not for ever on a silent link.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, deadline - this.options.monoNow()));
+      });
+      await Promise.race([this.renewOnce(), late]);
+      clearTimeout(timer);
+    }
     if (!this.holds()) throw new LeaseLostError();
+  }
+
+  /** Redis lost its state (restarted empty): this node takes a new epoch from the new counter. */
+  forgetEpoch(): void {
+    this.epoch = 0;
+    this.validUntil = Number.NEGATIVE_INFINITY;
   }
 
   /** `listener` is told when this node learns it was fenced (it holds a new epoch by then). */
@@ -122,6 +150,7 @@ export class NodeLease {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     this.redis.off('ready', this.onReady);
+    this.redis.off('close', this.onClose);
     this.validUntil = Number.NEGATIVE_INFINITY;
     if (this.redis.status !== 'ready') return;
     try {
@@ -132,6 +161,13 @@ export class NodeLease {
   }
 
   private readonly onReady = (): void => void this.tick();
+  /**
+   * A new connection may reach a Redis that lost the lease (restarted, failed over): nothing is
+   * written on it before the lease is renewed there.
+   */
+  private readonly onClose = (): void => {
+    this.validUntil = Number.NEGATIVE_INFINITY;
+  };
 
   /** One renewal and reaping pass; concurrent callers share the one in flight. */
   private tick(): Promise<void> {
@@ -143,31 +179,46 @@ export class NodeLease {
   }
 
   private async pass(): Promise<void> {
+    await this.renewOnce();
     try {
-      await this.renew();
-      await this.reap();
+      if (this.holds()) await this.reap();
     } catch (error) {
-      this.options.warn({ err: error }, 'node lease: renewing or reaping failed');
+      this.options.warn({ err: error }, 'node lease: reaping failed');
     }
+  }
+
+  private renewOnce(): Promise<void> {
+    this.renewing ??= this.renew()
+      .catch((error: unknown) => this.options.warn({ err: error }, 'node lease: renewing failed'))
+      .finally(() => {
+        this.renewing = undefined;
+      });
+    return this.renewing;
   }
 
   private async renew(): Promise<void> {
     const { prefix, nodeID, leaseTtlMs } = this.options;
     const sentAt = this.options.monoNow();
     if (this.epoch === 0) this.epoch = await this.redis.incr(epochKey(prefix, nodeID));
-    const keys = [leaseKey(prefix, nodeID), fenceKey(prefix, nodeID)];
-    const renewed = await RENEW.run(this.redis, keys, [this.epoch, leaseTtlMs]);
+    const keys = [leaseKey(prefix, nodeID), fenceKey(prefix, nodeID), epochKey(prefix, nodeID)];
+    const renewed = await RENEW.run(this.redis, keys, [this.epoch, leaseTtlMs, NODE_KEYS_KEEP_MS]);
     if (renewed === 1) {
       this.validUntil = sentAt + leaseTtlMs;
       await this.redis.sadd(nodesKey(prefix), nodeID);
+      if (this.fencedUntold) this.tellFenced();
       return;
     }
     // Fenced: the others have removed, or are removing, what this node held. A new epoch, then
-    // the server lets every session go.
+    // the server lets every session go (told once the new epoch holds, whenever that is).
     this.validUntil = Number.NEGATIVE_INFINITY;
     this.options.warn({ epoch: this.epoch }, 'node lease: this node was fenced; its sessions end');
     this.epoch = 0;
+    this.fencedUntold = true;
     await this.renew();
+  }
+
+  private tellFenced(): void {
+    this.fencedUntold = false;
     for (const listener of this.fencedListeners) {
       try {
         listener();
@@ -191,7 +242,7 @@ export class NodeLease {
       this.lapsed.set(node, since);
       if (now - since < graceMs) continue;
       const keys = [leaseKey(prefix, node), fenceKey(prefix, node), epochKey(prefix, node)];
-      if ((await FENCE.run(this.redis, keys, [])) !== 1) {
+      if ((await FENCE.run(this.redis, keys, [NODE_KEYS_KEEP_MS])) !== 1) {
         this.lapsed.delete(node);
         continue;
       }
@@ -204,8 +255,8 @@ export class NodeLease {
     const { prefix, reaper } = this.options;
     const setKey = nodeSessionsKey(prefix, node);
     for (const id of await this.redis.smembers(setKey)) {
-      // The reaper's own writes are fenced too: a reaper that lost its lease stops here.
-      if (!this.holds()) return;
+      // A reaper stops well before its own lease would lapse: renewing comes first.
+      if (this.options.monoNow() > this.validUntil - this.options.leaseTtlMs / 3) return;
       // A session resumed elsewhere meanwhile is no longer this node's, and is left alone.
       const rec = await reaper.claim(id, node);
       if (rec !== null) {

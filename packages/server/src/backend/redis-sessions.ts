@@ -148,16 +148,14 @@ export class RedisSessionStore implements SessionStore, SessionReaper {
     const raw = await this.redis.get(sessionKey(prefix, sessionID));
     const found = raw === null ? null : parseSessionRecord(raw);
     if (found === null || !keyMatches(key, found.keyHash)) return null;
+    // Listed as this node's first: were this node to die right after the swap, the reaper must
+    // find the session under it.
+    if (found.node !== nodeID && found.rooms.length > 0) await this.hold(sessionID);
     // Compared and set even when this node holds it already: a session being reaped is refused.
     const taken = found.node === nodeID ? raw : JSON.stringify({ ...found, node: nodeID });
     const swapped = await COMPARE_AND_SET.run(this.redis, this.keysOf(sessionID), [raw ?? '', taken ?? '']);
     if (asInt(swapped, 'take session') !== 1) return null;
-    if (found.node !== nodeID) {
-      await Promise.all([
-        this.redis.srem(nodeSessionsKey(prefix, found.node), sessionID),
-        found.rooms.length > 0 ? this.hold(sessionID) : 0,
-      ]);
-    }
+    if (found.node !== nodeID) await this.redis.srem(nodeSessionsKey(prefix, found.node), sessionID);
     return { ...found, kicks: found.kicks ?? {} };
   }
 

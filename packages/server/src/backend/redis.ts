@@ -187,15 +187,17 @@ export class RedisBackend implements Backend {
       graceMs,
       connectWaitMs: options.subscribeTimeoutMs ?? d.subscribeTimeoutMs,
       reaper: this.store,
-      // Unguarded: the reaper checks its own lease before each session (redis-lease.ts).
       remove: async (room, userID, sessionID) => {
-        await this.removeMembership({ room, userID, sessionID, cause: 'timeout' }, false);
+        await this.removeMembership({ room, userID, sessionID, cause: 'timeout' });
       },
       warn: (details, message) => this.log.warn(details, message),
       monoNow: () => performance.now(),
     });
     this.lease.start();
-    this.restarts = new RestartWatch(this.redis, this.log, () => this.feed.reset());
+    this.restarts = new RestartWatch(this.redis, this.log, () => {
+      this.feed.reset();
+      this.lease.forgetEpoch();
+    });
     this.redis.on('ready', () => void this.restarts.check());
     this.subscriber.on('ready', () => {
       // After a reconnect, messages published while it was down never arrive: read the logs
@@ -454,9 +456,12 @@ export class RedisBackend implements Backend {
     return { ok: true };
   }
 
-  /** `guarded`: refused while this node cannot prove it holds its lease (all but the reaper). */
-  private async removeMembership(removal: Removal, guarded = true): Promise<RemoveResult> {
-    if (guarded) await this.lease.ensure();
+  /**
+   * Not fenced by the lease, unlike the writes that add: a removal only takes away (by session,
+   * or whoever holds the membership for a kick), so a late one makes no ghost, and refusing it
+   * while Redis is merely slow would leave one.
+   */
+  private async removeMembership(removal: Removal): Promise<RemoveResult> {
     const reply = asArray(
       await this.run(Scripts.remove, this.keysOf(removal.room), [
         removal.userID,

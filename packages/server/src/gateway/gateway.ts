@@ -30,6 +30,7 @@ const PONG = encodeFrame({ t: 'pong' });
 /** Requests waiting behind a busy one; a client that floods beyond this gets refusals. */
 const MAX_QUEUED_REQUESTS = 256;
 const CLOSE_TOO_SLOW = 1008;
+const CLOSE_TRY_AGAIN = 1013;
 /**
  * While the backend cannot serve (Redis down), a link that needs it is told to come back after
  * this long (`bye` with CONNECTION_INTERRUPTED and `retryMs`); its request goes unanswered, so
@@ -76,7 +77,7 @@ export class Gateway {
     else conn.enqueue(async () => settle(this.ctx, conn, session), true);
   }
 
-  detach(session: Session): void {
+  detach(session: Session, bye?: string): void {
     const link = session.link;
     if (link === undefined) return;
     session.link = undefined;
@@ -86,7 +87,12 @@ export class Gateway {
     if (conn !== undefined && conn.session === session) {
       conn.closed = true;
       conn.session = undefined;
-      link.terminate();
+      // A `bye` needs a clean close to arrive; a dead link is just cut.
+      if (bye === undefined) link.terminate();
+      else {
+        link.send(bye);
+        link.close(CLOSE_TRY_AGAIN, 'try again later');
+      }
     }
   }
 
@@ -100,8 +106,7 @@ export class Gateway {
   endAll(why: string): void {
     const bye = encodeFrame({ t: 'bye', code: Code.CONNECTION_INTERRUPTED, retryMs: BACKEND_RETRY_MS });
     for (const session of [...this.ctx.sessions.values()]) {
-      session.send(bye);
-      this.detach(session);
+      this.detach(session, bye);
       endDropped(this.ctx, session, why).catch((error: unknown) =>
         this.ctx.log.warn({ err: error, session: session.id }, 'ending a fenced session failed'),
       );
@@ -137,6 +142,7 @@ export class Gateway {
       users.add(userKeyOf(session));
     }
     this.ctx.kicks.prune(options.kickMemoryMs);
+    void this.ctx.removals.retry(this.ctx);
     this.applied.sweep(users, now, options.sessionGraceMs);
     this.fanout.flushCounts();
   }
@@ -253,7 +259,7 @@ export class Gateway {
     this.ctx.log.debug({ why }, 'link told to come back later');
     this.connections.delete(conn.link);
     this.endConnection(conn, why);
-    conn.link.close(1013, 'try again later');
+    conn.link.close(CLOSE_TRY_AGAIN, 'try again later');
   }
 
   private guard(what: string, fn: () => void): void {

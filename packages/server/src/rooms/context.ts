@@ -7,6 +7,7 @@ import type { SessionStore } from '../backend/session-store.js';
 import type { Backend, KickMessage, RoomRef, SequencedEvent } from '../backend/types.js';
 import type { ReplyMetrics } from '../metrics/replies.js';
 import type { ResolvedOptions } from '../options.js';
+import type { PendingRemovals } from './removals.js';
 import type { Session, SessionRoom } from './session.js';
 import type { KickTombstones } from './tombstone.js';
 
@@ -75,6 +76,8 @@ export interface RoomContext {
   detach(session: Session): void;
   /** Kicks remembered for the grace period, so a kicked session cannot resume. */
   kicks: KickTombstones;
+  /** Removals the backend failed to make, retried by the sweep. */
+  removals: PendingRemovals;
   /** Counts logins and resumes by what the rules answered. */
   metrics: ReplyMetrics;
   log: Logger;

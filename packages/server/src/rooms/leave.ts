@@ -2,7 +2,7 @@
 // for each of its streams, then `leave` (the backend does both in one call).
 
 import { Code, encodeFrame, type LogoutFrame } from '@atrium/protocol';
-import type { KickMessage, LeaveCause } from '../backend/types.js';
+import type { KickMessage, LeaveCause, RemoveRequest, RoomRef } from '../backend/types.js';
 import type { Respond, RoomContext } from './context.js';
 import type { Session, SessionSlot } from './session.js';
 import { forgetSession, persistSession } from './takeover.js';
@@ -25,7 +25,41 @@ export async function leaveRoom(
   session.rooms.delete(roomID);
   ctx.local.leave(session, room.ref);
   if (session.rooms.size > 0) persistSession(ctx, session);
-  await ctx.backend.remove({ room: room.ref, userID: session.user.userID, sessionID: session.id, cause });
+  const request = { room: room.ref, userID: session.user.userID, sessionID: session.id, cause };
+  // Left for the sweep when the backend fails: the session no longer claims the room either way.
+  if (!(await removeOrOwe(ctx, request))) ctx.removals.add(session.id, [request], false);
+}
+
+/** True when the backend made the removal. */
+async function removeOrOwe(ctx: RoomContext, request: RemoveRequest): Promise<boolean> {
+  try {
+    await ctx.backend.remove(request);
+    return true;
+  } catch (error) {
+    ctx.log.warn(
+      { err: error, session: request.sessionID },
+      'removing a member failed: retried by the sweep',
+    );
+    return false;
+  }
+}
+
+/**
+ * Removes the memberships of a session that ended here; its stored record goes once they are
+ * gone (the sweep retries what the backend failed to remove, and forgets the record after).
+ */
+export async function removeEnded(
+  ctx: RoomContext,
+  session: Session,
+  refs: readonly RoomRef[],
+  cause: Exclude<LeaveCause, 'kick'>,
+): Promise<void> {
+  const userID = session.user.userID;
+  const requests = refs.map((room) => ({ room, userID, sessionID: session.id, cause }));
+  const made = await Promise.all(requests.map((request) => removeOrOwe(ctx, request)));
+  const owed = requests.filter((_, i) => made[i] !== true);
+  if (owed.length === 0) forgetSession(ctx, session);
+  else ctx.removals.add(session.id, owed, true, () => forgetSession(ctx, session));
 }
 
 /** Ends the session if it has no room left (a session ends with its last room). */
@@ -43,10 +77,11 @@ export async function endSession(ctx: RoomContext, session: Session, why: string
   if (session.ended) return;
   session.ended = true;
   ctx.sessions.delete(session.id);
-  forgetSession(ctx, session);
-  const roomIDs = [...session.rooms.keys()];
-  await Promise.all(roomIDs.map((roomID) => leaveRoom(ctx, session, roomID, 'timeout')));
-  if (roomIDs.length > 0) ctx.log.debug({ session: session.id, rooms: roomIDs.length, why }, 'session ended');
+  const refs = [...session.rooms.values()].map((room) => room.ref);
+  for (const ref of refs) ctx.local.leave(session, ref);
+  session.rooms.clear();
+  await removeEnded(ctx, session, refs, 'timeout');
+  if (refs.length > 0) ctx.log.debug({ session: session.id, rooms: refs.length, why }, 'session ended');
 }
 
 export async function logout(

@@ -16,7 +16,7 @@ import {
 import { checkLoginToken, type TokenGrant } from '../auth/token.js';
 import type { RoomState } from '../backend/types.js';
 import type { Respond, RoomContext } from './context.js';
-import { applyKick, leaveRoom, liveSession, settle } from './leave.js';
+import { applyKick, leaveRoom, liveSession, removeEnded, settle } from './leave.js';
 import { Session, type SessionRoom, type SessionSlot } from './session.js';
 import { snapshotFor } from './snapshot.js';
 import { forgetSession, persistSession, recordJoining } from './takeover.js';
@@ -165,6 +165,13 @@ async function enterRoom(
     ctx.local.abandon(session, ref);
     unrecordJoining(ctx, session);
     return respond.fail(joined.code);
+  }
+  if (session.ended) {
+    // Ended while its join was in flight (this node was fenced, or the backend reset): the
+    // membership just made is nobody's, and must not bring the session back.
+    ctx.local.abandon(session, ref);
+    await removeEnded(ctx, session, [ref], 'timeout');
+    return respond.fail(Code.CONNECTION_INTERRUPTED);
   }
   const { state } = joined;
   // The backend's state is taken right after this membership's `join` event.

@@ -7,6 +7,7 @@
 import type { ResumeFrame } from '@atrium/protocol';
 import { hashKey, type StoredRoom, type StoredSession } from '../backend/session-store.js';
 import type { RoomContext } from './context.js';
+import { removeEnded } from './leave.js';
 import { Session, type SessionRoom } from './session.js';
 
 function storedOf(ctx: RoomContext, session: Session, joining?: StoredRoom): StoredSession {
@@ -64,7 +65,8 @@ export function forgetSession(ctx: RoomContext, session: Session): void {
  * is left of it but kicks, which are then known here for the refusal.
  */
 export async function takeOver(ctx: RoomContext, frame: ResumeFrame): Promise<Session | undefined> {
-  if (!ctx.store.shared) return undefined;
+  // Ended here, its removals still owed: there is nothing to resume into.
+  if (!ctx.store.shared || ctx.removals.owes(frame.session)) return undefined;
   const stored = await ctx.store.take(frame.session, frame.key);
   if (stored === null) return undefined;
   const session = new Session(stored.id, frame.key, stored.appID, stored.user, stored.multi);
@@ -127,9 +129,5 @@ export async function endDropped(ctx: RoomContext, session: Session, why: string
   const rooms = [...session.rooms.values()].map((room) => room.ref);
   dropSession(ctx, session, why);
   if (await ctx.store.takenElsewhere(session.id)) return;
-  forgetSession(ctx, session);
-  const userID = session.user.userID;
-  await Promise.all(
-    rooms.map((room) => ctx.backend.remove({ room, userID, sessionID: session.id, cause: 'timeout' })),
-  );
+  await removeEnded(ctx, session, rooms, 'timeout');
 }

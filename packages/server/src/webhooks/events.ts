@@ -38,7 +38,8 @@ export function webhookEventsOf(f: HookFacts): WebhookEvent[] {
   const { room, seq, event, life, atMs } = f;
   const out: WebhookEvent[] = [];
   const emit = (name: WebhookEventName, fields: WebhookEvent['fields']) => {
-    out.push({ room, event: name, id: `${life}-${seq}-${out.length}`, fields });
+    // The room in it too: two rooms may be born in the same ms with the same lifetime ID.
+    out.push({ room, event: name, id: `${room.appID}:${room.roomID}:${life}-${seq}-${out.length}`, fields });
   };
   const roomFields = { room_id: room.roomID };
   const note = f.member;
