@@ -30,6 +30,15 @@ export async function leaveRoom(
   if (!(await removeOrOwe(ctx, request))) ctx.removals.add(session.id, [request], false);
 }
 
+/**
+ * A join whose outcome is unknown (the call failed, or its reply was lost and the command ran
+ * again): whatever it made is removed, now or by the sweep, since the session does not claim it.
+ */
+export async function undoJoin(ctx: RoomContext, session: Session, room: RoomRef): Promise<void> {
+  const request = { room, userID: session.user.userID, sessionID: session.id, cause: 'logout' as const };
+  if (!(await removeOrOwe(ctx, request))) ctx.removals.add(session.id, [request], false);
+}
+
 /** True when the backend made the removal. */
 async function removeOrOwe(ctx: RoomContext, request: RemoveRequest): Promise<boolean> {
   try {

@@ -16,7 +16,7 @@ import {
 import { checkLoginToken, type TokenGrant } from '../auth/token.js';
 import type { RoomState } from '../backend/types.js';
 import type { Respond, RoomContext } from './context.js';
-import { applyKick, leaveRoom, liveSession, removeEnded, settle } from './leave.js';
+import { applyKick, leaveRoom, liveSession, removeEnded, settle, undoJoin } from './leave.js';
 import { Session, type SessionRoom, type SessionSlot } from './session.js';
 import { snapshotFor } from './snapshot.js';
 import { forgetSession, persistSession, recordJoining } from './takeover.js';
@@ -158,8 +158,18 @@ async function enterRoom(
     });
   } catch (error) {
     ctx.local.abandon(session, ref);
+    // The join may have run before the call failed (Redis lost mid-way).
+    await undoJoin(ctx, session, ref);
     unrecordJoining(ctx, session);
     throw error;
+  }
+  if (!joined.ok && joined.code === Code.ALREADY_IN_THIS_ROOM) {
+    // The session does not hold the room (checked above), yet the backend says it does: the same
+    // join ran twice, its first reply lost to a reconnect. Undone; the client logs in again.
+    ctx.local.abandon(session, ref);
+    await undoJoin(ctx, session, ref);
+    unrecordJoining(ctx, session);
+    throw new Error('a join ran twice (its first reply lost): undone, to be sent again');
   }
   if (!joined.ok) {
     ctx.local.abandon(session, ref);
