@@ -143,10 +143,16 @@ describe('fencing after Redis restarted empty', () => {
     const fence = await raw.get(`atrium:node:{${nodeA}}:fenced`);
     proxy?.heal();
 
-    // Fenced, A must end ann's session and close her link, as without the restart. (Not `bye`:
-    // endAll's bye is lost to the terminate right after it, with or without a restart.)
-    await until(() => ann.closedCode !== undefined, { timeoutMs: 10_000 }).catch(() => {
-      throw new Error(`A was never told it was fenced (fence written: ${fence})`);
+    // Fenced, A must end ann's session and close her link, as without the restart.
+    await until(() => ann.closedCode !== undefined, { timeoutMs: 20_000 }).catch(async () => {
+      const state = {
+        fence,
+        epoch: await raw.get(`atrium:node:{${nodeA}}:epoch`),
+        lease: await raw.get(`atrium:node:{${nodeA}}`),
+        sessionsOnA: await sessionsOn(a),
+        members: await memberIDs(raw, room),
+      };
+      throw new Error(`A was never told it was fenced: ${JSON.stringify(state)}`);
     });
   }, 60_000);
 });
