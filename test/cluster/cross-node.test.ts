@@ -8,11 +8,11 @@
 import { AdminCode } from '@atrium/protocol';
 import type { RoomServer } from '@atrium/server';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { admin, adminOk } from '../../packages/server/test/admin-helpers.js';
 import { FAST_CLUSTER, ids, startNodes } from '../support/cluster.js';
 import { NodeProcess } from '../support/node-process.js';
-import { TestRedis } from '../support/redis.js';
+import { type TestRedis, useTestRedis } from '../support/redis.js';
 import { APP_ID, type Client, joined, token, World } from '../support/world.js';
 
 let redis: TestRedis;
@@ -20,13 +20,9 @@ let raw: Redis;
 let world: World;
 let roomNumber = 0;
 
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  raw = redis.client();
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await redis?.stop();
+useTestRedis((r, client) => {
+  redis = r;
+  raw = client;
 });
 afterEach(async () => {
   await world?.close();

@@ -8,11 +8,11 @@
 import { Code } from '@atrium/protocol';
 import type { RoomServer } from '@atrium/server';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { quickRetry } from '../reconnect/net.js';
 import { memberIDs, untilReady } from '../support/cluster.js';
 import { FaultProxy } from '../support/fault-proxy.js';
-import { TestRedis } from '../support/redis.js';
+import { type TestRedis, useTestRedis } from '../support/redis.js';
 import { type Client, token, World } from '../support/world.js';
 
 const GRACE_MS = 1500;
@@ -23,13 +23,9 @@ let raw: Redis;
 let world: World;
 let proxy: FaultProxy | undefined;
 
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  raw = redis.client();
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await redis?.stop();
+useTestRedis((r, client) => {
+  redis = r;
+  raw = client;
 });
 afterEach(async () => {
   // The proxy first: a node whose Redis is blackholed would wait on it while closing.

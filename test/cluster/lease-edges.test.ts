@@ -9,11 +9,11 @@
 
 import type { RoomServer } from '@atrium/server';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
+import { afterEach, describe, it } from 'vitest';
 import { TestClient } from '../../packages/server/test/helpers.js';
 import { memberIDs, membersKey, sessionsOn, untilReady } from '../support/cluster.js';
 import { FaultProxy } from '../support/fault-proxy.js';
-import { TestRedis } from '../support/redis.js';
+import { type TestRedis, useTestRedis } from '../support/redis.js';
 import { until } from '../support/until.js';
 import { World } from '../support/world.js';
 
@@ -26,13 +26,9 @@ let world: World;
 let proxy: FaultProxy | undefined;
 const clients: TestClient[] = [];
 
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  raw = redis.client();
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await redis?.stop();
+useTestRedis((r, client) => {
+  redis = r;
+  raw = client;
 });
 afterEach(async () => {
   for (const c of clients.splice(0)) c.socket.terminate();

@@ -4,10 +4,10 @@
 // lease has lapsed and the grace period has passed (the others get DELETE); nobody else is
 // disturbed.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { enter, ids, texts } from '../support/cluster.js';
 import { NodeProcess } from '../support/node-process.js';
-import { TestRedis } from '../support/redis.js';
+import { type TestRedis, useTestRedis } from '../support/redis.js';
 import { World } from '../support/world.js';
 
 const HEARTBEAT_MS = 250;
@@ -18,11 +18,8 @@ let redis: TestRedis;
 let world: World;
 const nodes: NodeProcess[] = [];
 
-beforeAll(async () => {
-  redis = await TestRedis.start();
-});
-afterAll(async () => {
-  await redis?.stop();
+useTestRedis((r) => {
+  redis = r;
 });
 afterEach(async () => {
   await world?.close();

@@ -5,10 +5,10 @@
 
 import type { RoomServer } from '@atrium/server';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { quickRetry } from '../reconnect/net.js';
 import { enter, ids, memberIDs, readyz, received, startNodes, texts } from '../support/cluster.js';
-import { TestRedis } from '../support/redis.js';
+import { type TestRedis, useTestRedis } from '../support/redis.js';
 import { until } from '../support/until.js';
 import { World } from '../support/world.js';
 
@@ -16,14 +16,9 @@ let redis: TestRedis;
 let raw: Redis;
 let world: World;
 
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  raw = redis.client();
-  raw.on('error', () => {});
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await redis?.stop();
+useTestRedis((r, client) => {
+  redis = r;
+  raw = client;
 });
 afterEach(async () => world?.close());
 

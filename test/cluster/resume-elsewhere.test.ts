@@ -6,11 +6,11 @@
 
 import type { RoomServer } from '@atrium/server';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { quickRetry } from '../reconnect/net.js';
 import { enter, ids, received, sessionsOn, startNodes, texts } from '../support/cluster.js';
 import { FaultProxy } from '../support/fault-proxy.js';
-import { TestRedis } from '../support/redis.js';
+import { type TestRedis, useTestRedis } from '../support/redis.js';
 import { until } from '../support/until.js';
 import { type Client, World } from '../support/world.js';
 
@@ -20,13 +20,9 @@ let world: World;
 const proxies: FaultProxy[] = [];
 let roomNumber = 0;
 
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  raw = redis.client();
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await redis?.stop();
+useTestRedis((r, client) => {
+  redis = r;
+  raw = client;
 });
 afterEach(async () => {
   await world?.close();

@@ -4,11 +4,11 @@
 // trying to deliver when it died (kill -9) are delivered by another node.
 
 import type { RoomServer } from '@atrium/server';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { WebhookReceiver } from '../../packages/server/test/admin-helpers.js';
 import { enter } from '../support/cluster.js';
 import { NodeProcess } from '../support/node-process.js';
-import { TestRedis } from '../support/redis.js';
+import { type TestRedis, useTestRedis } from '../support/redis.js';
 import { World } from '../support/world.js';
 
 const HOOK_SECRET = 'hook-secret';
@@ -19,11 +19,8 @@ let world: World;
 let receiver: WebhookReceiver;
 const processes: NodeProcess[] = [];
 
-beforeAll(async () => {
-  redis = await TestRedis.start();
-});
-afterAll(async () => {
-  await redis?.stop();
+useTestRedis((r) => {
+  redis = r;
 });
 afterEach(async () => {
   await world?.close();

@@ -4,6 +4,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { exitOf, outputOf, stopChild, track } from './children.js';
 import { freePort } from './ports.js';
 import { until } from './until.js';
@@ -116,4 +117,23 @@ async function serverPid(port: number): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A redis-server for the calling test file: started before its tests, with a client for reading
+ * keys, both handed to `use`; stopped after the file's last test.
+ */
+export function useTestRedis(use: (redis: TestRedis, raw: Redis) => void): void {
+  let redis: TestRedis | undefined;
+  let raw: Redis | undefined;
+  beforeAll(async () => {
+    redis = await TestRedis.start();
+    raw = redis.client();
+    raw.on('error', () => {});
+    use(redis, raw);
+  });
+  afterAll(async () => {
+    raw?.disconnect();
+    await redis?.stop();
+  });
 }

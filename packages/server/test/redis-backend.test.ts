@@ -2,8 +2,8 @@
 // gets its own key prefix: the contract's rooms are unique, but its userIDs are not, and the
 // user index outlives a test's backends (which leave their members behind).
 
-import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { TestRedis } from '../../../test/support/redis.js';
+import { beforeEach } from 'vitest';
+import { type TestRedis, useTestRedis } from '../../../test/support/redis.js';
 import { RedisBackend } from '../src/backend/redis.js';
 import { clusterContract } from './backend-cluster-contract.js';
 import { backendContract } from './backend-contract.js';
@@ -11,11 +11,8 @@ import { backendContract } from './backend-contract.js';
 let redis: TestRedis;
 let keyPrefix = '';
 let testNumber = 0;
-beforeAll(async () => {
-  redis = await TestRedis.start();
-});
-afterAll(async () => {
-  await redis?.stop();
+useTestRedis((r) => {
+  redis = r;
 });
 beforeEach(() => {
   keyPrefix = `contract${++testNumber}`;

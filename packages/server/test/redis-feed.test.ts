@@ -5,9 +5,9 @@
 
 import { Code } from '@atrium/protocol';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../../../test/support/fault-proxy.js';
-import { TestRedis } from '../../../test/support/redis.js';
+import { type TestRedis, useTestRedis } from '../../../test/support/redis.js';
 import { RedisBackend, type RedisBackendOptions } from '../src/backend/redis.js';
 import { roomKeys, userIndexKey } from '../src/backend/redis-keys.js';
 import type { JoinRequest, RoomRef } from '../src/backend/types.js';
@@ -21,13 +21,9 @@ let testNumber = 0;
 let roomNumber = 0;
 const opened: RedisBackend[] = [];
 
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  raw = redis.client();
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await redis?.stop();
+useTestRedis((r, client) => {
+  redis = r;
+  raw = client;
 });
 beforeEach(() => {
   keyPrefix = `feed${++testNumber}`;

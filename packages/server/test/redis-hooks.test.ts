@@ -3,23 +3,17 @@
 // leave the queue only once the sink is done with them; a fact the sink gives back stays.
 
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestRedis } from '../../../test/support/redis.js';
+import { describe, expect, it } from 'vitest';
+import { useTestRedis } from '../../../test/support/redis.js';
 import { RedisHookQueue } from '../src/backend/redis-hooks.js';
 import { roomKeys } from '../src/backend/redis-keys.js';
 import type { HookFacts } from '../src/backend/types.js';
 
-let redis: TestRedis;
 let raw: Redis;
 let prefixNumber = 0;
 
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  raw = redis.client();
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await redis?.stop();
+useTestRedis((_redis, client) => {
+  raw = client;
 });
 
 const silent = { warn: () => {} };

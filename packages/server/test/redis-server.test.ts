@@ -1,16 +1,13 @@
 // A room server in cluster mode: /readyz follows its Redis connections through an outage, and
 // close() leaves no connection behind.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestRedis } from '../../../test/support/redis.js';
+import { describe, expect, it } from 'vitest';
+import { type TestRedis, useTestRedis } from '../../../test/support/redis.js';
 import { startServer } from './helpers.js';
 
 let redis: TestRedis;
-beforeAll(async () => {
-  redis = await TestRedis.start();
-});
-afterAll(async () => {
-  await redis?.stop();
+useTestRedis((r) => {
+  redis = r;
 });
 
 /** Polls a condition that no event announces (an HTTP status), within a deadline. */

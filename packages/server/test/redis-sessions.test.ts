@@ -5,22 +5,16 @@
 // listed among the nodes (so the reaper finds it even if it died before its lease was written).
 
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestRedis } from '../../../test/support/redis.js';
+import { describe, expect, it } from 'vitest';
+import { useTestRedis } from '../../../test/support/redis.js';
 import { RedisSessionStore } from '../src/backend/redis-sessions.js';
 import { hashKey, type StoredSession } from '../src/backend/session-store.js';
 
-let redis: TestRedis;
 let raw: Redis;
 let prefixNumber = 0;
 
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  raw = redis.client();
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await redis?.stop();
+useTestRedis((_redis, client) => {
+  raw = client;
 });
 
 function stores(nodes: string[], appliedWindow = 512): RedisSessionStore[] {

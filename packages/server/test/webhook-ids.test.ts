@@ -4,8 +4,8 @@
 // event_id, so the room is part of it.
 
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestRedis } from '../../../test/support/redis.js';
+import { describe, expect, it } from 'vitest';
+import { type TestRedis, useTestRedis } from '../../../test/support/redis.js';
 import { RedisBackend } from '../src/backend/redis.js';
 import { parseHookEntry } from '../src/backend/redis-hooks.js';
 import { roomKeys } from '../src/backend/redis-keys.js';
@@ -16,13 +16,9 @@ import { joinReq } from './backend-contract.js';
 let redis: TestRedis;
 let raw: Redis;
 
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  raw = redis.client();
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await redis?.stop();
+useTestRedis((r, client) => {
+  redis = r;
+  raw = client;
 });
 
 /** The event_ids of the webhook facts queued for `room`. */

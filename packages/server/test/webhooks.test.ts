@@ -5,8 +5,8 @@
 
 import { Code, type LoginReplyData } from '@atrium/protocol';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TestRedis } from '../../../test/support/redis.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type TestRedis, useTestRedis } from '../../../test/support/redis.js';
 import { webhookSignature } from '../src/index.js';
 import { adminOk, WebhookReceiver } from './admin-helpers.js';
 import { APP_ID, Harness, tokenFor } from './helpers.js';
@@ -16,13 +16,9 @@ const h = new Harness();
 const receivers: WebhookReceiver[] = [];
 let redis: TestRedis;
 let raw: Redis;
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  raw = redis.client();
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await redis?.stop();
+useTestRedis((r, client) => {
+  redis = r;
+  raw = client;
 });
 afterEach(async () => {
   await h.close();
