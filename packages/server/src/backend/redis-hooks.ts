@@ -13,6 +13,7 @@
 // (every `scanMs`) lists again. A sender that finds a room's list empty unlists it, then looks
 // once more, so a fact queued meanwhile is never stranded.
 
+import { randomInt } from 'node:crypto';
 import type { StreamInfo } from '@atrium/protocol';
 import { Cluster } from 'ioredis';
 import { parseChannelMessage } from './redis-codec.js';
@@ -127,7 +128,12 @@ export class RedisHookQueue implements HookQueue {
     try {
       const free = this.o.maxRooms - this.active.size;
       if (free <= 0) return;
-      const members = await this.redis.zrange(this.pendingKey, 0, free * 2 - 1);
+      // A window at a random place: with several nodes, each looks at other rooms than the
+      // ones the others hold locked.
+      const want = free * 2;
+      const total = await this.redis.zcard(this.pendingKey);
+      const start = total > want ? randomInt(total - want + 1) : 0;
+      const members = await this.redis.zrange(this.pendingKey, start, start + want - 1);
       for (const member of members) {
         if (this.active.has(member) || this.active.size >= this.o.maxRooms) continue;
         const ref = roomOfMember(member);

@@ -80,6 +80,8 @@ return 1`,
 export class NodeLease {
   /** Nodes seen without a lease, since when (monotonic ms). */
   private readonly lapsed = new Map<string, number>();
+  /** When this node last looked (monotonic ms): a gap in its own looking voids what it saw. */
+  private lastReapAtMs: number | undefined;
   private readonly fencedListeners = new Set<() => void>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private epoch = 0;
@@ -229,8 +231,11 @@ export class NodeLease {
   }
 
   private async reap(): Promise<void> {
-    const { prefix, nodeID, graceMs } = this.options;
+    const { prefix, nodeID, graceMs, leaseTtlMs } = this.options;
     const now = this.options.monoNow();
+    // This node was paused or cut off itself: the lapses it counted may be its own doing.
+    if (this.lastReapAtMs !== undefined && now - this.lastReapAtMs > leaseTtlMs) this.lapsed.clear();
+    this.lastReapAtMs = now;
     const nodes = await this.redis.smembers(nodesKey(prefix));
     for (const node of nodes) {
       if (node === nodeID) continue;

@@ -81,22 +81,27 @@ export class WebhookDelivery {
     return this.push({ event });
   }
 
-  /** Resolves with what became of the event (cluster mode waits for it before dequeuing). */
+  /**
+   * Resolves with what became of the event (cluster mode waits for it before dequeuing). One not
+   * sent is not counted as dropped: it stays queued in Redis, for this node later or another.
+   */
   send(event: WebhookEvent): Promise<DeliveryOutcome> {
     return new Promise((settle) => {
-      if (!this.push({ event, settle })) settle('dropped');
+      if (!this.push({ event, settle }, false)) settle('dropped');
     });
   }
 
-  private push(item: Queued): boolean {
+  private push(item: Queued, countDrops = true): boolean {
     const { event } = item;
     if (this.closed) {
-      this.o.metrics.webhookDropped('closing');
+      if (countDrops) this.o.metrics.webhookDropped('closing');
       return false;
     }
     if (this.queued >= this.o.maxQueued) {
-      this.o.metrics.webhookDropped('queue_full');
-      this.noteDrop();
+      if (countDrops) {
+        this.o.metrics.webhookDropped('queue_full');
+        this.noteDrop();
+      }
       return false;
     }
     const key = `${event.room.appID} ${event.room.roomID}`;
@@ -126,14 +131,19 @@ export class WebhookDelivery {
       });
     }
     this.closed = true;
+    // Events sent for a durable queue (cluster mode) stay there; only the others are lost.
+    let lost = 0;
     for (const line of this.lines.values()) {
       line.cancelBackoff?.();
-      for (const item of line.items) item.settle?.('dropped');
+      for (const item of line.items) {
+        if (item.settle === undefined) lost++;
+        else item.settle('dropped');
+      }
     }
     for (const abort of this.inFlight) abort.abort();
-    if (this.queued > 0) {
-      this.o.metrics.webhookDropped('closing', this.queued);
-      this.o.log.warn({ dropped: this.queued }, 'webhook events abandoned at shutdown');
+    if (lost > 0) {
+      this.o.metrics.webhookDropped('closing', lost);
+      this.o.log.warn({ dropped: lost }, 'webhook events abandoned at shutdown');
     }
     this.lines.clear();
     this.waiting.length = 0;
