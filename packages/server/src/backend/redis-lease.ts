@@ -202,8 +202,12 @@ export class NodeLease {
     const { prefix, nodeID, leaseTtlMs } = this.options;
     const sentAt = this.options.monoNow();
     if (this.epoch === 0) this.epoch = await this.redis.incr(epochKey(prefix, nodeID));
+    const epoch = this.epoch;
     const keys = [leaseKey(prefix, nodeID), fenceKey(prefix, nodeID), epochKey(prefix, nodeID)];
-    const renewed = await RENEW.run(this.redis, keys, [this.epoch, leaseTtlMs, NODE_KEYS_KEEP_MS]);
+    const renewed = await RENEW.run(this.redis, keys, [epoch, leaseTtlMs, NODE_KEYS_KEEP_MS]);
+    // The epoch was dropped meanwhile (Redis restarted): this renewal, of the old one, proves
+    // nothing; the next one takes a new epoch.
+    if (epoch !== this.epoch) return;
     if (renewed === 1) {
       this.validUntil = sentAt + leaseTtlMs;
       await this.redis.sadd(nodesKey(prefix), nodeID);
