@@ -136,6 +136,23 @@ describe('resume within the grace period', () => {
     expect(back.data.rooms.r1).toMatchObject({ replayed: false });
   });
 
+  it('tells the resumed member the online count now, which changed while it was away', async () => {
+    const s = await h.server({ heartbeatIntervalMs: HB, onlineCountIntervalMs: 50 });
+    const a = await member(h, s, ['r1'], 'ann');
+    const b = await member(h, s, ['r1'], 'bob');
+    await a.client.waitFor((f) => f.t === 'count' && f.n === 2);
+    const seqs = await dropLink(a);
+    await member(h, s, ['r1'], 'cid');
+    await member(h, s, ['r1'], 'dan');
+    // The room's `count` frame for 4 went out while ann was away.
+    await b.client.waitFor((f) => f.t === 'count' && f.n === 4);
+    const { client, reply } = await resumeOn(h, s, a, seqs);
+    expect(reply.code).toBe(Code.OK);
+    const count = await client.waitFor((f) => f.t === 'count');
+    expect(count).toEqual({ t: 'count', room: 'r1', n: 4 });
+    expect(client.frames.indexOf(count)).toBeGreaterThan(client.frames.indexOf(reply));
+  });
+
   it('a silent link not yet noticed is closed by the resume, and gets nothing more', async () => {
     const s = await h.server({ heartbeatIntervalMs: 2000 });
     const a = await member(h, s, ['r1'], 'ann');

@@ -142,6 +142,9 @@ export class RoomFanout implements LocalRooms {
       last = item.seq;
       if (isVisibleTo(item.event, recipient)) session.send(item.data);
     }
+    // The `count` frames sent while the link was down are not in the history: the count now,
+    // unless this node never sent one (the replayed joins and leaves carry it then).
+    if (room.countSent >= 0) session.send(encodeFrame({ t: 'count', room: room.ref.roomID, n: room.count }));
     this.subscribe(room, session.link, joined.userUpdate);
   }
 
