@@ -98,6 +98,8 @@ local function record(seq, event, kick, note, hook)
   if hook and HOOKS_MAX > 0 then
     if redis.call('LLEN', HOOKS) < HOOKS_MAX then
       redis.call('RPUSH', HOOKS, msg .. ',"l":' .. str(life()) .. ',"w":' .. nowMs() .. hook .. '}')
+      -- A list nobody drains any more (webhooks turned off on every node) goes in the end.
+      redis.call('PEXPIRE', HOOKS, 604800000)
     else
       redis.call('HINCRBY', META, 'hdrop', 1)
     end
