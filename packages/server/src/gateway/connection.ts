@@ -7,6 +7,9 @@ import type { TransportLink } from './transport.js';
 
 type Task = () => Promise<void>;
 
+/** How long one link's queued requests run before the server turns to the others. */
+const SLICE_MS = 20;
+
 export class Connection implements SessionSlot {
   session: Session | undefined;
   /** Monotonic ms of the last frame received. */
@@ -41,11 +44,18 @@ export class Connection implements SessionSlot {
 
   private async drain(): Promise<void> {
     this.running = true;
+    let sliceStart = performance.now();
     for (let task = this.tasks.shift(); task !== undefined; task = this.tasks.shift()) {
       try {
         await task();
       } catch (error) {
         this.onTaskError(error);
+      }
+      // A burst of requests on one link lets the rest of the server run every slice: the other
+      // links' frames are read and the timers fire meanwhile, instead of after the whole burst.
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
       }
     }
     this.running = false;
