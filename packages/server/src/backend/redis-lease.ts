@@ -117,6 +117,8 @@ export class NodeLease {
   /** Resolves when this node may write: renews first if needed; LeaseLostError otherwise. */
   async ensure(): Promise<void> {
     if (this.holds()) return;
+    // Stopped (the node is closing): its lease is gone for good.
+    if (this.stopped) throw new LeaseLostError();
     // Still connecting (a node just started, or Redis just came back): wait for it a while.
     const deadline = this.options.monoNow() + this.options.connectWaitMs;
     await untilReady(this.redis, this.options.connectWaitMs);
