@@ -191,7 +191,11 @@ export interface LoginReplyData {
  * kicked from the room while away (a `kick` frame for it precedes the reply).
  */
 export type ResumedRoom =
-  | { replayed: true }
+  /**
+   * `upTo`: the seq of the last event the replay sends (0: it sends none). The client has all it
+   * missed once it has processed that one: no round trip needed to know the replay is in.
+   */
+  | { replayed: true; upTo?: number }
   | { replayed: false; snapshot: RoomSnapshot }
   | { kicked: number; ext: string };
 

@@ -63,11 +63,15 @@ export class Feed {
     if (typeof frame.seq !== 'number' || !(frame.seq > entry.lastSeq)) return;
     entry.lastSeq = frame.seq;
     const event = readRoomEvent(frame);
-    if (event === null) {
-      session.log.warn(`room ${frame.room}: skipped a malformed event (seq ${frame.seq})`);
-      return;
+    if (event === null) session.log.warn(`room ${frame.room}: skipped a malformed event (seq ${frame.seq})`);
+    else {
+      const told = applyRoomEvent(entry.view, entry.roomID, event);
+      if (told !== null) session.tell(entry, [told]);
     }
-    const told = applyRoomEvent(entry.view, entry.roomID, event);
-    if (told !== null) session.tell(entry, [told]);
+    // The last event of a resume's replay: the room is back.
+    if (entry.recoverAt !== undefined && entry.lastSeq >= entry.recoverAt) {
+      entry.recoverAt = undefined;
+      if (entry.state.phase === 'reconnecting') session.apply(entry, { type: 'recovered', recovered: true });
+    }
   }
 }

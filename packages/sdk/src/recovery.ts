@@ -42,7 +42,10 @@ export class Recovery {
     const { session } = this;
     const id = session.requests.nextId();
     const rooms: Record<string, number> = {};
-    for (const entry of away) rooms[entry.roomID] = entry.lastSeq;
+    for (const entry of away) {
+      rooms[entry.roomID] = entry.lastSeq;
+      entry.recoverAt = undefined;
+    }
     this.resuming = session.requests.send(session.link, {
       id,
       frame: { t: 'resume', id, session: credential.session, key: credential.key, rooms },
@@ -74,12 +77,16 @@ export class Recovery {
     for (const entry of away) {
       const room = resumed.get(entry.roomID);
       if (room === undefined) lost.push(entry);
-      else if (room.replayed) replayed.push(entry);
+      else if (room.replayed && room.upTo !== undefined) {
+        // The reply says where the replay ends: RECONNECTED once that event is in (feed.ts).
+        if (entry.lastSeq >= room.upTo) session.apply(entry, { type: 'recovered', recovered: true });
+        else entry.recoverAt = room.upTo;
+      } else if (room.replayed) replayed.push(entry);
       // The session survived, and with it the user's streams: nothing to publish again.
       else this.rebuilt(entry, room.snapshot, false);
     }
     if (replayed.length > 0) {
-      // The replayed events follow the reply; RECONNECTED waits until they are all in.
+      // A server that does not say where the replay ends: a ping answered after it tells.
       session.link.barrier(() => {
         for (const entry of replayed) {
           if (entry.state.phase === 'reconnecting')
@@ -97,6 +104,7 @@ export class Recovery {
     const user = session.user;
     if (user === undefined) return;
     for (const entry of entries) {
+      entry.recoverAt = undefined;
       const id = session.requests.nextId();
       const frame = {
         t: 'login' as const,

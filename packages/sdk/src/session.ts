@@ -43,6 +43,8 @@ export interface RoomEntry {
   view: RoomView;
   /** The last event sequence processed; events at or below it are duplicates. */
   lastSeq: number;
+  /** A resume's replay runs up to this seq: RECONNECTED once it is processed. */
+  recoverAt: number | undefined;
   pendingLogin: PendingLogin | undefined;
   windowTimer: unknown;
   /** Reliable requests waiting for the room to be back. */
@@ -108,6 +110,7 @@ export class Session {
         maxMemberCount: undefined,
         view: emptyView(false),
         lastSeq: 0,
+        recoverAt: undefined,
         pendingLogin: undefined,
         windowTimer: undefined,
         outbox: [],

@@ -58,7 +58,8 @@ export function readLoginData(data: unknown): LoginReplyData | null {
     : null;
 }
 
-export type ResumedRoom = { replayed: true } | { replayed: false; snapshot: RoomSnapshot };
+/** `upTo`: the seq of the last replayed event (0: none); absent from servers that do not say. */
+export type ResumedRoom = { replayed: true; upTo?: number } | { replayed: false; snapshot: RoomSnapshot };
 
 /** Per room of a successful resume; rooms the reply leaves out or garbles are absent. */
 export function readResumedRooms(data: unknown): Map<string, ResumedRoom> {
@@ -66,8 +67,10 @@ export function readResumedRooms(data: unknown): Map<string, ResumedRoom> {
   if (!isObj(data) || !isObj(data.rooms)) return rooms;
   for (const [roomID, r] of Object.entries(data.rooms)) {
     if (!isObj(r)) continue;
-    if (r.replayed === true) rooms.set(roomID, { replayed: true });
-    else if (r.replayed === false && isSnapshot(r.snapshot))
+    if (r.replayed === true) {
+      const upTo = typeof r.upTo === 'number' && Number.isFinite(r.upTo) ? r.upTo : undefined;
+      rooms.set(roomID, upTo === undefined ? { replayed: true } : { replayed: true, upTo });
+    } else if (r.replayed === false && isSnapshot(r.snapshot))
       rooms.set(roomID, { replayed: false, snapshot: r.snapshot });
   }
   return rooms;

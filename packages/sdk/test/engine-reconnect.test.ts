@@ -169,6 +169,44 @@ describe('resume accepted', () => {
     expect(s.requests.filter((r) => r.t === 'login')).toHaveLength(1);
   });
 
+  it('when the reply names the replay’s last seq, RECONNECTED comes with that event: no ping round trip', async () => {
+    const s = await server({ hb: HB });
+    const c = await inRoom(s);
+    s.last?.send(bcast(1, 'm1'));
+    await c.rec.waitFor('IMRecvBroadcastMessage');
+    s.handlers.resume = (f, conn) => {
+      conn.reply(f, Code.OK, { hb: HB, rooms: { r1: { replayed: true, upTo: 3 } } });
+      for (const frame of [bcast(2, 'm2'), bcast(3, 'm3')]) conn.send(frame);
+      // From now on the server answers nothing, pings included: only the reply can tell.
+      conn.silent = true;
+    };
+    const mark = c.rec.mark();
+    s.last?.kill();
+    const back = await c.rec.waitForState('r1', 'RECONNECTED');
+    expect(back.args[3]).toBe('{"recovered":true}');
+    expect(c.rec.names(mark)).toEqual([
+      'RECONNECTING',
+      'IMRecvBroadcastMessage',
+      'IMRecvBroadcastMessage',
+      'RECONNECTED',
+    ]);
+    expect(messages(c)).toEqual(['m1', 'm2', 'm3']);
+  });
+
+  it('a reply saying nothing is replayed (upTo 0) is RECONNECTED at once', async () => {
+    const s = await server({ hb: HB });
+    const c = await inRoom(s);
+    s.handlers.resume = (f, conn) => {
+      conn.reply(f, Code.OK, { hb: HB, rooms: { r1: { replayed: true, upTo: 0 } } });
+      conn.silent = true;
+    };
+    const mark = c.rec.mark();
+    s.last?.kill();
+    const back = await c.rec.waitForState('r1', 'RECONNECTED');
+    expect(back.args[3]).toBe('{"recovered":true}');
+    expect(c.rec.names(mark)).toEqual(['RECONNECTING', 'RECONNECTED']);
+  });
+
   it('a room the server cannot replay comes with a snapshot: diffed, recovered:false, no fresh login', async () => {
     const s = await server({ hb: HB });
     s.snapshots.set('r1', { seq: 3, users: [u2], streams: [], extra: [], count: 2 });

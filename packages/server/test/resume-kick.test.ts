@@ -100,7 +100,7 @@ describe('kicked while away', () => {
     const { client, reply, data } = await resumeOn(h, s, a, seqs);
     expect(reply.code).toBe(Code.OK);
     expect(data.rooms).toEqual({
-      r1: { replayed: true },
+      r1: { replayed: true, upTo: expect.any(Number) },
       r2: { kicked: Code.KICKED_DUPLICATE_LOGIN, ext: '' },
     });
     expect(kicksBefore(client.frames, reply)).toMatchObject([{ room: 'r2' }]);
@@ -138,6 +138,6 @@ describe('kicked while away', () => {
     const seqs = await dropLink(a);
     const { reply, data } = await resumeOn(h, s, a, { ...seqs, r2: 0 });
     expect(reply.code).toBe(Code.OK);
-    expect(data.rooms).toEqual({ r1: { replayed: true }, r2: { replayed: true } });
+    expect(data.rooms).toMatchObject({ r1: { replayed: true }, r2: { replayed: true } });
   });
 });

@@ -4,7 +4,7 @@
 
 import { encodeFrame, type RoomEvent } from '@atrium/protocol';
 import type { BackendMessage, KickMessage, RoomRef, SequencedEvent } from '../backend/types.js';
-import type { LocalRooms } from '../rooms/context.js';
+import type { LocalRooms, ReplayPlan } from '../rooms/context.js';
 import type { Session, SessionRoom } from '../rooms/session.js';
 import { audienceOf, isVisibleTo } from '../rooms/visibility.js';
 import type { Transport, TransportLink } from './transport.js';
@@ -121,12 +121,15 @@ export class RoomFanout implements LocalRooms {
     this.roomOf(ref).pending.set(session, { buffer: [], resume: true });
   }
 
-  release(session: Session, joined: SessionRoom, afterSeq: number, replay: readonly SequencedEvent[]): void {
+  replayFor(
+    session: Session,
+    joined: SessionRoom,
+    afterSeq: number,
+    replay: readonly SequencedEvent[],
+  ): ReplayPlan {
     const room = this.roomOf(joined.ref);
-    const pending = room.pending.get(session);
-    room.pending.delete(session);
     const recipient = { userID: session.user.userID, userUpdate: joined.userUpdate };
-    room.members.set(recipient.userID, { session, userUpdate: joined.userUpdate });
+    const plan: ReplayPlan = { frames: [], upTo: 0 };
     // Replayed and held events overlap (both saw what happened while the history was read):
     // the seq, strictly increasing, lets each one through once and in order.
     let last = afterSeq;
@@ -134,14 +137,26 @@ export class RoomFanout implements LocalRooms {
       if (seq <= last) continue;
       last = seq;
       if (isVisibleTo(event, recipient)) {
-        session.send(encodeFrame({ t: 'ev', room: room.ref.roomID, seq, ...event }));
+        plan.frames.push(encodeFrame({ t: 'ev', room: room.ref.roomID, seq, ...event }));
+        plan.upTo = seq;
       }
     }
-    for (const item of pending?.buffer ?? []) {
+    for (const item of room.pending.get(session)?.buffer ?? []) {
       if (item.seq <= last) continue;
       last = item.seq;
-      if (isVisibleTo(item.event, recipient)) session.send(item.data);
+      if (isVisibleTo(item.event, recipient)) {
+        plan.frames.push(item.data);
+        plan.upTo = item.seq;
+      }
     }
+    return plan;
+  }
+
+  release(session: Session, joined: SessionRoom, plan: ReplayPlan): void {
+    const room = this.roomOf(joined.ref);
+    room.pending.delete(session);
+    room.members.set(session.user.userID, { session, userUpdate: joined.userUpdate });
+    for (const frame of plan.frames) session.send(frame);
     // The `count` frames sent while the link was down are not in the history: the count now,
     // unless this node never sent one (the replayed joins and leaves carry it then).
     if (room.countSent >= 0) session.send(encodeFrame({ t: 'count', room: room.ref.roomID, n: room.count }));

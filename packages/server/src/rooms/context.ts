@@ -36,10 +36,24 @@ export interface LocalRooms {
    */
   hold(session: Session, ref: RoomRef): void;
   /**
-   * The resume's reply has been sent: deliver the events of `replay` after `afterSeq` this member
-   * may see, then those held since `hold` that come after them, then live ones.
+   * What a resume will deliver the member, worked out before its reply (which names the last
+   * seq): the events of `replay` after `afterSeq` it may see, then those held since `hold` that
+   * come after them.
    */
-  release(session: Session, room: SessionRoom, afterSeq: number, replay: readonly SequencedEvent[]): void;
+  replayFor(
+    session: Session,
+    room: SessionRoom,
+    afterSeq: number,
+    replay: readonly SequencedEvent[],
+  ): ReplayPlan;
+  /** The resume's reply has been sent: deliver the planned events, then live ones. */
+  release(session: Session, room: SessionRoom, plan: ReplayPlan): void;
+}
+
+/** The frames a resume delivers for one room, and the seq of the last event among them (0: none). */
+export interface ReplayPlan {
+  frames: string[];
+  upTo: number;
 }
 
 /** The one reply to a request. */

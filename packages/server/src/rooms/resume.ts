@@ -12,7 +12,7 @@ import {
   type ResumeReplyData,
 } from '@atrium/protocol';
 import type { RoomState, SequencedEvent } from '../backend/types.js';
-import type { Respond, RoomContext } from './context.js';
+import type { ReplayPlan, Respond, RoomContext } from './context.js';
 import { leaveRoom, liveSession, settle } from './leave.js';
 import type { Session, SessionRoom, SessionSlot } from './session.js';
 import { snapshotFor } from './snapshot.js';
@@ -82,11 +82,15 @@ export async function resume(
 
   const rooms: Record<string, ResumedRoom> = {};
   const resumed: RoomRead[] = [];
+  const plans = new Map<RoomRead, ReplayPlan>();
   for (const read of reads) {
     const roomID = read.room.ref.roomID;
     if (session.rooms.get(roomID) !== read.room) continue; // kicked while we read: below
-    if (read.replay !== null) rooms[roomID] = { replayed: true };
-    else if (read.state !== null) {
+    if (read.replay !== null) {
+      const plan = ctx.local.replayFor(session, read.room, read.afterSeq, read.replay);
+      plans.set(read, plan);
+      rooms[roomID] = { replayed: true, upTo: plan.upTo };
+    } else if (read.state !== null) {
       const snapshot = snapshotFor(session.user.userID, read.room.userUpdate, read.state);
       rooms[roomID] = { replayed: false, snapshot };
     } else {
@@ -114,7 +118,8 @@ export async function resume(
   const data: ResumeReplyData = { hb: ctx.options.heartbeatIntervalMs, rooms };
   respond.ok(data);
   for (const read of resumed) {
-    if (read.replay !== null) ctx.local.release(session, read.room, read.afterSeq, read.replay);
+    const plan = plans.get(read);
+    if (plan !== undefined) ctx.local.release(session, read.room, plan);
     else if (read.state !== null) ctx.local.admit(session, read.room, read.state.seq, read.state.count);
   }
   ctx.log.debug({ session: session.id, rooms: resumed.length, kicked: kicked.size }, 'session resumed');
