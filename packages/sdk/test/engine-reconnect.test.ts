@@ -21,6 +21,28 @@ const bcast = (seq: number, message: string) =>
 const messages = (c: Client) =>
   c.rec.of('IMRecvBroadcastMessage').flatMap((a) => (a[1] as { message: string }[]).map((m) => m.message));
 
+/**
+ * The client's link drops; the server accepts its resume with `rooms`, sends `replay`, and then,
+ * if `thenSilent`, answers nothing more (pings included). Resolves at RECONNECTED.
+ */
+async function resumedWith(
+  s: FakeServer,
+  c: Client,
+  rooms: Record<string, unknown>,
+  replay: Record<string, unknown>[],
+  thenSilent = false,
+) {
+  s.handlers.resume = (f, conn) => {
+    conn.reply(f, Code.OK, { hb: HB, rooms });
+    for (const frame of replay) conn.send(frame);
+    if (thenSilent) conn.silent = true;
+  };
+  const mark = c.rec.mark();
+  s.last?.kill();
+  const back = await c.rec.waitForState('r1', 'RECONNECTED');
+  return { mark, back };
+}
+
 describe('detecting a dead link', () => {
   it('a silent link (no frame for 2 × hb) is RECONNECTING 1002051 within two heartbeats', async () => {
     const s = await server({ hb: HB });
@@ -148,15 +170,12 @@ describe('resume accepted', () => {
       'IMRecvBroadcastMessage',
       (a) => (a[1] as { message: string }[])[0]?.message === 'm2',
     );
-    s.handlers.resume = (f, conn) => {
-      conn.reply(f, Code.OK, { hb: HB, rooms: { r1: { replayed: true } } });
-      for (const frame of [bcast(1, 'm1'), bcast(2, 'm2'), bcast(3, 'm3'), ev(4, { k: 'join', user: u3 })]) {
-        conn.send(frame);
-      }
-    };
-    const mark = c.rec.mark();
-    s.last?.kill();
-    const back = await c.rec.waitForState('r1', 'RECONNECTED');
+    const { mark, back } = await resumedWith(s, c, { r1: { replayed: true } }, [
+      bcast(1, 'm1'),
+      bcast(2, 'm2'),
+      bcast(3, 'm3'),
+      ev(4, { k: 'join', user: u3 }),
+    ]);
     expect(back.args[3]).toBe('{"recovered":true}');
     expect(c.rec.names(mark)).toEqual([
       'RECONNECTING',
@@ -174,15 +193,14 @@ describe('resume accepted', () => {
     const c = await inRoom(s);
     s.last?.send(bcast(1, 'm1'));
     await c.rec.waitFor('IMRecvBroadcastMessage');
-    s.handlers.resume = (f, conn) => {
-      conn.reply(f, Code.OK, { hb: HB, rooms: { r1: { replayed: true, upTo: 3 } } });
-      for (const frame of [bcast(2, 'm2'), bcast(3, 'm3')]) conn.send(frame);
-      // From now on the server answers nothing, pings included: only the reply can tell.
-      conn.silent = true;
-    };
-    const mark = c.rec.mark();
-    s.last?.kill();
-    const back = await c.rec.waitForState('r1', 'RECONNECTED');
+    // After the replay the server answers nothing, pings included: only the reply can tell.
+    const { mark, back } = await resumedWith(
+      s,
+      c,
+      { r1: { replayed: true, upTo: 3 } },
+      [bcast(2, 'm2'), bcast(3, 'm3')],
+      true,
+    );
     expect(back.args[3]).toBe('{"recovered":true}');
     expect(c.rec.names(mark)).toEqual([
       'RECONNECTING',
@@ -196,13 +214,7 @@ describe('resume accepted', () => {
   it('a reply saying nothing is replayed (upTo 0) is RECONNECTED at once', async () => {
     const s = await server({ hb: HB });
     const c = await inRoom(s);
-    s.handlers.resume = (f, conn) => {
-      conn.reply(f, Code.OK, { hb: HB, rooms: { r1: { replayed: true, upTo: 0 } } });
-      conn.silent = true;
-    };
-    const mark = c.rec.mark();
-    s.last?.kill();
-    const back = await c.rec.waitForState('r1', 'RECONNECTED');
+    const { mark, back } = await resumedWith(s, c, { r1: { replayed: true, upTo: 0 } }, [], true);
     expect(back.args[3]).toBe('{"recovered":true}');
     expect(c.rec.names(mark)).toEqual(['RECONNECTING', 'RECONNECTED']);
   });
@@ -211,16 +223,8 @@ describe('resume accepted', () => {
     const s = await server({ hb: HB });
     s.snapshots.set('r1', { seq: 3, users: [u2], streams: [], extra: [], count: 2 });
     const c = await inRoom(s);
-    s.handlers.resume = (f, conn) =>
-      conn.reply(f, Code.OK, {
-        hb: HB,
-        rooms: {
-          r1: { replayed: false, snapshot: { seq: 9, users: [u2, u3], streams: [], extra: [], count: 3 } },
-        },
-      });
-    const mark = c.rec.mark();
-    s.last?.kill();
-    const back = await c.rec.waitForState('r1', 'RECONNECTED');
+    const snapshot = { seq: 9, users: [u2, u3], streams: [], extra: [], count: 3 };
+    const { mark, back } = await resumedWith(s, c, { r1: { replayed: false, snapshot } }, []);
     expect(back.args[3]).toBe('{"recovered":false}');
     expect(c.rec.names(mark)).toEqual([
       'RECONNECTING',
