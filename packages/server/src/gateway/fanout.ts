@@ -6,7 +6,7 @@ import { encodeFrame, type RoomEvent } from '@atrium/protocol';
 import type { BackendMessage, KickMessage, RoomRef, SequencedEvent } from '../backend/types.js';
 import type { LocalRooms, ReplayPlan } from '../rooms/context.js';
 import type { Session, SessionRoom } from '../rooms/session.js';
-import { audienceOf, isVisibleTo } from '../rooms/visibility.js';
+import { type Audience, audienceOf, isVisibleTo } from '../rooms/visibility.js';
 import type { Transport, TransportLink } from './transport.js';
 
 interface LocalMember {
@@ -43,8 +43,6 @@ interface LocalRoom {
   countSentAtMs: number;
   /** Every event after this seq has passed through here (undefined: none yet). */
   observedAfter: number | undefined;
-  /** The last event delivered. */
-  lastSeq: number;
   lastForMembers: LastSeen;
   lastForWatchers: LastSeen;
   /** userID → the last command addressed to it. */
@@ -207,7 +205,8 @@ export class RoomFanout implements LocalRooms {
       return;
     }
     const { seq, event } = message;
-    this.observe(room, seq, event);
+    const audience = audienceOf(event);
+    this.observe(room, seq, audience);
     if (seq > room.countSeq) {
       room.countSeq = seq;
       room.count = message.count;
@@ -215,7 +214,6 @@ export class RoomFanout implements LocalRooms {
     }
     const data = encodeFrame({ t: 'ev', room: room.ref.roomID, seq, ...event });
     for (const pending of room.pending.values()) pending.buffer.push({ seq, event, data });
-    const audience = audienceOf(event);
     switch (audience.kind) {
       case 'members':
       case 'user-watchers': {
@@ -245,7 +243,7 @@ export class RoomFanout implements LocalRooms {
       userUpdate ? room.lastForWatchers.lastFor(userID) : 0,
       room.lastListed.get(userID) ?? 0,
     );
-    return lastVisible <= clientSeq ? Math.max(clientSeq, room.lastSeq) : clientSeq;
+    return lastVisible <= clientSeq ? Math.max(clientSeq, room.countSeq) : clientSeq;
   }
 
   /** `count` frames for rooms whose count changed, at most once per interval per room. */
@@ -274,10 +272,8 @@ export class RoomFanout implements LocalRooms {
     }
   }
 
-  private observe(room: LocalRoom, seq: number, event: RoomEvent): void {
+  private observe(room: LocalRoom, seq: number, audience: Audience): void {
     room.observedAfter ??= seq - 1;
-    room.lastSeq = Math.max(room.lastSeq, seq);
-    const audience = audienceOf(event);
     if (audience.kind === 'listed') {
       for (const userID of audience.userIDs) if (room.members.has(userID)) room.lastListed.set(userID, seq);
       return;
@@ -302,7 +298,6 @@ export class RoomFanout implements LocalRooms {
         countSent: -1,
         countSentAtMs: 0,
         observedAfter: undefined,
-        lastSeq: 0,
         lastForMembers: new LastSeen(),
         lastForWatchers: new LastSeen(),
         lastListed: new Map(),

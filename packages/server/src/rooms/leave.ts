@@ -25,17 +25,20 @@ export async function leaveRoom(
   session.rooms.delete(roomID);
   ctx.local.leave(session, room.ref);
   if (session.rooms.size > 0) persistSession(ctx, session);
-  const request = { room: room.ref, userID: session.user.userID, sessionID: session.id, cause };
-  // Left for the sweep when the backend fails: the session no longer claims the room either way.
-  if (!(await removeOrOwe(ctx, request))) ctx.removals.add(session.id, [request], false);
+  await removeUnclaimed(ctx, session, room.ref, cause);
 }
 
 /**
- * A join whose outcome is unknown (the call failed, or its reply was lost and the command ran
- * again): whatever it made is removed, now or by the sweep, since the session does not claim it.
+ * Removes the session's membership of a room it no longer claims (left, or a join whose outcome
+ * is unknown): now, or by the sweep when the backend fails.
  */
-export async function undoJoin(ctx: RoomContext, session: Session, room: RoomRef): Promise<void> {
-  const request = { room, userID: session.user.userID, sessionID: session.id, cause: 'logout' as const };
+export async function removeUnclaimed(
+  ctx: RoomContext,
+  session: Session,
+  room: RoomRef,
+  cause: Exclude<LeaveCause, 'kick'> = 'logout',
+): Promise<void> {
+  const request = { room, userID: session.user.userID, sessionID: session.id, cause };
   if (!(await removeOrOwe(ctx, request))) ctx.removals.add(session.id, [request], false);
 }
 

@@ -14,9 +14,9 @@ import {
   type ZegoUser,
 } from '@atrium/protocol';
 import { checkLoginToken, type TokenGrant } from '../auth/token.js';
-import type { RoomState } from '../backend/types.js';
+import type { RoomRef, RoomState } from '../backend/types.js';
 import type { Respond, RoomContext } from './context.js';
-import { applyKick, leaveRoom, liveSession, removeEnded, settle, undoJoin } from './leave.js';
+import { applyKick, leaveRoom, liveSession, removeEnded, removeUnclaimed, settle } from './leave.js';
 import { Session, type SessionRoom, type SessionSlot } from './session.js';
 import { snapshotFor } from './snapshot.js';
 import { forgetSession, persistSession, recordJoining } from './takeover.js';
@@ -157,23 +157,18 @@ async function enterRoom(
       nowMs: ctx.now(),
     });
   } catch (error) {
-    ctx.local.abandon(session, ref);
     // The join may have run before the call failed (Redis lost mid-way).
-    await undoJoin(ctx, session, ref);
-    unrecordJoining(ctx, session);
+    await abandonJoin(ctx, session, ref, true);
     throw error;
   }
   if (!joined.ok && joined.code === Code.ALREADY_IN_THIS_ROOM) {
     // The session does not hold the room (checked above), yet the backend says it does: the same
     // join ran twice, its first reply lost to a reconnect. Undone; the client logs in again.
-    ctx.local.abandon(session, ref);
-    await undoJoin(ctx, session, ref);
-    unrecordJoining(ctx, session);
+    await abandonJoin(ctx, session, ref, true);
     throw new Error('a join ran twice (its first reply lost): undone, to be sent again');
   }
   if (!joined.ok) {
-    ctx.local.abandon(session, ref);
-    unrecordJoining(ctx, session);
+    await abandonJoin(ctx, session, ref, false);
     return respond.fail(joined.code);
   }
   if (session.ended) {
@@ -210,8 +205,13 @@ async function enterRoom(
   );
 }
 
-/** The join did not happen: the record goes back to what the session holds (or goes). */
-function unrecordJoining(ctx: RoomContext, session: Session): void {
+/**
+ * The join did not happen (`undo`: or may have, and whatever it made is removed): the room's
+ * events stop coming here, and the record goes back to what the session holds (or goes).
+ */
+async function abandonJoin(ctx: RoomContext, session: Session, ref: RoomRef, undo: boolean): Promise<void> {
+  ctx.local.abandon(session, ref);
+  if (undo) await removeUnclaimed(ctx, session, ref);
   if (ctx.sessions.has(session.id)) persistSession(ctx, session);
   else forgetSession(ctx, session);
 }

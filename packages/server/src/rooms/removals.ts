@@ -21,10 +21,6 @@ export class PendingRemovals {
   private readonly bySession = new Map<string, Owed>();
   private running = false;
 
-  get size(): number {
-    return this.bySession.size;
-  }
-
   /** Whether removals of this session's memberships are still owed (its resume must wait). */
   owes(sessionID: string): boolean {
     return this.bySession.get(sessionID)?.ended === true;
