@@ -91,25 +91,25 @@ describe('login', () => {
 });
 
 describe('the login rules of single and multi-room mode', () => {
-  it('single-room: a second room fails with 1002001 and the first room is untouched', async () => {
+  it('single-room: a second room is refused with 1002001, with no event, and the first room is untouched', async () => {
     world = new World();
     const server = await world.server();
     const { engine, rec } = world.client(server);
     await engine.loginRoom('r1', token('ann'), { userID: 'ann' });
     const err = await loginFails(engine.loginRoom('r2', token('ann'), { userID: 'ann' }));
     expect(err.code).toBe(1002001);
-    expect(rec.states('r2')).toEqual(['LOGINING:0', 'LOGIN_FAILED:1002001']);
+    expect(rec.states('r2')).toEqual([]);
     expect(rec.states('r1')).toEqual(['LOGINING:0', 'LOGINED:0']);
     expect(engine.getRoomState('r1')).toBe('LOGINED');
   });
 
-  it('the same room twice is refused with 1002057 and the room stays logged in', async () => {
+  it('the same room twice is refused with 1002056 and the room stays logged in', async () => {
     world = new World();
     const server = await world.server();
     const { engine } = world.client(server);
     await engine.loginRoom('r1', token('ann'), { userID: 'ann' });
     const err = await loginFails(engine.loginRoom('r1', token('ann'), { userID: 'ann' }));
-    expect(err.code).toBe(1002057);
+    expect(err.code).toBe(1002056);
     expect(engine.getRoomState('r1')).toBe('LOGINED');
   });
 

@@ -56,12 +56,17 @@ describe('streams', () => {
     const server = await world.server();
     const ann = await joined(world, server, 'r1', 'ann');
     const bob = await joined(world, server, 'r1', 'bob');
-    await expect(ann.engine.startPublishingStream('s-1', { extraInfo: 'cam' })).resolves.toBe(true);
-    const [, type, list] = await bob.rec.waitFor('roomStreamUpdate');
+    expect(ann.engine.startPublishingStream('s-1', undefined, { extraInfo: 'cam' })).toBe(true);
+    const [, type, list, ext] = await bob.rec.waitFor('roomStreamUpdate');
     expect(type).toBe('ADD');
+    const urls = { urlsFLV: '', urlsRTMP: '', urlsHLS: '', urlsHttpsFLV: '', urlsHttpsHLS: '' };
     expect(list).toEqual([
-      { streamID: 's-1', user: { userID: 'ann', userName: 'name-ann' }, extraInfo: 'cam' },
+      { streamID: 's-1', user: { userID: 'ann', userName: 'name-ann' }, extraInfo: 'cam', ...urls },
     ]);
+    expect(ext).toBe('');
+    await ann.rec.waitFor('publisherStateUpdate', (a) => (a[0] as { state: string }).state === 'PUBLISHING');
+    const states = ann.rec.of('publisherStateUpdate').map((a) => (a[0] as { state: string }).state);
+    expect(states).toEqual(['PUBLISH_REQUESTING', 'PUBLISHING']);
     await expect(ann.engine.setStreamExtraInfo('s-1', 'mic')).resolves.toMatchObject({ errorCode: 0 });
     const [, updated] = await bob.rec.waitFor('streamExtraInfoUpdate');
     expect((updated as { extraInfo: string }[])[0]?.extraInfo).toBe('mic');
@@ -70,8 +75,13 @@ describe('streams', () => {
     expect(
       (cat.rec.of('roomStreamUpdate')[0]?.[2] as { streamID: string }[] | undefined)?.[0]?.streamID,
     ).toBe('s-1');
-    await expect(ann.engine.stopPublishingStream('s-1')).resolves.toBe(true);
-    await bob.rec.waitFor('roomStreamUpdate', (a) => a[1] === 'DELETE');
+    expect(ann.engine.stopPublishingStream('s-1')).toBe(true);
+    const [, , , why] = await bob.rec.waitFor('roomStreamUpdate', (a) => a[1] === 'DELETE');
+    expect(JSON.parse(why as string)).toEqual({
+      stream_delete_reason: [
+        { stream_id: 's-1', code: 1, description: 'user_stop_publishing_stream_normal' },
+      ],
+    });
     expect(ann.rec.of('roomStreamUpdate')).toEqual([]); // never told about its own stream
   });
 
@@ -80,7 +90,7 @@ describe('streams', () => {
     const server = await world.server();
     const ann = await joined(world, server, 'r1', 'ann');
     const bob = await joined(world, server, 'r1', 'bob');
-    await ann.engine.startPublishingStream('s-1');
+    ann.engine.startPublishingStream('s-1');
     await bob.rec.waitFor('roomStreamUpdate', (a) => a[1] === 'ADD');
     await ann.engine.logoutRoom();
     await bob.rec.waitFor('roomStreamUpdate', (a) => a[1] === 'DELETE');
@@ -93,11 +103,21 @@ describe('streams', () => {
     await ann.engine.loginRoom('r1', token('ann', { roomID: 'r1', publish: true, streams: ['allowed'] }), {
       userID: 'ann',
     });
-    await expect(ann.engine.startPublishingStream('allowed')).resolves.toBe(true);
-    await expect(ann.engine.startPublishingStream('other')).resolves.toBe(false);
+    const outcome = async (rec: typeof ann.rec, streamID: string) => {
+      const [state] = await rec.waitFor('publisherStateUpdate', (a) => {
+        const s = a[0] as { streamID: string; state: string };
+        return s.streamID === streamID && s.state !== 'PUBLISH_REQUESTING';
+      });
+      return state as { state: string; errorCode: number };
+    };
+    expect(ann.engine.startPublishingStream('allowed')).toBe(true);
+    expect(await outcome(ann.rec, 'allowed')).toMatchObject({ state: 'PUBLISHING', errorCode: 0 });
+    expect(ann.engine.startPublishingStream('other')).toBe(true);
+    expect(await outcome(ann.rec, 'other')).toMatchObject({ state: 'NO_PUBLISH', errorCode: 1002082 });
     const bob = world.client(server);
     await bob.engine.loginRoom('r1', token('bob', { roomID: 'r1', publish: false }), { userID: 'bob' });
-    await expect(bob.engine.startPublishingStream('bobs')).resolves.toBe(false);
+    expect(bob.engine.startPublishingStream('bobs')).toBe(true);
+    expect(await outcome(bob.rec, 'bobs')).toMatchObject({ state: 'NO_PUBLISH', errorCode: 1002082 });
   });
 });
 
@@ -128,11 +148,16 @@ describe('room extra info', () => {
     world = new World();
     const server = await world.server();
     const ann = await joined(world, server, 'r1', 'ann');
-    expect((await ann.engine.setRoomExtraInfo('r1', '', 'v')).errorCode).toBe(1002014);
-    expect((await ann.engine.setRoomExtraInfo('r1', 'k'.repeat(11), 'v')).errorCode).toBe(1002015);
-    expect((await ann.engine.setRoomExtraInfo('r1', 'k', 'v'.repeat(129))).errorCode).toBe(1002016);
-    expect((await ann.engine.setRoomExtraInfo('r1', 'k', 'v')).errorCode).toBe(0);
-    expect((await ann.engine.setRoomExtraInfo('r1', 'k2', 'v')).errorCode).toBe(1002017);
+    const set = (key: string, value: string) =>
+      ann.engine.setRoomExtraInfo('r1', key, value).then(
+        (r) => r.errorCode,
+        (err: { errorCode: number }) => err.errorCode,
+      );
+    expect(await set('', 'v')).toBe(1002014);
+    expect(await set('k'.repeat(11), 'v')).toBe(1002015);
+    expect(await set('k', 'v'.repeat(129))).toBe(1002016);
+    expect(await set('k', 'v')).toBe(0);
+    expect(await set('k2', 'v')).toBe(1002017);
   });
 
   it('dies with the room: an emptied room is created afresh without it', async () => {
@@ -197,14 +222,15 @@ describe('messages', () => {
     expect(cat.rec.of('IMRecvCustomCommand')).toEqual([]);
   });
 
-  it('sends fail with a code, never a rejection, when not logged in', async () => {
+  it('sends reject with 1000002 when not logged in, as ZEGO’s do, and publishing throws it', async () => {
     world = new World();
     const server = await world.server();
     const { engine } = world.client(server);
-    expect((await engine.sendBroadcastMessage('r1', 'x')).errorCode).toBe(1000002);
-    expect((await engine.sendBarrageMessage('r1', 'x')).errorCode).toBe(1000002);
-    expect((await engine.sendCustomCommand('r1', 'x', ['bob'])).errorCode).toBe(1000002);
-    expect((await engine.setRoomExtraInfo('r1', 'k', 'v')).errorCode).toBe(1000002);
-    expect(await engine.startPublishingStream('s')).toBe(false);
+    const rejected = { errorCode: 1000002 };
+    await expect(engine.sendBroadcastMessage('r1', 'x')).rejects.toMatchObject(rejected);
+    await expect(engine.sendBarrageMessage('r1', 'x')).rejects.toMatchObject(rejected);
+    await expect(engine.sendCustomCommand('r1', 'x', ['bob'])).rejects.toMatchObject(rejected);
+    await expect(engine.setRoomExtraInfo('r1', 'k', 'v')).rejects.toMatchObject(rejected);
+    expect(() => engine.startPublishingStream('s')).toThrow(expect.objectContaining(rejected));
   });
 });

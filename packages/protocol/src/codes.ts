@@ -4,6 +4,9 @@
 export const Code = {
   OK: 0,
   NOT_LOGGED_IN: 1000002,
+  STREAM_ID_TOO_LONG: 1000014,
+  STREAM_ID_EMPTY: 1000015,
+  STREAM_ID_ILLEGAL: 1000016,
   APPID_INVALID: 1001004,
   ALREADY_IN_ROOM: 1002001,
   ROOM_NOT_LOGGED_IN: 1002002,
@@ -26,12 +29,21 @@ export const Code = {
   CONNECTION_INTERRUPTED: 1002051,
   NETWORK_BROKEN: 1002053,
   KICKED_BY_BACKEND: 1002055,
-  ALREADY_IN_THIS_ROOM: 1002057,
+  ALREADY_IN_THIS_ROOM: 1002056,
   TOKEN_EXPIRED: 1002078,
   NO_PUBLISH_PRIVILEGE: 1002082,
   LOGGED_IN_ELSEWHERE: 1002086,
   INTERNAL: 1002099,
+  STREAM_EXTRA_EMPTY: 1003050,
+  STREAM_EXTRA_TOO_LONG: 1003051,
+  MESSAGE_EMPTY: 1009001,
+  COMMAND_TOO_LONG: 1009002,
+  MESSAGE_NOT_IN_ROOM: 1009005,
+  MESSAGE_SEND_FAILED: 1009010,
+  MESSAGE_TOO_LONG: 1009013,
+  MESSAGE_FREQUENCY: 1009015,
   INPUT_PARAM: 1100001,
+  PUBLISH_STREAM_NOT_FOUND: 1103055,
 } as const;
 
 export type CodeName = keyof typeof Code;
@@ -40,6 +52,9 @@ export type ErrorCode = (typeof Code)[CodeName];
 const messages: Record<ErrorCode, string> = {
   [Code.OK]: 'success',
   [Code.NOT_LOGGED_IN]: 'not logged in to that room',
+  [Code.STREAM_ID_TOO_LONG]: 'stream id length limit',
+  [Code.STREAM_ID_EMPTY]: 'stream id required',
+  [Code.STREAM_ID_ILLEGAL]: 'stream ID contains illegal characters',
   [Code.APPID_INVALID]: 'appID unknown',
   [Code.ALREADY_IN_ROOM]: 'already in a room (single-room mode)',
   [Code.ROOM_NOT_LOGGED_IN]: 'not logged in with this room ID',
@@ -62,12 +77,21 @@ const messages: Record<ErrorCode, string> = {
   [Code.CONNECTION_INTERRUPTED]: 'connection interrupted, reconnecting',
   [Code.NETWORK_BROKEN]: 'network broken: the login or reconnect window ran out',
   [Code.KICKED_BY_BACKEND]: 'kicked by the business backend',
-  [Code.ALREADY_IN_THIS_ROOM]: 'already logged in to this room',
+  [Code.ALREADY_IN_THIS_ROOM]: 'user repeatedly login: already logged in to this room',
   [Code.TOKEN_EXPIRED]: 'token expired',
   [Code.NO_PUBLISH_PRIVILEGE]: 'the token has no privilege to publish this stream',
   [Code.LOGGED_IN_ELSEWHERE]: 'the user is logged in elsewhere',
   [Code.INTERNAL]: 'room service internal error',
+  [Code.STREAM_EXTRA_EMPTY]: 'the extra info of the stream is empty',
+  [Code.STREAM_EXTRA_TOO_LONG]: 'the extra info of the stream is too long',
+  [Code.MESSAGE_EMPTY]: 'message content is empty',
+  [Code.COMMAND_TOO_LONG]: 'content is too long',
+  [Code.MESSAGE_NOT_IN_ROOM]: 'inconsistent room id: not logged in to that room',
+  [Code.MESSAGE_TOO_LONG]: 'message is too long',
+  [Code.MESSAGE_SEND_FAILED]: 'failed to send message: no answer in time',
+  [Code.MESSAGE_FREQUENCY]: 'frequency limited',
   [Code.INPUT_PARAM]: 'input parameter error',
+  [Code.PUBLISH_STREAM_NOT_FOUND]: 'this user publishes no stream with that ID',
 };
 
 /** The message for a code; unknown codes get a generic text rather than throwing. */
@@ -77,6 +101,38 @@ export function codeMessage(code: number): string {
 
 export function isErrorCode(code: number): code is ErrorCode {
   return Object.hasOwn(messages, code);
+}
+
+/**
+ * Why a stream left a room, as `roomStreamUpdate` DELETE reports it in `extendedData`
+ * (`{"stream_delete_reason":[{stream_id, code, description}]}`): ZEGO's codes and descriptions.
+ * An `unpub` room event carries the code; 0 means the server did not say.
+ */
+export const StreamDeleteReason = {
+  UNKNOWN: 0,
+  STOPPED: 1,
+  HEARTBEAT_TIMEOUT: 2,
+  REPEAT_LOGIN: 3,
+  KICKED_OUT: 4,
+  OFFLINE: 5,
+  REMOVED_BY_SERVER: 6,
+} as const;
+
+export type StreamDeleteCode = (typeof StreamDeleteReason)[keyof typeof StreamDeleteReason];
+
+const streamDeleteDescriptions: Record<StreamDeleteCode, string> = {
+  [StreamDeleteReason.UNKNOWN]: 'unknown',
+  [StreamDeleteReason.STOPPED]: 'user_stop_publishing_stream_normal',
+  [StreamDeleteReason.HEARTBEAT_TIMEOUT]: 'user_heart_beat_timeout',
+  [StreamDeleteReason.REPEAT_LOGIN]: 'user_repeat_login',
+  [StreamDeleteReason.KICKED_OUT]: 'user_kicked_out',
+  [StreamDeleteReason.OFFLINE]: 'user_offline',
+  [StreamDeleteReason.REMOVED_BY_SERVER]: 'remove_by_server',
+};
+
+/** The description of a stream-delete code; an unknown code reads as `unknown`. */
+export function streamDeleteDescription(code: number): string {
+  return streamDeleteDescriptions[code as StreamDeleteCode] ?? 'unknown';
 }
 
 /**

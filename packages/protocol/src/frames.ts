@@ -90,12 +90,21 @@ export interface BarrageFrame {
   msg: string;
 }
 
+/**
+ * How a command's `msg` is to be read: absent, text (`sendCustomCommand` with a string); `json`,
+ * an object command as JSON (the receiver gets the object back); `bin`, base64 of a transparent
+ * message's bytes (`sendTransparentMessage`).
+ */
+export type CommandEncoding = 'json' | 'bin';
+
+/** A custom command or a transparent message; an empty `to` means every other member. */
 export interface CommandFrame {
   t: 'cmd';
   id: number;
   room: string;
   msg: string;
   to: string[];
+  enc?: CommandEncoding;
 }
 
 export interface RoomExtraFrame {
@@ -235,11 +244,12 @@ export type RoomEvent =
   | { k: 'join'; user: ZegoUser }
   | { k: 'leave'; user: ZegoUser }
   | { k: 'pub'; stream: StreamInfo }
-  | { k: 'unpub'; stream: StreamInfo }
+  /** `why`: a `StreamDeleteReason` code (absent from servers that predate it: unknown). */
+  | { k: 'unpub'; stream: StreamInfo; why?: number }
   | { k: 'sextra'; stream: StreamInfo }
   | { k: 'extra'; info: RoomExtraInfo }
   | { k: 'bcast'; msg: BroadcastMessageInfo }
-  | { k: 'cmd'; from: ZegoUser; msg: string; to: string[] };
+  | { k: 'cmd'; from: ZegoUser; msg: string; to: string[]; enc?: CommandEncoding };
 
 export type RoomEventFrame = { t: 'ev'; room: string; seq: number } & RoomEvent;
 
@@ -324,7 +334,7 @@ const CLIENT_SHAPES: Record<ClientFrameType, Shape> = {
   renew: { id: 'int', token: 'str', room: 'str?' },
   bcast: { id: 'int', room: 'str', msg: 'str' },
   barrage: { id: 'int', room: 'str', msg: 'str' },
-  cmd: { id: 'int', room: 'str', msg: 'str', to: 'strs' },
+  cmd: { id: 'int', room: 'str', msg: 'str', to: 'strs', enc: 'str?' },
   extra: { id: 'int', room: 'str', key: 'str', value: 'str' },
   pub: { id: 'int', room: 'str', stream: 'str', extra: 'str?' },
   unpub: { id: 'int', room: 'str', stream: 'str' },

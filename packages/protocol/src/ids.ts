@@ -66,9 +66,19 @@ const streamRule: IdRule = {
   tooLong: Code.INPUT_PARAM,
 };
 
+/** The same rule with the SDK's publishing codes (ZEGO's 1000014–1000016). */
+const publishStreamRule: IdRule = {
+  ...streamRule,
+  empty: Code.STREAM_ID_EMPTY,
+  illegal: Code.STREAM_ID_ILLEGAL,
+  tooLong: Code.STREAM_ID_TOO_LONG,
+};
+
 export const checkRoomID = (roomID: unknown): ErrorCode | 0 => checkId(roomID, roomRule);
 export const checkUserID = (userID: unknown): ErrorCode | 0 => checkId(userID, userRule);
 export const checkStreamID = (streamID: unknown): ErrorCode | 0 => checkId(streamID, streamRule);
+export const checkPublishStreamID = (streamID: unknown): ErrorCode | 0 =>
+  checkId(streamID, publishStreamRule);
 
 export function checkUserName(userName: unknown): ErrorCode | 0 {
   if (userName === undefined || userName === null) return 0;
@@ -83,10 +93,21 @@ export function checkUser(user: unknown): ErrorCode | 0 {
   return checkUserID(u.userID) || checkUserName(u.userName);
 }
 
-/** Broadcast, barrage and custom-command text: 1–1024 bytes. */
-export function checkMessage(message: unknown): ErrorCode | 0 {
-  if (typeof message !== 'string' || message === '') return Code.INPUT_PARAM;
-  return utf8Length(message) > Limits.messageMaxBytes ? Code.INPUT_PARAM : 0;
+/**
+ * Broadcast and barrage text: 1009001 when empty, 1009013 when over `maxBytes` (the server's limit
+ * is an option; the SDK checks the looser client limit and leaves the rest to the server).
+ */
+export function checkMessage(message: unknown, maxBytes: number = Limits.messageMaxBytes): ErrorCode | 0 {
+  if (message === undefined || message === null || message === '') return Code.MESSAGE_EMPTY;
+  if (typeof message !== 'string') return Code.INPUT_PARAM;
+  return utf8Length(message) > maxBytes ? Code.MESSAGE_TOO_LONG : 0;
+}
+
+/** Custom-command text (or an object command's JSON): 1009001 when empty, 1009002 when over `maxBytes`. */
+export function checkCommand(command: unknown, maxBytes: number = Limits.messageMaxBytes): ErrorCode | 0 {
+  if (command === undefined || command === null || command === '') return Code.MESSAGE_EMPTY;
+  if (typeof command !== 'string') return Code.INPUT_PARAM;
+  return utf8Length(command) > maxBytes ? Code.COMMAND_TOO_LONG : 0;
 }
 
 export function checkStreamExtraInfo(extraInfo: unknown): ErrorCode | 0 {
@@ -116,11 +137,9 @@ export function checkRoomExtraInfo(
   return 0;
 }
 
-/** The target list of a custom command: 1–100 valid userIDs. */
+/** The target list of a custom command: up to 100 valid userIDs; empty means the whole room. */
 export function checkUserIDList(list: unknown): ErrorCode | 0 {
-  if (!Array.isArray(list) || list.length === 0 || list.length > Limits.customCommandMaxUsers) {
-    return Code.INPUT_PARAM;
-  }
+  if (!Array.isArray(list) || list.length > Limits.customCommandMaxUsers) return Code.INPUT_PARAM;
   for (const id of list) if (checkUserID(id) !== 0) return Code.INPUT_PARAM;
   return 0;
 }

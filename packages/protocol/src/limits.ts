@@ -4,7 +4,12 @@ export const Limits = {
   roomIDMaxBytes: 128,
   userIDMaxBytes: 64,
   userNameMaxBytes: 256,
+  /** The server's default limit for broadcast, barrage, custom command and transparent message content. */
   messageMaxBytes: 1024,
+  /** What the SDK itself lets through; the server's (configurable) limit is the one that counts. */
+  clientMessageMaxBytes: 10_240,
+  /** A transparent message's content, checked by the SDK before sending. */
+  clientTransparentMaxBytes: 4_096,
   streamIDMaxBytes: 256,
   extraKeyMaxBytes: 10,
   extraValueMaxBytes: 128,

@@ -79,6 +79,11 @@ export interface RoomServerOptions {
 
   /** `count` frames at most this often per room while the count changes. Default 30000. */
   onlineCountIntervalMs?: number;
+  /**
+   * The largest broadcast, barrage, custom command or transparent message content, in bytes
+   * (1009013 for messages, 1009002 for commands beyond it). Default 1024, ZEGO's documented limit.
+   */
+  messageMaxBytes?: number;
   /** Room extra info limits (SPEC §2): keys per room, key and value sizes. */
   roomExtraMaxKeys?: number;
   roomExtraKeyMaxBytes?: number;
@@ -117,6 +122,7 @@ export const SERVER_DEFAULTS = {
   kickOnTokenExpiry: false,
   logLevel: 'info',
   onlineCountIntervalMs: Defaults.onlineCountIntervalMs,
+  messageMaxBytes: Limits.messageMaxBytes,
   roomExtraMaxKeys: Limits.extraMaxKeys,
   roomExtraKeyMaxBytes: Limits.extraKeyMaxBytes,
   roomExtraValueMaxBytes: Limits.extraValueMaxBytes,
@@ -255,6 +261,8 @@ export function resolveOptions(input: RoomServerOptions): ResolvedOptions {
     redis,
     logLevel,
     onlineCountIntervalMs: intField(o, 'onlineCountIntervalMs', 10, day) ?? d.onlineCountIntervalMs,
+    // Base64 of a transparent message this large still fits in one protocol frame.
+    messageMaxBytes: intField(o, 'messageMaxBytes', 1, 32 * 1024) ?? d.messageMaxBytes,
     roomExtraMaxKeys: intField(o, 'roomExtraMaxKeys', 1, 1000) ?? d.roomExtraMaxKeys,
     roomExtraKeyMaxBytes: intField(o, 'roomExtraKeyMaxBytes', 1, 1024) ?? d.roomExtraKeyMaxBytes,
     roomExtraValueMaxBytes: intField(o, 'roomExtraValueMaxBytes', 1, 60_000) ?? d.roomExtraValueMaxBytes,

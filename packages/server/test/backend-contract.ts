@@ -1,7 +1,7 @@
 // The contract every Backend must pass (memory today, Redis later): run it with
 // `backendContract('memory', () => new MemoryBackend())`.
 
-import { Code } from '@atrium/protocol';
+import { Code, StreamDeleteReason } from '@atrium/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Backend, BackendMessage, JoinRequest, RoomRef } from '../src/backend/types.js';
 
@@ -151,6 +151,7 @@ export function backendContract(name: string, makeBackend: MakeBackend): void {
         {
           k: 'unpub',
           stream: { streamID: 'cam', user: { userID: 'u1', userName: 'u1-name' }, extraInfo: '' },
+          why: StreamDeleteReason.REMOVED_BY_SERVER,
         },
       ]);
       expect((await backend.room(room, false))?.count).toBe(1);
@@ -161,6 +162,57 @@ export function backendContract(name: string, makeBackend: MakeBackend): void {
       expect(await backend.barrage({ ...missing, message: 'm', nowMs: 0 })).toEqual(notThere);
       expect(await backend.command({ ...missing, message: 'm', to: ['u1'] })).toEqual(notThere);
       expect(await backend.unpublishStream({ ...missing, streamID: 'cdn' })).toEqual(notThere);
+    });
+
+    it('an unpub says why the stream went: stopped, timed out, kicked, or replaced by a duplicate login', async () => {
+      const { backend, messages } = await open();
+      const room = freshRoom();
+      const users = ['u1', 'u2', 'u3', 'u4', 'u5'];
+      for (const u of users) {
+        await backend.join(joinReq(room, u));
+        await backend.publishStream({
+          room,
+          userID: u,
+          sessionID: `s-${u}`,
+          streamID: `cam-${u}`,
+          extraInfo: '',
+        });
+      }
+      await backend.unpublishStream({ room, userID: 'u1', sessionID: 's-u1', streamID: 'cam-u1' });
+      await backend.remove({ room, userID: 'u2', cause: 'timeout' });
+      await backend.remove({ room, userID: 'u3', kick: { code: Code.KICKED_BY_BACKEND, ext: '' } });
+      await backend.join(joinReq(room, 'u4', { sessionID: 's-u4-again' }));
+      await backend.remove({ room, userID: 'u5' });
+      const why = events(messages, room)
+        .map((e) => e.event)
+        .flatMap((e) => (e.k === 'unpub' ? [[e.stream.streamID, e.why]] : []));
+      expect(why).toEqual([
+        ['cam-u1', StreamDeleteReason.STOPPED],
+        ['cam-u2', StreamDeleteReason.HEARTBEAT_TIMEOUT],
+        ['cam-u3', StreamDeleteReason.KICKED_OUT],
+        ['cam-u4', StreamDeleteReason.REPEAT_LOGIN],
+        ['cam-u5', StreamDeleteReason.STOPPED],
+      ]);
+    });
+
+    it('a command keeps its target list (empty: the whole room) and its encoding', async () => {
+      const { backend, messages } = await open();
+      const room = freshRoom();
+      await backend.join(joinReq(room, 'u1'));
+      const actor = { room, userID: 'u1', sessionID: 's-u1' };
+      expect(await backend.command({ ...actor, message: 'AQID', to: [], enc: 'bin' })).toEqual({ ok: true });
+      expect(await backend.command({ ...actor, message: '{"a":1}', to: ['u2'], enc: 'json' })).toEqual({
+        ok: true,
+      });
+      const from = { userID: 'u1', userName: 'u1-name' };
+      expect(
+        events(messages, room)
+          .map((e) => e.event)
+          .slice(1),
+      ).toEqual([
+        { k: 'cmd', from, msg: 'AQID', to: [], enc: 'bin' },
+        { k: 'cmd', from, msg: '{"a":1}', to: ['u2'], enc: 'json' },
+      ]);
     });
 
     it('a second join sees the first member and bumps seq and count', async () => {
@@ -186,7 +238,7 @@ export function backendContract(name: string, makeBackend: MakeBackend): void {
       expect(r.ok && r.state.members).toBeUndefined();
     });
 
-    it('refuses the same session joining the same room twice (1002057)', async () => {
+    it('refuses the same session joining the same room twice (1002056)', async () => {
       const { backend } = await open();
       const room = freshRoom();
       await backend.join(joinReq(room, 'u1'));

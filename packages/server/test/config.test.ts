@@ -50,6 +50,7 @@ describe('the config file', () => {
       webhook: { url: 'https://example.com/hook', secret: 's', retryDelaysMs: [1000], timeoutMs: 900 },
       logLevel: 'warn',
       onlineCountIntervalMs: 5000,
+      messageMaxBytes: 2048,
       roomExtraMaxKeys: 2,
       roomExtraKeyMaxBytes: 20,
       roomExtraValueMaxBytes: 200,

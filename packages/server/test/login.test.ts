@@ -121,7 +121,7 @@ describe('login: appID and token', () => {
 });
 
 describe('login: the session’s own rules', () => {
-  it('the same room twice → 1002057', async () => {
+  it('the same room twice → 1002056', async () => {
     const c = await h.client(await h.server());
     await c.joined('r1', 'u1');
     expect((await c.login('r1', 'u1')).code).toBe(Code.ALREADY_IN_THIS_ROOM);

@@ -80,7 +80,7 @@ describe('switch', () => {
     expect(await inNew.waitFor((f) => f.t === 'ev' && f.k === 'join')).toMatchObject({
       user: { userID: 'u1' },
     });
-    expect((await a.request({ t: 'bcast', room: 'r1', msg: 'x' })).code).toBe(Code.NOT_LOGGED_IN);
+    expect((await a.request({ t: 'bcast', room: 'r1', msg: 'x' })).code).toBe(Code.MESSAGE_NOT_IN_ROOM);
     expect((await a.request({ t: 'bcast', room: 'r2', msg: 'x' })).code).toBe(Code.OK);
   });
 

@@ -4,6 +4,7 @@
 
 import { Code, type RoomEvent, type RoomExtraInfo, type StreamInfo } from '@atrium/protocol';
 import { EventHistory } from './history.js';
+import { streamStoppedBy, streamsLeftBecause } from './stream-delete.js';
 import type {
   Actor,
   Backend,
@@ -164,7 +165,8 @@ export class MemoryBackend implements Backend {
     if (stream === undefined) return BAD_INPUT;
     if (stream.user.userID !== req.userID && req.asServer === undefined) return BAD_INPUT;
     found.room.streams.delete(req.streamID);
-    this.append(found.room, { k: 'unpub', stream: { ...stream } });
+    const why = streamStoppedBy(req.asServer !== undefined);
+    this.append(found.room, { k: 'unpub', stream: { ...stream }, why });
     return { ok: true };
   }
 
@@ -218,7 +220,9 @@ export class MemoryBackend implements Backend {
   async command(req: CommandRequest): Promise<Done> {
     const found = this.memberOf(req);
     if (found === undefined) return NOT_MEMBER;
-    this.append(found.room, { k: 'cmd', from: { ...found.member.user }, msg: req.message, to: [...req.to] });
+    const event: RoomEvent = { k: 'cmd', from: { ...found.member.user }, msg: req.message, to: [...req.to] };
+    if (req.enc !== undefined) event.enc = req.enc;
+    this.append(found.room, event);
     return { ok: true };
   }
 
@@ -287,10 +291,11 @@ export class MemoryBackend implements Backend {
         ext: kick.ext,
       });
     }
+    const why = streamsLeftBecause(cause, kick?.code);
     for (const stream of [...room.streams.values()]) {
       if (stream.user.userID !== userID) continue;
       room.streams.delete(stream.streamID);
-      this.append(room, { k: 'unpub', stream: { ...stream } });
+      this.append(room, { k: 'unpub', stream: { ...stream }, why });
     }
     room.members.delete(userID);
     this.unindexUser(ref.appID, ref.roomID, userID);

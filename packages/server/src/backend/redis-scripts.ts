@@ -117,8 +117,9 @@ local function snapshot(withMembers)
     redis.call('HGETALL', STREAMS), redis.call('HGETALL', EXTRA)}
 end
 
--- unpub for each of the member's streams (publish order), then leave; the kick rides on the first.
-local function removeMember(userID, m, kick, cause, kickCode, destroyIfEmpty)
+-- unpub for each of the member's streams (publish order), each with why they went, then leave;
+-- the kick rides on the first.
+local function removeMember(userID, m, kick, cause, kickCode, why, destroyIfEmpty)
   local owned = {}
   local all = redis.call('HGETALL', STREAMS)
   for i = 1, #all, 2 do
@@ -128,7 +129,7 @@ local function removeMember(userID, m, kick, cause, kickCode, destroyIfEmpty)
   table.sort(owned, function(a, b) return a.s.o < b.s.o end)
   for _, o in ipairs(owned) do
     redis.call('HDEL', STREAMS, o.id)
-    append('{"k":"unpub","stream":' .. streamJSON(o.id, o.s) .. '}', kick, nil, ',"o":' .. o.s.o)
+    append('{"k":"unpub","stream":' .. streamJSON(o.id, o.s) .. ',"why":' .. why .. '}', kick, nil, ',"o":' .. o.s.o)
     kick = nil
   end
   redis.call('HDEL', MEMBERS, userID)
@@ -178,7 +179,8 @@ if not m then return {'notmember'} end
 `;
 
 // ARGV[4..15]: userID, userName, sessionID, multi 0|1, userUpdate 0|1, maxMemberCount, policy,
-// withMembers 0|1, nowMs, nodeID, duplicate-login kick code, how long kicks are kept.
+// withMembers 0|1, nowMs, nodeID, duplicate-login kick code, how long kicks are kept, why the
+// kicked session's streams go.
 const JOIN = `${ROOM_PRELUDE}
 local userID, userName, sessionID = ARGV[4], ARGV[5], ARGV[6]
 local multi, userUpdate, maxCount, policy = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
@@ -205,7 +207,7 @@ else
 end
 local kicked = {'', 0}
 if old then
-  removeMember(userID, old, kickJSON(old.s, userID, old.j, dupCode, ''), 'kick', dupCode, false)
+  removeMember(userID, old, kickJSON(old.s, userID, old.j, dupCode, ''), 'kick', dupCode, ARGV[16], false)
   noteKick(old.s, dupCode, '', tonumber(ARGV[15]))
   kicked = {old.s, old.j}
 end
@@ -221,7 +223,7 @@ return {'ok', createdFlag, kicked[1], kicked[2], snapshot(withMembers), LAST_POS
 `;
 
 // ARGV[4..10]: userID, sessionID ('' = any), join position ('0' = any), kick code ('' = no kick),
-// kick ext, cause of a plain leave, how long kicks are kept. Returns {removed, destroyed, sessionID, join position, position}.
+// kick ext, cause of a plain leave, how long kicks are kept, why its streams go. Returns {removed, destroyed, sessionID, join position, position}.
 const REMOVE = `${ROOM_PRELUDE}
 local userID, sessionID, joinPos = ARGV[4], ARGV[5], tonumber(ARGV[6])
 local raw = redis.call('HGET', MEMBERS, userID)
@@ -235,7 +237,7 @@ if ARGV[7] ~= '' then
   kickCode = ARGV[7]
   noteKick(m.s, kickCode, ARGV[8], tonumber(ARGV[10]))
 end
-local destroyed = removeMember(userID, m, kick, cause, kickCode, true)
+local destroyed = removeMember(userID, m, kick, cause, kickCode, ARGV[11], true)
 local destroyedFlag = 0
 if destroyed then destroyedFlag = 1 end
 return {1, destroyedFlag, m.s, m.p, LAST_POS}
@@ -255,14 +257,14 @@ record(seq, '{"k":"pub","stream":' .. streamJSON(ARGV[8], s) .. '}', nil, nil, '
 return {'ok', seq, LAST_POS}
 `;
 
-// ARGV[8]: streamID. The business backend may stop anyone's stream.
+// ARGV[8..9]: streamID, why it goes. The business backend may stop anyone's stream.
 const UNPUBLISH_STREAM = `${ROOM_PRELUDE}${ACTOR_PRELUDE}
 local raw = redis.call('HGET', STREAMS, ARGV[8])
 if not raw then return {'input'} end
 local s = cjson.decode(raw)
 if s.u ~= USER_ID and not AS_SERVER then return {'input'} end
 redis.call('HDEL', STREAMS, ARGV[8])
-local seq = append('{"k":"unpub","stream":' .. streamJSON(ARGV[8], s) .. '}', nil, nil, ',"o":' .. s.o)
+local seq = append('{"k":"unpub","stream":' .. streamJSON(ARGV[8], s) .. ',"why":' .. ARGV[9] .. '}', nil, nil, ',"o":' .. s.o)
 return {'ok', seq, LAST_POS}
 `;
 
@@ -311,10 +313,13 @@ redis.call('SPUBLISH', CHANNEL, '{"b":{"fromUser":' .. userJSON(USER_ID, m.n) ..
 return {'ok', id, 0}
 `;
 
-// ARGV[8..9]: message, the target userIDs as a JSON array.
+// ARGV[8..10]: message, the target userIDs as a JSON array (empty: the whole room), the
+// message's encoding ('' for text).
 const COMMAND = `${ROOM_PRELUDE}${ACTOR_PRELUDE}
+local enc = ''
+if ARGV[10] ~= '' then enc = ',"enc":' .. str(ARGV[10]) end
 local seq = append('{"k":"cmd","from":' .. userJSON(USER_ID, m.n) .. ',"msg":' .. str(ARGV[8])
-  .. ',"to":' .. ARGV[9] .. '}')
+  .. ',"to":' .. ARGV[9] .. enc .. '}')
 return {'ok', seq, LAST_POS}
 `;
 

@@ -22,6 +22,7 @@ import { RestartWatch } from './redis-restart.js';
 import { type LuaScript, Scripts } from './redis-scripts.js';
 import { RedisSessionStore } from './redis-sessions.js';
 import type { SessionStore } from './session-store.js';
+import { streamStoppedBy, streamsLeftBecause } from './stream-delete.js';
 import type {
   Actor,
   AdoptResult,
@@ -32,6 +33,7 @@ import type {
   JoinRequest,
   JoinResult,
   KickedMember,
+  LeaveCause,
   MessageRequest,
   MessageResult,
   PublishStreamRequest,
@@ -115,7 +117,7 @@ interface Removal {
   sessionID?: string;
   joinPos?: number;
   kick?: { code: number; ext: string };
-  cause?: string;
+  cause?: Exclude<LeaveCause, 'kick'>;
 }
 
 export class RedisBackend implements Backend {
@@ -292,6 +294,7 @@ export class RedisBackend implements Backend {
           this.nodeID,
           String(Code.KICKED_DUPLICATE_LOGIN),
           this.kickKeepMs,
+          String(streamsLeftBecause('kick', Code.KICKED_DUPLICATE_LOGIN)),
         ]),
         'join',
       );
@@ -340,7 +343,8 @@ export class RedisBackend implements Backend {
   }
 
   async unpublishStream(req: StreamRequest): Promise<Done> {
-    const done = await this.mutate(Scripts.unpublishStream, req, [req.streamID]);
+    const why = streamStoppedBy(req.asServer !== undefined);
+    const done = await this.mutate(Scripts.unpublishStream, req, [req.streamID, String(why)]);
     if (done.ok) this.hooks?.noted(req.room);
     return done;
   }
@@ -373,7 +377,7 @@ export class RedisBackend implements Backend {
   }
 
   async command(req: CommandRequest): Promise<Done> {
-    return this.mutate(Scripts.command, req, [req.message, JSON.stringify(req.to)]);
+    return this.mutate(Scripts.command, req, [req.message, JSON.stringify(req.to), req.enc ?? '']);
   }
 
   async room(ref: RoomRef, withMembers: boolean): Promise<RoomState | null> {
@@ -471,6 +475,11 @@ export class RedisBackend implements Backend {
         removal.kick?.ext ?? '',
         removal.cause ?? 'logout',
         this.kickKeepMs,
+        String(
+          removal.kick === undefined
+            ? streamsLeftBecause(removal.cause ?? 'logout')
+            : streamsLeftBecause('kick', removal.kick.code),
+        ),
       ]),
       'remove',
     );

@@ -10,6 +10,7 @@
 import type {
   BroadcastMessageInfo,
   Code,
+  CommandEncoding,
   ErrorCode,
   RoomEvent,
   RoomExtraInfo,
@@ -219,7 +220,10 @@ export interface MessageRequest extends Actor {
 
 export interface CommandRequest extends Actor {
   message: string;
+  /** Empty: every other member of the room. */
   to: string[];
+  /** How `message` is to be read (an object command's JSON, a transparent message's base64). */
+  enc?: CommandEncoding;
 }
 
 export type MessageResult = { ok: true; messageID: number } | Refusal;

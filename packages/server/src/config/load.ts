@@ -20,6 +20,7 @@ export const CONFIG_FIELDS = [
   'webhook',
   'logLevel',
   'onlineCountIntervalMs',
+  'messageMaxBytes',
   'roomExtraMaxKeys',
   'roomExtraKeyMaxBytes',
   'roomExtraValueMaxBytes',

@@ -81,7 +81,7 @@ function fingerprint(frame: ReliableSend): number {
       text = frame.msg;
       break;
     case 'cmd':
-      text = `${frame.msg}\0${frame.to.join('\0')}`;
+      text = `${frame.enc ?? ''}\0${frame.msg}\0${frame.to.join('\0')}`;
       break;
     case 'extra':
       text = `${frame.key}\0${frame.value}`;

@@ -25,7 +25,10 @@ export function audienceOf(event: RoomEvent): Audience {
     case 'bcast':
       return { kind: 'members', exceptUserID: event.msg.fromUser.userID };
     case 'cmd':
-      return { kind: 'listed', userIDs: event.to };
+      // No list: the whole room but the sender.
+      return event.to.length === 0
+        ? { kind: 'members', exceptUserID: event.from.userID }
+        : { kind: 'listed', userIDs: event.to };
   }
 }
 
