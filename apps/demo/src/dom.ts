@@ -23,7 +23,7 @@ export function byId<T extends HTMLElement>(id: string, type: new () => T): T {
   return node;
 }
 
-/** A method's outcome as a code: 0 for success, the rejection's `code` or -1 otherwise. */
+/** A method's outcome as a code: 0 for success, the rejection's `code` or `errorCode`, or -1. */
 export async function outcome(call: () => Promise<unknown>): Promise<number> {
   try {
     const result = await call();
@@ -33,8 +33,8 @@ export async function outcome(call: () => Promise<unknown>): Promise<number> {
     }
     return 0;
   } catch (err) {
-    return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'number'
-      ? err.code
-      : -1;
+    if (typeof err !== 'object' || err === null) return -1;
+    if ('code' in err && typeof err.code === 'number') return err.code;
+    return 'errorCode' in err && typeof err.errorCode === 'number' ? err.errorCode : -1;
   }
 }

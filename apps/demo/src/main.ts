@@ -119,7 +119,7 @@ function createEngine(id: number): RoomEngine {
   return created;
 }
 
-/** Every one of the eleven callbacks goes to the log, and the room's own ones to its panel. */
+/** Every one of the thirteen callbacks goes to the log, and the room's own ones to its panel. */
 function wire(e: RoomEngine): void {
   e.on('roomStateChanged', (roomID, reason, errorCode, extendedData) => {
     log.event('roomStateChanged', [roomID, reason, errorCode, extendedData]);
@@ -166,6 +166,17 @@ function wire(e: RoomEngine): void {
   e.on('tokenWillExpire', (roomID) => {
     log.event('tokenWillExpire', [roomID]);
     if (devMode) void renew(e, roomID);
+  });
+  e.on('recvRoomTransparentMessage', (roomID, message) =>
+    log.event('recvRoomTransparentMessage', [
+      roomID,
+      message.sendUser,
+      `${message.content.byteLength} bytes`,
+    ]),
+  );
+  e.on('publisherStateUpdate', (result) => {
+    log.event('publisherStateUpdate', [result]);
+    for (const panel of panels.values()) panel.publisherState(result);
   });
 }
 

@@ -11,7 +11,7 @@ import {
   TERMINAL_REASONS,
   type ZegoUser,
 } from '@atrium/protocol';
-import type { RoomEngine } from '@atrium/sdk';
+import type { PublisherState, RoomEngine } from '@atrium/sdk';
 import { RoomChat } from './chat.js';
 import { type LayoutName, reasonTone, StateDiagram } from './diagram.js';
 import { h, outcome } from './dom.js';
@@ -190,6 +190,16 @@ export class RoomPanel {
     this.renderStreams();
   }
 
+  /** A stream of ours the server refused is not ours after all; its code is shown as an error. */
+  publisherState(result: PublisherState): void {
+    if (result.state !== 'NO_PUBLISH' || !this.myStreams.has(result.streamID)) return;
+    if (result.errorCode !== 0) {
+      this.ui.error.textContent = `startPublishingStream("${result.streamID}"): ${result.errorCode} ${codeMessage(result.errorCode)}`;
+    }
+    this.myStreams.delete(result.streamID);
+    this.renderStreams();
+  }
+
   extraInfo(list: readonly RoomExtraInfo[]): void {
     for (const info of list) this.extras.set(info.key, info);
     this.renderExtras();
@@ -244,8 +254,9 @@ export class RoomPanel {
       e.preventDefault();
       const streamID = id.value.trim();
       if (!streamID) return;
-      const ok = await this.run(`startPublishingStream("${streamID}")`, () =>
-        this.engine.startPublishingStream(streamID, { roomID: this.roomID }),
+      // ZEGO's call shape: the media stream (none here: signalling only), then the options.
+      const ok = await this.run(`startPublishingStream("${streamID}")`, async () =>
+        this.engine.startPublishingStream(streamID, undefined, { roomID: this.roomID }),
       );
       if (!ok) return;
       this.myStreams.add(streamID);
@@ -312,7 +323,7 @@ export class RoomPanel {
       const stop = h('button', { type: 'button', 'data-testid': `stop-stream-${streamID}` }, 'Stop');
       stop.addEventListener('click', async () => {
         if (
-          !(await this.run(`stopPublishingStream("${streamID}")`, () =>
+          !(await this.run(`stopPublishingStream("${streamID}")`, async () =>
             this.engine.stopPublishingStream(streamID),
           ))
         )

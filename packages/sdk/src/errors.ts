@@ -22,3 +22,20 @@ export class RoomError extends Error {
     this.msg = msg;
   }
 }
+
+/**
+ * What the other asynchronous room and IM calls reject with, as ZEGO's do: `{ errorCode,
+ * extendedData }` (an Error, so it carries a stack; a ZEGO app reads the two fields).
+ */
+export class ServerError extends Error {
+  readonly errorCode: number;
+  readonly extendedData: string;
+
+  constructor(errorCode: number, extendedData?: string) {
+    const detail = extendedData ?? codeMessage(errorCode);
+    super(`${errorCode}: ${detail}`);
+    this.name = 'ServerError';
+    this.errorCode = errorCode;
+    this.extendedData = detail;
+  }
+}

@@ -46,8 +46,11 @@ export class Feed {
         }
         return;
       case 'barrage':
+        // ZEGO's barrage IDs are strings.
         if (phase === 'logined' && isMessage(frame.msg))
-          emitter.emit('IMRecvBarrageMessage', entry.roomID, [frame.msg]);
+          emitter.emit('IMRecvBarrageMessage', entry.roomID, [
+            { ...frame.msg, messageID: String(frame.msg.messageID) },
+          ]);
         return;
       case 'expiring':
         if (phase !== 'idle') emitter.emit('tokenWillExpire', entry.roomID);

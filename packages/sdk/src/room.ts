@@ -1,7 +1,7 @@
 // One room's state machine (SPEC §5) as a pure function. The engine feeds it what happened and
 // acts on what it returns; the invariants of §5 hold here, whatever the shell does.
 
-import { Code, type RoomStateChangedReason } from '@atrium/protocol';
+import { Code, codeMessage, type RoomStateChangedReason } from '@atrium/protocol';
 
 /**
  * idle: not in the room (before any login, or after LOGIN_FAILED / RECONNECT_FAILED / KICKOUT /
@@ -53,6 +53,14 @@ export interface RoomTransition {
 export function isKickCode(code: number): boolean {
   return code === Code.KICKED_DUPLICATE_LOGIN || code === Code.KICKED_BY_BACKEND;
 }
+
+/** KICKOUT's extendedData, in ZEGO's shape: the business backend's reason, else what the code means. */
+export function kickoutExtendedData(code: number, reason = ''): string {
+  return JSON.stringify({ custom_kickout_message: reason !== '' ? reason : codeMessage(code) });
+}
+
+const kickout = (code: number, reason?: string): RoomTransition =>
+  gone('KICKOUT', code, kickoutExtendedData(code, reason));
 
 const unchanged = (state: RoomState): RoomTransition => ({ state, emits: [], effects: [] });
 
@@ -107,7 +115,7 @@ export function transition(state: RoomState, input: RoomInput): RoomTransition {
         case 'linkLost':
           return to('reconnecting', 'RECONNECTING', Code.CONNECTION_INTERRUPTED);
         case 'kicked':
-          return gone('KICKOUT', input.code, input.ext ?? '');
+          return kickout(input.code, input.ext);
         case 'logoutCalled':
           return gone('LOGOUT', Code.OK, '', Code.NOT_LOGGED_IN);
         default:
@@ -122,12 +130,12 @@ export function transition(state: RoomState, input: RoomInput): RoomTransition {
           ]);
         case 'reconnectRefused':
           return isKickCode(input.code)
-            ? gone('KICKOUT', input.code, input.ext ?? '')
+            ? kickout(input.code, input.ext)
             : gone('RECONNECT_FAILED', input.code, input.ext ?? '');
         case 'windowExpired':
           return gone('RECONNECT_FAILED', Code.NETWORK_BROKEN);
         case 'kicked':
-          return gone('KICKOUT', input.code, input.ext ?? '');
+          return kickout(input.code, input.ext);
         case 'logoutCalled':
           return gone('LOGOUT', Code.OK, '', Code.NOT_LOGGED_IN);
         default:

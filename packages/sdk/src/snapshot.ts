@@ -2,7 +2,7 @@
 // impossible"): the app hears only what changed while it was away, never the room again.
 
 import type { RoomExtraInfo, StreamInfo, ZegoUser } from '@atrium/protocol';
-import type { AppEvent, RoomView } from './view.js';
+import { type AppEvent, type RoomView, streamsAdded, streamsDeleted } from './view.js';
 
 export interface SnapshotDiff {
   readonly usersAdded: ZegoUser[];
@@ -73,12 +73,8 @@ export function diffEvents(roomID: string, diff: SnapshotDiff): AppEvent[] {
   }
   if (diff.usersAdded.length > 0)
     events.push({ name: 'roomUserUpdate', args: [roomID, 'ADD', diff.usersAdded] });
-  if (diff.streamsDeleted.length > 0) {
-    events.push({ name: 'roomStreamUpdate', args: [roomID, 'DELETE', diff.streamsDeleted, ''] });
-  }
-  if (diff.streamsAdded.length > 0) {
-    events.push({ name: 'roomStreamUpdate', args: [roomID, 'ADD', diff.streamsAdded, ''] });
-  }
+  if (diff.streamsDeleted.length > 0) events.push(streamsDeleted(roomID, diff.streamsDeleted));
+  if (diff.streamsAdded.length > 0) events.push(streamsAdded(roomID, diff.streamsAdded));
   if (diff.streamsChanged.length > 0) {
     events.push({ name: 'streamExtraInfoUpdate', args: [roomID, diff.streamsChanged] });
   }

@@ -92,7 +92,9 @@ export function readRoomEvent(frame: RoomEventFrame): RoomEvent | null {
     case 'bcast':
       return isMessage(f.msg) ? (frame as RoomEvent) : null;
     case 'cmd':
-      return isUser(f.from) && isStr(f.msg) ? (frame as RoomEvent) : null;
+      return isUser(f.from) && isStr(f.msg) && (f.enc === undefined || f.enc === 'json' || f.enc === 'bin')
+        ? (frame as RoomEvent)
+        : null;
     default:
       return null;
   }
