@@ -8,6 +8,9 @@ export const Limits = {
   messageMaxBytes: 1024,
   /** What the SDK itself lets through; the server's (configurable) limit is the one that counts. */
   clientMessageMaxBytes: 10_240,
+  /** Room extra info as the SDK checks it (ZEGO's client limits); the server's options count. */
+  clientExtraKeyMaxBytes: 128,
+  clientExtraValueMaxBytes: 4_096,
   /** A transparent message's content, checked by the SDK before sending. */
   clientTransparentMaxBytes: 4_096,
   streamIDMaxBytes: 256,

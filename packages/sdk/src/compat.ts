@@ -82,7 +82,10 @@ function videoCodecs(env: Env): { H264: boolean; H265: boolean; VP8: boolean; VP
  * What this environment supports, asked of the environment itself and without prompting for
  * device permission: the WebRTC and media APIs exist or not. Atrium needs only a WebSocket.
  */
-export function systemRequirements(checkType?: unknown, checkLevel?: unknown): Record<string, unknown> {
+export function systemRequirements(
+  checkType?: unknown,
+  checkLevel?: unknown,
+): ZegoCapabilityDetection & Record<string, unknown> {
   const env = globalThis as Env;
   const media = env.navigator?.mediaDevices;
   const codecs = videoCodecs(env);
@@ -106,7 +109,7 @@ export function systemRequirements(checkType?: unknown, checkLevel?: unknown): R
       videoCodec: codecs,
       errInfo: {},
     };
-    return all as unknown as Record<string, unknown>;
+    return { ...all };
   }
   if (
     typeof checkType !== 'string' ||

@@ -49,6 +49,7 @@ import type {
   ServerResponse,
   SwitchRoomConfig,
   TransparentMessage,
+  ZegoCapabilityDetection,
   ZegoLogConfig,
   ZegoProxyInfo,
 } from './types.js';
@@ -72,6 +73,12 @@ function settle(reply: Reply): ServerResponse {
   if (reply.code !== Code.OK) throw new ServerError(reply.code, reply.ext);
   return { errorCode: Code.OK, extendedData: '' };
 }
+
+/** The SDK lets ZEGO's client limits through; the server's own (configurable) limits decide. */
+const CLIENT_EXTRA_LIMITS = {
+  keyMaxBytes: Limits.clientExtraKeyMaxBytes,
+  valueMaxBytes: Limits.clientExtraValueMaxBytes,
+};
 
 /** A transparent message's `timeOut` (seconds), as ZEGO reads it; 10 s when absent. */
 const TRANSPARENT_TIMEOUT_S = 10;
@@ -339,7 +346,8 @@ export class RoomEngine {
     const code =
       typeof roomID !== 'string' || roomID === ''
         ? Code.ROOM_NOT_LOGGED_IN
-        : checkRoomExtraInfo(key, value) || this.roomCode(roomID, Code.ROOM_NOT_LOGGED_IN);
+        : checkRoomExtraInfo(key, value, CLIENT_EXTRA_LIMITS) ||
+          this.roomCode(roomID, Code.ROOM_NOT_LOGGED_IN);
     if (code !== 0) throw new ServerError(code);
     const reply = await this.session.request(
       roomID,
@@ -409,7 +417,10 @@ export class RoomEngine {
   }
 
   /** What this environment supports (without asking for device permission). Atrium itself needs only a WebSocket. */
-  checkSystemRequirements(checkType?: string, checkLevel?: number): Promise<Record<string, unknown>> {
+  checkSystemRequirements(
+    checkType?: string,
+    checkLevel?: number,
+  ): Promise<ZegoCapabilityDetection & Record<string, unknown>> {
     return Promise.resolve(systemRequirements(checkType, checkLevel));
   }
 

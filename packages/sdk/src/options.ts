@@ -3,6 +3,7 @@
 
 import { Defaults } from '@atrium/protocol';
 import { backoffPolicy, type ReconnectPolicy } from './backoff.js';
+import { presetLogLevelOr } from './compat.js';
 import { type OnlineEvents, realTimers, type Timers } from './link.js';
 import { isLogLevel, type LogLevel, type LogSink } from './log.js';
 
@@ -74,7 +75,8 @@ export function resolveOptions(options: EngineOptions = {}): ResolvedOptions {
     loginTimeoutMs: positive(options.loginTimeoutMs, d.loginTimeoutMs),
     reconnectWindowMs: positive(options.reconnectWindowMs, d.reconnectWindowMs),
     webSocket: options.WebSocket,
-    logLevel: isLogLevel(options.logLevel) ? options.logLevel : d.logLevel,
+    // `ZegoExpressEngine.presetLogConfig` sets the level of engines that name none.
+    logLevel: isLogLevel(options.logLevel) ? options.logLevel : presetLogLevelOr(d.logLevel),
     connectTimeoutMs: positive(options.connectTimeoutMs, d.connectTimeoutMs),
     closeGraceMs: positive(options.closeGraceMs, d.closeGraceMs),
     retryPolicy: options.retryPolicy ?? backoffPolicy({ random: options.random ?? d.random }),

@@ -120,6 +120,27 @@ export interface ZegoLogConfig {
   logSize?: number;
 }
 
+export interface ZegoVideoCodec {
+  H264: boolean;
+  VP8: boolean;
+  VP9?: boolean;
+  H265?: boolean;
+}
+
+export interface ZegoCapabilityError {
+  name?: string;
+  message?: string;
+}
+
+/** ZEGO spells one key `extendedDate`; kept so an app reading it compiles. */
+export interface ZegoCapabilityErrorInfo {
+  webRTC?: ZegoCapabilityError;
+  customCapture?: ZegoCapabilityError;
+  camera?: ZegoCapabilityError;
+  microphone?: ZegoCapabilityError;
+  extendedDate?: string;
+}
+
 /** ZEGO's `checkSystemRequirements` result (`ZegoCapabilityDetection`). */
 export interface ZegoCapabilityDetection {
   webRTC?: boolean;
@@ -127,9 +148,39 @@ export interface ZegoCapabilityDetection {
   camera?: boolean;
   microphone?: boolean;
   screenSharing?: boolean;
-  videoCodec?: { H264: boolean; VP8: boolean; VP9?: boolean; H265?: boolean };
-  errInfo: Record<string, unknown>;
+  videoCodec?: ZegoVideoCodec;
+  errInfo: ZegoCapabilityErrorInfo;
   result?: boolean;
+}
+
+/** The single checks `checkSystemRequirements(checkType)` takes. */
+export interface ZegoCheckSingleType {
+  webRTC: 'webRTC';
+  customCapture: 'customCapture';
+  camera: 'camera';
+  microphone: 'microphone';
+  screenSharing: 'screenSharing';
+  H264: 'H264';
+  VP8: 'VP8';
+  H265: 'H265';
+}
+
+/** ZEGO's geofencing areas (`setGeoFence`): accepted, no effect here. */
+export const ZegoGeoFenceType = {
+  ZegoGeoFenceTypeNone: 0,
+  ZegoGeoFenceTypeInclude: 1,
+  ZegoGeoFenceTypeExclude: 2,
+} as const;
+export type ZegoGeoFenceType = (typeof ZegoGeoFenceType)[keyof typeof ZegoGeoFenceType];
+
+/** ZEGO's room scenarios (`setRoomScenario`, 3–9): accepted, no effect here. */
+export type ZegoScenario = number;
+
+/** ZEGO's local proxy settings (`setLocalProxyConfig`): accepted, no effect here. */
+export interface ZegoLocalProxyConfig {
+  ip?: string;
+  port?: number;
+  [field: string]: unknown;
 }
 
 /** What `loginRoom` / `switchRoom` reject with, as ZEGO types it (`RoomError` is one). */
