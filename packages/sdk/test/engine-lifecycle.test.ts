@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Code, RoomEngine, type Timers } from '../src/index.js';
 import { FakeServer } from './fake-server.js';
-import { useHarness } from './harness.js';
+import { errorCode, useHarness } from './harness.js';
 import { Recorder } from './recorder.js';
 
 const { server, client } = useHarness();
@@ -77,7 +77,7 @@ function tracked() {
   };
 }
 
-describe('destroy', () => {
+describe('destroyEngine (and destroy, its alias)', () => {
   it('logs out of everything and leaves no socket or timer behind, even mid-reconnect', async () => {
     const held = tracked();
     const s = await FakeServer.start({ hb: HB });
@@ -89,11 +89,11 @@ describe('destroy', () => {
     s.accepting = false;
     s.last?.kill();
     await rec.waitForState('r2', 'RECONNECTING');
-    const queued = engine.sendBroadcastMessage('r1', 'never');
-    engine.destroy();
+    const queued = errorCode(engine.sendBroadcastMessage('r1', 'never'));
+    engine.destroyEngine();
     expect(rec.states('r1').slice(-2)).toEqual(['RECONNECTING:1002051', 'LOGOUT:0']);
     expect(rec.states('r2').at(-1)).toBe('LOGOUT:0');
-    expect(await queued).toEqual({ errorCode: Code.NOT_LOGGED_IN });
+    expect(await queued).toBe(Code.NOT_LOGGED_IN);
     await s.close();
     await held.settled();
   });

@@ -50,7 +50,8 @@ describe('loginRoom', () => {
       'roomOnlineUserCountUpdate',
     ]);
     expect(rec.of('roomUserUpdate')).toEqual([['r1', 'ADD', [u2]]]); // never the user itself
-    expect(rec.of('roomStreamUpdate')).toEqual([['r1', 'ADD', [stream2], '']]);
+    const urls = { urlsFLV: '', urlsRTMP: '', urlsHLS: '', urlsHttpsFLV: '', urlsHttpsHLS: '' };
+    expect(rec.of('roomStreamUpdate')).toEqual([['r1', 'ADD', [{ ...stream2, ...urls }], '']]);
     expect(rec.of('roomExtraInfoUpdate')).toEqual([['r1', [topic]]]);
     expect(rec.of('roomOnlineUserCountUpdate')).toEqual([['r1', 2]]);
     expect(rec.of('roomStateUpdate', 'r1').map((a) => a[1])).toEqual(['CONNECTING', 'CONNECTED']);
@@ -101,7 +102,9 @@ describe('loginRoom', () => {
     expect((await rejection(engine.loginRoom('r1', 'tok', { userID: 'a<b' }))).code).toBe(
       Code.USER_ID_ILLEGAL,
     );
-    expect((await rejection(engine.loginRoom('r1', '', { userID: 'me' }))).code).toBe(Code.TOKEN_WRONG);
+    expect((await rejection(engine.loginRoom('r1', '', { userID: 'me' }))).code).toBe(Code.INPUT_PARAM);
+    expect((await rejection(engine.loginRoom('r3', 'tok', 'me' as never))).code).toBe(Code.INPUT_PARAM);
+    expect((await rejection(engine.loginRoom('r3', 'tok', null as never))).code).toBe(Code.INPUT_PARAM);
     const bad = { maxMemberCount: -1 };
     expect((await rejection(engine.loginRoom('r2', 'tok', { userID: 'me' }, bad))).code).toBe(
       Code.INPUT_PARAM,
@@ -111,13 +114,19 @@ describe('loginRoom', () => {
       'LOGINING:0',
       'LOGIN_FAILED:1002006',
       'LOGINING:0',
-      'LOGIN_FAILED:1002033',
+      'LOGIN_FAILED:1100001',
+    ]);
+    expect(rec.states('r3')).toEqual([
+      'LOGINING:0',
+      'LOGIN_FAILED:1100001',
+      'LOGINING:0',
+      'LOGIN_FAILED:1100001',
     ]);
     expect(engine.getRoomState('r1')).toBe('LOGIN_FAILED');
     expect(s.conns).toHaveLength(0);
   });
 
-  it('the same room again is refused with 1002057 and nothing is emitted for it', async () => {
+  it('the same room again is refused with 1002056 and nothing is emitted for it', async () => {
     const s = await server();
     const { engine, rec } = client(s.url);
     const first = engine.loginRoom('r1', 'tok', { userID: 'me' });
@@ -131,14 +140,21 @@ describe('loginRoom', () => {
     expect(rec.states('r1')).toEqual(['LOGINING:0', 'LOGINED:0']);
   });
 
-  it('single-room: another room fails with 1002001 and the first is untouched', async () => {
+  it('single-room: another room is refused with 1002001 and no event, and the first is untouched', async () => {
     const s = await server();
     const { engine, rec } = client(s.url);
-    await engine.loginRoom('r1', 'tok', { userID: 'me' });
+    const first = engine.loginRoom('r1', 'tok', { userID: 'me' });
     expect((await rejection(engine.loginRoom('r2', 'tok', { userID: 'me' }))).code).toBe(
       Code.ALREADY_IN_ROOM,
     );
-    expect(rec.states('r2')).toEqual(['LOGINING:0', 'LOGIN_FAILED:1002001']);
+    await first;
+    const mark = rec.mark();
+    expect((await rejection(engine.loginRoom('r2', 'tok', { userID: 'me' }))).code).toBe(
+      Code.ALREADY_IN_ROOM,
+    );
+    expect(rec.names(mark)).toEqual([]);
+    expect(rec.states('r2')).toEqual([]);
+    expect(engine.getRoomState('r2')).toBe('LOGOUT');
     expect(engine.getRoomState('r1')).toBe('LOGINED');
     expect(s.requests.filter((r) => r.t === 'login')).toHaveLength(1);
   });
@@ -235,6 +251,7 @@ describe('logoutRoom, multi-room and switchRoom', () => {
     expect((await rejection(engine.loginRoom('r3', 'tok', { userID: 'other' }))).code).toBe(
       Code.MULTI_ROOM_USER_MISMATCH,
     );
+    expect(rec.states('r3')).toEqual([]);
     await engine.logoutRoom('nowhere');
     expect(rec.states('nowhere')).toEqual(['LOGOUT_FAILED:1002002']);
     expect(rec.of('roomStateUpdate', 'nowhere')).toEqual([]);
@@ -270,13 +287,49 @@ describe('logoutRoom, multi-room and switchRoom', () => {
     expect(engine.getRoomState('r2')).toBe('LOGINED');
   });
 
-  it('switchRoom from a room not logged in fails the target with 1002002', async () => {
+  it('switchRoom from a room not logged in is refused with 1002002, and nothing is emitted', async () => {
     const s = await server();
     const { engine, rec } = client(s.url);
     expect((await rejection(engine.switchRoom('r1', 'r2', { token: 'tok' }))).code).toBe(
       Code.ROOM_NOT_LOGGED_IN,
     );
-    expect(rec.states('r2')).toEqual(['LOGINING:0', 'LOGIN_FAILED:1002002']);
+    expect(rec.all).toEqual([]);
+    expect(engine.getRoomState('r2')).toBe('LOGOUT');
+    expect(s.conns).toHaveLength(0);
+  });
+
+  it('switchRoom refused before it starts only rejects: bad parameters, a target already in', async () => {
+    const s = await server();
+    const { engine, rec } = client(s.url);
+    engine.enableMultiRoom(true);
+    await engine.loginRoom('r1', 'tok', { userID: 'me' });
+    await engine.loginRoom('r2', 'tok', { userID: 'me' });
+    const mark = rec.mark();
+    const refusals: [() => Promise<boolean>, number][] = [
+      [() => engine.switchRoom('r1', 'a b', { token: 'tok' }), Code.ROOM_ID_ILLEGAL],
+      [() => engine.switchRoom('r1', 'r3', { token: '' }), Code.INPUT_PARAM],
+      [() => engine.switchRoom('r1', 'r3', { token: 'tok', maxMemberCount: -1 }), Code.INPUT_PARAM],
+      [() => engine.switchRoom('r1', 'r1', { token: 'tok' }), Code.ALREADY_IN_THIS_ROOM],
+      [() => engine.switchRoom('r1', 'r2', { token: 'tok' }), Code.ALREADY_IN_THIS_ROOM],
+    ];
+    for (const [call, code] of refusals) expect((await rejection(call())).code).toBe(code);
+    expect(rec.names(mark)).toEqual([]);
+    expect(engine.getRoomState('r1')).toBe('LOGINED');
+    expect(s.requests.map((r) => r.t)).toEqual(['login', 'login']);
+  });
+
+  it('a kick before the login reply is LOGIN_FAILED with the kick’s code and its raw reason', async () => {
+    const s = await server();
+    s.handlers.login = (f, conn) =>
+      conn.send({ t: 'kick', room: (f as { room: string }).room, code: Code.KICKED_BY_BACKEND, ext: 'spam' });
+    const { engine, rec } = client(s.url);
+    expect((await rejection(engine.loginRoom('r1', 'tok', { userID: 'me' }))).code).toBe(
+      Code.KICKED_BY_BACKEND,
+    );
+    expect(rec.of('roomStateChanged', 'r1')).toEqual([
+      ['r1', 'LOGINING', 0, ''],
+      ['r1', 'LOGIN_FAILED', Code.KICKED_BY_BACKEND, 'spam'],
+    ]);
   });
 
   it('logout during a login cancels it: LOGOUT, and the login rejects', async () => {

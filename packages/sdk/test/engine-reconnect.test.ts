@@ -1,9 +1,11 @@
 // SPEC §6 from the SDK's side: dead-link detection, resume with replay, rebuild from a snapshot
 // when the resume is refused, the reconnect window, kicks, and requests made while away.
+
+import { codeMessage } from '@atrium/protocol';
 import { describe, expect, it } from 'vitest';
 import { Code } from '../src/index.js';
 import type { FakeServer } from './fake-server.js';
-import { type Client, u2, u3, u4, useHarness } from './harness.js';
+import { type Client, errorCode, u2, u3, u4, useHarness } from './harness.js';
 import { quietFor } from './recorder.js';
 
 const { server, client } = useHarness();
@@ -115,7 +117,9 @@ describe('resume refused: a fresh login, and only the differences', () => {
     const told = c.rec.all.slice(mark);
     expect(told[2]?.args).toEqual(['r1', 'DELETE', [u3]]);
     expect(told[3]?.args).toEqual(['r1', 'ADD', [u4]]);
-    expect(told[4]?.args).toEqual(['r1', 'DELETE', [s3], '']);
+    const urls = { urlsFLV: '', urlsRTMP: '', urlsHLS: '', urlsHttpsFLV: '', urlsHttpsHLS: '' };
+    const unknown = { stream_delete_reason: [{ stream_id: 's3', code: 0, description: 'unknown' }] };
+    expect(told[4]?.args).toEqual(['r1', 'DELETE', [{ ...s3, ...urls }], JSON.stringify(unknown)]);
     expect(await s.request('resume')).toMatchObject({ session: 's1', key: 'k1', rooms: { r1: 7 } });
     const relogin = await s.request('login', 1);
     expect(relogin).toMatchObject({ room: 'r1', token: 'tok2', userUpdate: true });
@@ -128,8 +132,9 @@ describe('resume refused: a fresh login, and only the differences', () => {
   it('publishes the streams the app still publishes again on the new session', async () => {
     const s = await server({ hb: HB });
     const c = await inRoom(s);
-    expect(await c.engine.startPublishingStream('mine', { extraInfo: 'cam' })).toBe(true);
-    expect(await c.engine.setStreamExtraInfo('mine', 'hd')).toEqual({ errorCode: 0 });
+    expect(c.engine.startPublishingStream('mine', undefined, { extraInfo: 'cam' })).toBe(true);
+    await c.rec.waitFor('publisherStateUpdate', (a) => (a[0] as { state: string }).state === 'PUBLISHING');
+    expect(await c.engine.setStreamExtraInfo('mine', 'hd')).toEqual({ errorCode: 0, extendedData: '' });
     s.last?.kill();
     await c.rec.waitForState('r1', 'RECONNECTED');
     expect(await s.request('pub', 1)).toMatchObject({ room: 'r1', stream: 'mine', extra: 'hd' });
@@ -256,12 +261,18 @@ describe('the reconnect window and kicks', () => {
     expect(c.engine.getRoomState('r1')).toBe('RECONNECT_FAILED');
   });
 
-  it('a kick frame is KICKOUT with its code and reason, and the room is never reconnected', async () => {
+  it('a kick frame is KICKOUT with its code and {"custom_kickout_message": reason}, never reconnected', async () => {
     const s = await server({ hb: HB });
     const c = await inRoom(s);
     s.last?.send({ t: 'kick', room: 'r1', code: Code.KICKED_BY_BACKEND, ext: 'spam' });
     const kicked = await c.rec.waitForState('r1', 'KICKOUT');
-    expect(kicked.args.slice(2)).toEqual([Code.KICKED_BY_BACKEND, 'spam']);
+    expect(kicked.args.slice(2)).toEqual([Code.KICKED_BY_BACKEND, '{"custom_kickout_message":"spam"}']);
+    expect(c.rec.of('roomStateUpdate', 'r1').at(-1)).toEqual([
+      'r1',
+      'DISCONNECTED',
+      Code.KICKED_BY_BACKEND,
+      '{"custom_kickout_message":"spam"}',
+    ]);
     await s.until(() => s.last?.closed === true);
     await quietFor(500);
     expect(s.attempts).toBe(1);
@@ -276,25 +287,27 @@ describe('the reconnect window and kicks', () => {
       conn.reply(f, Code.NOT_LOGGED_IN);
     };
     s.last?.kill();
-    await c.rec.waitForState('r1', 'KICKOUT');
+    const kicked = await c.rec.waitForState('r1', 'KICKOUT');
     expect(c.rec.states('r1').slice(-2)).toEqual(['RECONNECTING:1002051', 'KICKOUT:1002050']);
+    // No reason given: what the code means, in ZEGO's shape.
+    expect(JSON.parse(kicked.args[3] as string)).toEqual({
+      custom_kickout_message: codeMessage(Code.KICKED_DUPLICATE_LOGIN),
+    });
     expect(s.requests.filter((r) => r.t === 'login')).toHaveLength(1);
   });
 });
 
 describe('requests while away', () => {
-  it('a broadcast made while RECONNECTING is sent after the room is back, and resolves then', async () => {
+  it('a broadcast made while RECONNECTING is sent after the room is back, and resolves then; a barrage fails 1000002', async () => {
     const s = await server({ hb: HB });
     const c = await inRoom(s);
     s.accepting = false;
     s.last?.kill();
     await c.rec.waitForState('r1', 'RECONNECTING');
     const sent = c.engine.sendBroadcastMessage('r1', 'queued');
-    expect(await c.engine.sendBarrageMessage('r1', 'now')).toEqual({ errorCode: Code.NOT_LOGGED_IN });
+    expect(await errorCode(c.engine.sendBarrageMessage('r1', 'now'))).toBe(Code.NOT_LOGGED_IN);
     s.accepting = true;
-    const reply = await sent;
-    expect(reply.errorCode).toBe(0);
-    expect(reply.messageID).toBeDefined();
+    expect(await sent).toEqual({ errorCode: 0, extendedData: '', messageID: expect.any(Number) });
     const order = s.requests.map((r) => r.t);
     expect(order.slice(order.indexOf('resume'))).toEqual(['resume', 'login', 'bcast']);
     expect(c.rec.states('r1').at(-1)).toBe('RECONNECTED:0');
@@ -308,25 +321,27 @@ describe('requests while away', () => {
       else conn.reply(f, Code.OK, { messageID: 77 });
     };
     const reply = await c.engine.sendBroadcastMessage('r1', 'once');
-    expect(reply).toEqual({ errorCode: 0, messageID: 77 });
+    expect(reply).toEqual({ errorCode: 0, extendedData: '', messageID: 77 });
     const [first, again] = s.requests.filter((r) => r.t === 'bcast');
     expect(again?.id).toBe(first?.id);
     const ids = s.requests.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length - 1); // unique but for the resend
   });
 
-  it('the window running out settles queued sends with 1002053', async () => {
+  it('the window running out rejects queued sends with 1002053', async () => {
     const s = await server({ hb: HB });
     const c = await inRoom(s, { reconnectWindowMs: 700 });
     s.accepting = false;
     s.last?.kill();
     await c.rec.waitForState('r1', 'RECONNECTING');
     const results = await Promise.all([
-      c.engine.sendBroadcastMessage('r1', 'x'),
-      c.engine.sendCustomCommand('r1', 'x', ['u2']),
-      c.engine.setRoomExtraInfo('r1', 'k', 'v'),
+      errorCode(c.engine.sendBroadcastMessage('r1', 'x')),
+      errorCode(c.engine.sendCustomCommand('r1', 'x', ['u2'])),
+      errorCode(c.engine.setRoomExtraInfo('r1', 'k', 'v')),
+      errorCode(c.engine.sendTransparentMessage('r1', { content: new Uint8Array([1]) })),
     ]);
-    expect(results.map((r) => r.errorCode)).toEqual([
+    expect(results).toEqual([
+      Code.NETWORK_BROKEN,
       Code.NETWORK_BROKEN,
       Code.NETWORK_BROKEN,
       Code.NETWORK_BROKEN,

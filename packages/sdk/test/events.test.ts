@@ -20,13 +20,28 @@ describe('RoomEmitter', () => {
 
   it('refuses unknown event names and non-functions with false, never a throw', () => {
     const { emitter } = setup();
-    expect(emitter.on('publisherStateUpdate', () => {})).toBe(false);
+    expect(emitter.on('playerStateUpdate', () => {})).toBe(false);
     expect(emitter.on('roomStateChanged', 'not a function')).toBe(false);
     expect(emitter.off('playerStateUpdate')).toBe(false);
+    expect(emitter.off('playerStateUpdate', () => {})).toBe(false);
     expect(emitter.on('toString', () => {})).toBe(false);
+    expect(emitter.off('toString')).toBe(false);
   });
 
-  it('off removes one callback, or all of an event', () => {
+  it('the same callback registered twice is kept once (on answers true both times)', () => {
+    const { emitter } = setup();
+    const calls: string[] = [];
+    const a = () => calls.push('a');
+    expect(emitter.on('tokenWillExpire', a)).toBe(true);
+    expect(emitter.on('tokenWillExpire', a)).toBe(true);
+    emitter.emit('tokenWillExpire', 'r');
+    expect(calls).toEqual(['a']);
+    emitter.off('tokenWillExpire', a);
+    emitter.emit('tokenWillExpire', 'r');
+    expect(calls).toEqual(['a']);
+  });
+
+  it('off removes one callback, or all of an event; true for a known event even if cb was not there', () => {
     const { emitter } = setup();
     const calls: string[] = [];
     const a = () => calls.push('a');
@@ -34,7 +49,8 @@ describe('RoomEmitter', () => {
     emitter.on('tokenWillExpire', a);
     emitter.on('tokenWillExpire', b);
     expect(emitter.off('tokenWillExpire', a)).toBe(true);
-    expect(emitter.off('tokenWillExpire', a)).toBe(false);
+    expect(emitter.off('tokenWillExpire', a)).toBe(true);
+    expect(emitter.off('roomUserUpdate', a)).toBe(true);
     emitter.emit('tokenWillExpire', 'r');
     expect(emitter.off('tokenWillExpire')).toBe(true);
     emitter.emit('tokenWillExpire', 'r');

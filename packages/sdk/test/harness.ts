@@ -1,6 +1,6 @@
 // Per-test setup for the engine suites: fake servers and engines that are torn down after each test.
 import { afterEach, expect } from 'vitest';
-import { type EngineOptions, RoomEngine, RoomError } from '../src/index.js';
+import { type EngineOptions, RoomEngine, RoomError, ServerError } from '../src/index.js';
 import { FakeServer, type FakeServerOptions } from './fake-server.js';
 import { Recorder } from './recorder.js';
 
@@ -38,6 +38,33 @@ export async function rejection(p: Promise<unknown>): Promise<RoomError> {
   );
   expect(err).toBeInstanceOf(RoomError);
   return err as RoomError;
+}
+
+/** What a failed room/IM call (not a login) rejects with: a ServerError, never a resolved code. */
+export async function serverError(p: Promise<unknown>): Promise<ServerError> {
+  const err = await p.then(
+    (v: unknown) => new Error(`resolved with ${JSON.stringify(v)}`),
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ServerError);
+  return err as ServerError;
+}
+
+/** The code a failed call rejects with. */
+export async function errorCode(p: Promise<unknown>): Promise<number> {
+  return (await serverError(p)).errorCode;
+}
+
+/** What a synchronous call throws: a ServerError. */
+export function thrown(fn: () => unknown): ServerError {
+  let err: unknown = new Error('did not throw');
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(ServerError);
+  return err as ServerError;
 }
 
 export const u2 = { userID: 'u2', userName: 'Two' };

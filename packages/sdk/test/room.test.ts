@@ -1,5 +1,5 @@
 // One test per row of SPEC §5's table, against the pure state machine.
-import { Code, LEGACY_STATE, type RoomStateChangedReason } from '@atrium/protocol';
+import { Code, codeMessage, LEGACY_STATE, type RoomStateChangedReason } from '@atrium/protocol';
 import { describe, expect, it } from 'vitest';
 import {
   INITIAL_ROOM_STATE,
@@ -135,10 +135,24 @@ describe('room state machine: the rows of SPEC §5', () => {
     expectRow([...lost, { type: 'reconnectRefused', code }], 'KICKOUT', code, 'DISCONNECTED');
   });
 
-  it('KICKOUT 1002055 (backend) carries the custom reason as extendedData', () => {
+  it('KICKOUT 1002055 (backend) carries the custom reason as {"custom_kickout_message": …}', () => {
     const inputs: RoomInput[] = [...login, { type: 'kicked', code: Code.KICKED_BY_BACKEND, ext: 'spam' }];
     expectRow(inputs, 'KICKOUT', Code.KICKED_BY_BACKEND, 'DISCONNECTED');
-    expect(last(inputs).extendedData).toBe('spam');
+    expect(last(inputs).extendedData).toBe('{"custom_kickout_message":"spam"}');
+  });
+
+  it('KICKOUT with no reason carries what the code means as custom_kickout_message', () => {
+    for (const ext of [undefined, '']) {
+      const code = Code.KICKED_DUPLICATE_LOGIN;
+      const away: RoomInput = ext === undefined ? { type: 'kicked', code } : { type: 'kicked', code, ext };
+      expect(JSON.parse(last([...login, away]).extendedData)).toEqual({
+        custom_kickout_message: codeMessage(code),
+      });
+      const refused: RoomInput = { type: 'reconnectRefused', code, ext: '' };
+      expect(JSON.parse(last([...lost, refused]).extendedData)).toEqual({
+        custom_kickout_message: codeMessage(code),
+      });
+    }
   });
 
   it('KICKOUT 1002078 (token expired under kickOnTokenExpiry)', () => {
@@ -176,16 +190,21 @@ describe('room state machine: the rows of SPEC §5', () => {
 });
 
 describe('room state machine: what it refuses', () => {
-  it('a kick during a login fails the login (exactly one of LOGINED / LOGIN_FAILED)', () => {
+  it('a kick during a login fails the login (exactly one of LOGINED / LOGIN_FAILED), its ext kept raw', () => {
     expectRow(
       [{ type: 'loginCalled' }, { type: 'kicked', code: Code.KICKED_DUPLICATE_LOGIN }],
       'LOGIN_FAILED',
       Code.KICKED_DUPLICATE_LOGIN,
       'DISCONNECTED',
     );
+    const kicked: RoomInput[] = [
+      { type: 'loginCalled' },
+      { type: 'kicked', code: Code.KICKED_BY_BACKEND, ext: 'spam' },
+    ];
+    expect(last(kicked).extendedData).toBe('spam');
   });
 
-  it('a second login call while logining or logined emits nothing (the engine rejects it with 1002057)', () => {
+  it('a second login call while logining or logined emits nothing (the engine rejects it with 1002056)', () => {
     expect(run([{ type: 'loginCalled' }, { type: 'loginCalled' }]).emits).toHaveLength(1);
     expect(run([...login, { type: 'loginCalled' }]).emits).toHaveLength(2);
   });

@@ -1,4 +1,4 @@
-import type { RoomExtraInfo, RoomSnapshot, StreamInfo, ZegoUser } from '@atrium/protocol';
+import type { RoomEvent, RoomExtraInfo, RoomSnapshot, StreamInfo, ZegoUser } from '@atrium/protocol';
 import { describe, expect, it } from 'vitest';
 import { diffEvents, diffViews } from '../src/snapshot.js';
 import { applyRoomEvent, emptyView, viewFromSnapshot } from '../src/view.js';
@@ -15,6 +15,18 @@ const extra = (key: string, value: string, by = 'u2'): RoomExtraInfo => ({
   updateUser: user(by),
   updateTime: 1,
 });
+/** A stream as roomStreamUpdate delivers it: ZEGO's shape, with its CDN URL fields empty. */
+const zego = (s: StreamInfo) => ({
+  ...s,
+  urlsFLV: '',
+  urlsRTMP: '',
+  urlsHLS: '',
+  urlsHttpsFLV: '',
+  urlsHttpsHLS: '',
+});
+/** DELETE's extendedData: ZEGO's stream_delete_reason list. */
+const deleteReason = (code: number, description: string, ...ids: string[]) =>
+  JSON.stringify({ stream_delete_reason: ids.map((stream_id) => ({ stream_id, code, description })) });
 const snap = (s: Partial<RoomSnapshot>): RoomSnapshot => ({ seq: 1, streams: [], extra: [], count: 1, ...s });
 
 describe('viewFromSnapshot', () => {
@@ -79,15 +91,31 @@ describe('diffViews', () => {
     expect(diff.streamsChanged).toEqual([stream('s2', 'u2', 'b')]);
     expect(diff.extraChanged).toEqual([extra('k', 'v2', 'u4'), { ...extra('gone', 'x'), value: '' }]);
     expect(diff.count).toBeNull();
+    const events = diffEvents('r', diff);
     expect(
-      diffEvents('r', diff).map((e) => `${e.name}:${e.name === 'roomUserUpdate' ? e.args[1] : ''}`),
+      events.map(
+        (e) => `${e.name}:${e.name === 'roomUserUpdate' || e.name === 'roomStreamUpdate' ? e.args[1] : ''}`,
+      ),
     ).toEqual([
       'roomUserUpdate:DELETE',
       'roomUserUpdate:ADD',
-      'roomStreamUpdate:',
-      'roomStreamUpdate:',
+      'roomStreamUpdate:DELETE',
+      'roomStreamUpdate:ADD',
       'streamExtraInfoUpdate:',
       'roomExtraInfoUpdate:',
+    ]);
+    // A snapshot does not say why a stream went: code 0, unknown.
+    expect(events[2]?.args).toEqual([
+      'r',
+      'DELETE',
+      [zego(stream('moved', 'u2')), zego(stream('s3', 'u3'))],
+      deleteReason(0, 'unknown', 'moved', 's3'),
+    ]);
+    expect(events[3]?.args).toEqual([
+      'r',
+      'ADD',
+      [zego(stream('s4', 'u4')), zego(stream('moved', 'u4'))],
+      '',
     ]);
   });
 
@@ -108,7 +136,7 @@ describe('diffViews', () => {
     );
     expect(diffEvents('r', diffViews(emptyView(true), fresh))).toEqual([
       { name: 'roomUserUpdate', args: ['r', 'ADD', [user('u2')]] },
-      { name: 'roomStreamUpdate', args: ['r', 'ADD', [stream('s2', 'u2')], ''] },
+      { name: 'roomStreamUpdate', args: ['r', 'ADD', [zego(stream('s2', 'u2'))], ''] },
       { name: 'roomExtraInfoUpdate', args: ['r', [extra('k', 'v')]] },
       { name: 'roomOnlineUserCountUpdate', args: ['r', 2] },
     ]);
@@ -130,8 +158,8 @@ describe('applyRoomEvent', () => {
     expect(applyRoomEvent(view, 'r', { k: 'unpub', stream: stream('s2', 'u2') })?.args).toEqual([
       'r',
       'DELETE',
-      [stream('s2', 'u2')],
-      '',
+      [zego(stream('s2', 'u2'))],
+      deleteReason(0, 'unknown', 's2'),
     ]);
     applyRoomEvent(view, 'r', { k: 'leave', user: user('u2') });
     expect(view.users?.size).toBe(0);
@@ -142,17 +170,71 @@ describe('applyRoomEvent', () => {
     expect(applyRoomEvent(emptyView(false), 'r', { k: 'join', user: user('u2') })).toBeNull();
   });
 
-  it('maps messages and commands', () => {
+  it("a stream added is told in ZEGO's shape with an empty extendedData", () => {
+    expect(applyRoomEvent(emptyView(false), 'r', { k: 'pub', stream: stream('s2', 'u2') })?.args).toEqual([
+      'r',
+      'ADD',
+      [zego(stream('s2', 'u2'))],
+      '',
+    ]);
+  });
+
+  it("a stream deleted carries the unpub event's why as ZEGO's stream_delete_reason", () => {
+    const cases: [number, string][] = [
+      [1, 'user_stop_publishing_stream_normal'],
+      [2, 'user_heart_beat_timeout'],
+      [3, 'user_repeat_login'],
+      [4, 'user_kicked_out'],
+      [5, 'user_offline'],
+      [6, 'remove_by_server'],
+      [0, 'unknown'],
+      [99, 'unknown'],
+    ];
+    for (const [why, description] of cases) {
+      const view = emptyView(false);
+      applyRoomEvent(view, 'r', { k: 'pub', stream: stream('s2', 'u2') });
+      const told = applyRoomEvent(view, 'r', { k: 'unpub', stream: stream('s2', 'u2'), why });
+      expect(told?.args[3]).toBe(deleteReason(why, description, 's2'));
+      expect(JSON.parse(told?.args[3] as string)).toEqual({
+        stream_delete_reason: [{ stream_id: 's2', code: why, description }],
+      });
+    }
+  });
+
+  it('maps messages and commands; a broadcast messageID is a number', () => {
     const msg = { fromUser: user('u2'), message: 'hi', sendTime: 5, messageID: 9 };
     expect(applyRoomEvent(emptyView(false), 'r', { k: 'bcast', msg })).toEqual({
       name: 'IMRecvBroadcastMessage',
       args: ['r', [msg]],
     });
     expect(
+      applyRoomEvent(emptyView(false), 'r', { k: 'bcast', msg: { ...msg, messageID: '12' } })?.args,
+    ).toEqual(['r', [{ ...msg, messageID: 12 }]]);
+    expect(
       applyRoomEvent(emptyView(false), 'r', { k: 'cmd', from: user('u2'), msg: 'go', to: ['me'] }),
     ).toEqual({
       name: 'IMRecvCustomCommand',
       args: ['r', user('u2'), 'go'],
     });
+  });
+
+  it("an object command (enc 'json') reaches IMRecvCustomCommand as the object", () => {
+    const cmd: RoomEvent = { k: 'cmd', from: user('u2'), msg: '{"op":"mute","n":[1]}', to: [], enc: 'json' };
+    expect(applyRoomEvent(emptyView(false), 'r', cmd)).toEqual({
+      name: 'IMRecvCustomCommand',
+      args: ['r', user('u2'), { op: 'mute', n: [1] }],
+    });
+    expect(applyRoomEvent(emptyView(false), 'r', { ...cmd, msg: '{not json' })).toBeNull();
+  });
+
+  it("bytes (enc 'bin') reach recvRoomTransparentMessage as { sendUser, content: Uint8Array }", () => {
+    const cmd: RoomEvent = { k: 'cmd', from: user('u2'), msg: 'AAEC/w==', to: ['me'], enc: 'bin' };
+    const told = applyRoomEvent(emptyView(false), 'r', cmd);
+    expect(told).toEqual({
+      name: 'recvRoomTransparentMessage',
+      args: ['r', { sendUser: user('u2'), content: new Uint8Array([0, 1, 2, 255]) }],
+    });
+    expect((told?.args[1] as { content: unknown } | undefined)?.content).toBeInstanceOf(Uint8Array);
+    expect(applyRoomEvent(emptyView(false), 'r', { ...cmd, msg: '*not base64*' })).toBeNull();
   });
 });
