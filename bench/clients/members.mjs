@@ -435,9 +435,13 @@ export class AtriumSdkMember extends Base {
     return engine.loginRoom(this.spec.room, this.spec.token, { userID: this.spec.userID });
   }
 
+  /** 0, or the code of the failure (the SDK rejects failures, as ZEGO's does). */
   async broadcast(text) {
-    const result = await this.engine.sendBroadcastMessage(this.spec.room, text);
-    return result.errorCode;
+    try {
+      return (await this.engine.sendBroadcastMessage(this.spec.room, text)).errorCode;
+    } catch (err) {
+      return typeof err?.errorCode === 'number' ? err.errorCode : -1;
+    }
   }
 
   close() {

@@ -48,8 +48,11 @@ describe('webhooks of a room spread over three nodes', () => {
     await enter(ann, room, 'ann');
     await enter(bob, room, 'bob');
     await enter(cat, room, 'cat');
-    await cat.engine.startPublishingStream('cat-cam');
-    await cat.engine.stopPublishingStream('cat-cam');
+    cat.engine.startPublishingStream('cat-cam');
+    await cat.rec.waitFor('publisherStateUpdate', (a) => (a[0] as { state: string }).state === 'PUBLISHING');
+    cat.engine.stopPublishingStream('cat-cam');
+    // The stop is in once another member is told: only then may the logouts follow it.
+    await ann.rec.waitFor('roomStreamUpdate', (a) => a[1] === 'DELETE');
     for (const c of [bob, cat, ann]) await c.engine.logoutRoom(room);
     await receiver.until(() => receiver.events(room).includes('room_close'), 15_000);
 

@@ -50,6 +50,7 @@ import type {
   SwitchRoomConfig,
   TransparentMessage,
   ZegoCapabilityDetection,
+  ZegoLocalProxyConfig,
   ZegoLogConfig,
   ZegoProxyInfo,
 } from './types.js';
@@ -171,7 +172,7 @@ export class RoomEngine {
   static setCloudProxyConfig(_proxyList: ZegoProxyInfo[], _token: string, _enable: boolean): void {}
 
   /** Accepted, no effect: put a proxy in front of the server's URL instead. */
-  static setLocalProxyConfig(_proxyConfig: unknown, _enable: boolean): void {}
+  static setLocalProxyConfig(_proxyConfig: ZegoLocalProxyConfig, _enable: boolean): void {}
 
   // ------------------------------------------------------------------ rooms
 
@@ -274,10 +275,8 @@ export class RoomEngine {
       (id) => ({ t: 'bcast', id, room: roomID, msg: message }),
       'reliable',
     );
-    return {
-      ...settle(reply),
-      messageID: Number((reply.data as { messageID?: unknown } | undefined)?.messageID),
-    };
+    const id = messageIDOf(reply);
+    return id === undefined ? settle(reply) : { ...settle(reply), messageID: Number(id) };
   }
 
   /** Best effort: while the room is away it fails at once with 1000002 instead of queueing. `messageID` is a string. */
@@ -292,10 +291,8 @@ export class RoomEngine {
       (id) => ({ t: 'barrage', id, room: roomID, msg: message }),
       'once',
     );
-    return {
-      ...settle(reply),
-      messageID: String((reply.data as { messageID?: unknown } | undefined)?.messageID),
-    };
+    const id = messageIDOf(reply);
+    return id === undefined ? settle(reply) : { ...settle(reply), messageID: String(id) };
   }
 
   /**

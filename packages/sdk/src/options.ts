@@ -16,6 +16,14 @@ export interface EngineOptions {
   WebSocket?: unknown;
   logLevel?: LogLevel;
 
+  // ZEGO's constructor options (web: `scenario`; room engine: `ZegoInitOptions`), accepted and
+  // ignored: a room service has no media scenario, geofence, reporting or cloud domain.
+  scenario?: number;
+  geoFenceType?: number;
+  geoFenceAreaList?: number[];
+  reportData?: { version?: string; project?: string };
+  prefixDomain?: string;
+
   // Beyond the contract: injectable for tests and embedders.
   /** An attempt without `hello` by then has failed. */
   connectTimeoutMs?: number;

@@ -178,9 +178,9 @@ export type ZegoScenario = number;
 
 /** ZEGO's local proxy settings (`setLocalProxyConfig`): accepted, no effect here. */
 export interface ZegoLocalProxyConfig {
-  ip?: string;
-  port?: number;
-  [field: string]: unknown;
+  accesshubProxy: string;
+  loggerProxy?: string;
+  detaillogProxy?: string;
 }
 
 /** What `loginRoom` / `switchRoom` reject with, as ZEGO types it (`RoomError` is one). */

@@ -148,7 +148,9 @@ describe('sending: every failure rejects with a ServerError { errorCode, extende
     }
     expect(await errorCode(engine.setRoomExtraInfo('r1', '', 'v'))).toBe(Code.EXTRA_KEY_EMPTY);
     // ZEGO's client limits (128-byte key, 4096-byte value); the server applies its own, smaller ones.
-    expect(await errorCode(engine.setRoomExtraInfo('r1', 'k'.repeat(129), 'v'))).toBe(Code.EXTRA_KEY_TOO_LONG);
+    expect(await errorCode(engine.setRoomExtraInfo('r1', 'k'.repeat(129), 'v'))).toBe(
+      Code.EXTRA_KEY_TOO_LONG,
+    );
     expect(await errorCode(engine.setRoomExtraInfo('r1', 'k', 'v'.repeat(4097)))).toBe(
       Code.EXTRA_VALUE_TOO_LONG,
     );
