@@ -24,6 +24,12 @@ export interface WebhookOptions {
   timeoutMs?: number;
   /** Events waiting (in flight included) beyond which new ones are dropped. Default 10000. */
   maxQueued?: number;
+  /**
+   * Events one room may have waiting (in flight included); beyond it that room's new events are
+   * dropped, whatever room else is quiet. In cluster mode, the bound of each room's queue in Redis.
+   * Default 1000.
+   */
+  maxQueuedPerRoom?: number;
   /** Requests in flight at once; each room has at most one. Default 16. */
   maxConcurrent?: number;
   /** On close, how long queued events may still be delivered before the rest is dropped. Default 2000. */
@@ -36,6 +42,7 @@ export const WEBHOOK_DEFAULTS = {
   retryDelaysMs: [2000, 4000, 8000, 16000, 32000],
   timeoutMs: 5000,
   maxQueued: 10_000,
+  maxQueuedPerRoom: 1000,
   maxConcurrent: 16,
   drainOnCloseMs: 2000,
 } as const;
@@ -100,6 +107,19 @@ export interface RoomServerOptions {
   devMode?: boolean;
   /** Admin API requests per second per app (a token bucket holding one second's worth). Default 100. */
   adminRateLimitPerSec?: number;
+  /** Admin API requests per second per source address, whatever the app. Default 100. */
+  adminRateLimitPerSourcePerSec?: number;
+  /** Development mode on a host other than loopback (`--dev-expose`). Default false: refused. */
+  devExpose?: boolean;
+  /**
+   * Accept legacy Token04 tokens encrypted with AES-CBC (unauthenticated: their bits can be
+   * flipped). Default true, as ZEGO does; false accepts only AES-GCM tokens.
+   */
+  acceptCbcTokens?: boolean;
+  /** Serve /metrics, /healthz and /readyz on a listener of their own at this port (0: a free one). */
+  metricsPort?: number;
+  /** The metrics listener's address. Default '127.0.0.1'. */
+  metricsHost?: string;
   /** Also export Node's process metrics (CPU, memory, event loop, GC) on /metrics. Default false. */
   processMetrics?: boolean;
   /** Where the JSON log lines go. Default stdout. */
@@ -132,13 +152,21 @@ export const SERVER_DEFAULTS = {
   devMode: false,
   adminRateLimitPerSec: 100,
   processMetrics: false,
+  adminRateLimitPerSourcePerSec: 100,
+  devExpose: false,
+  acceptCbcTokens: true,
+  metricsHost: '127.0.0.1',
 } as const;
 
 /** Options after defaults: what the rest of the server reads. */
 export interface ResolvedOptions
   extends Required<
-    Omit<RoomServerOptions, 'redis' | 'webhook' | 'staticDir' | 'backend' | 'now' | 'logStream'>
+    Omit<
+      RoomServerOptions,
+      'redis' | 'webhook' | 'staticDir' | 'backend' | 'now' | 'logStream' | 'metricsPort'
+    >
   > {
+  metricsPort: number | undefined;
   webhook: ResolvedWebhook | undefined;
   redis: string | undefined;
   logStream: RoomServerOptions['logStream'];
@@ -275,6 +303,7 @@ export function resolveOptions(input: RoomServerOptions): ResolvedOptions {
     devMode: bool('devMode', d.devMode),
     adminRateLimitPerSec: intField(o, 'adminRateLimitPerSec', 1, 1_000_000) ?? d.adminRateLimitPerSec,
     processMetrics: bool('processMetrics', d.processMetrics),
+    ...resolveEdgeOptions(o),
     logStream: logStream as RoomServerOptions['logStream'],
     now: (o.now as (() => number) | undefined) ?? Date.now,
     backend: o.backend as Backend | undefined,
@@ -312,7 +341,31 @@ function resolveWebhook(w: unknown): ResolvedWebhook {
     retryDelaysMs,
     timeoutMs: intField(w, 'timeoutMs', 1, 600_000, 'webhook.') ?? d.timeoutMs,
     maxQueued: intField(w, 'maxQueued', 1, 10_000_000, 'webhook.') ?? d.maxQueued,
+    maxQueuedPerRoom: intField(w, 'maxQueuedPerRoom', 1, 10_000_000, 'webhook.') ?? d.maxQueuedPerRoom,
     maxConcurrent: intField(w, 'maxConcurrent', 1, 1000, 'webhook.') ?? d.maxConcurrent,
     drainOnCloseMs: intField(w, 'drainOnCloseMs', 0, 600_000, 'webhook.') ?? d.drainOnCloseMs,
+  };
+}
+
+/** The options guarding the server's edges: development mode, admin limits, tokens, metrics. */
+function resolveEdgeOptions(o: Record<string, unknown>) {
+  const d = SERVER_DEFAULTS;
+  const bool = (field: string, fallback: boolean): boolean => {
+    const v = o[field];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'boolean') throw new OptionsError(field, 'must be a boolean');
+    return v;
+  };
+  const metricsHost = o.metricsHost ?? d.metricsHost;
+  if (typeof metricsHost !== 'string' || metricsHost === '') {
+    throw new OptionsError('metricsHost', 'must be a non-empty string');
+  }
+  return {
+    adminRateLimitPerSourcePerSec:
+      intField(o, 'adminRateLimitPerSourcePerSec', 1, 1_000_000) ?? d.adminRateLimitPerSourcePerSec,
+    devExpose: bool('devExpose', d.devExpose),
+    acceptCbcTokens: bool('acceptCbcTokens', d.acceptCbcTokens),
+    metricsPort: intField(o, 'metricsPort', 0, 65535),
+    metricsHost,
   };
 }

@@ -13,6 +13,7 @@ import { MemoryBackend } from './backend/memory.js';
 import { RedisBackend } from './backend/redis.js';
 import { LocalSessionStore } from './backend/session-store.js';
 import type { Backend } from './backend/types.js';
+import { checkDevMode, checkOptionNames, isLoopbackHost } from './config/safety.js';
 import { RoomFanout } from './gateway/fanout.js';
 import { Gateway } from './gateway/gateway.js';
 import { WsTransport } from './gateway/ws-transport.js';
@@ -56,7 +57,10 @@ function hostForUrl(host: string): string {
 }
 
 export async function createRoomServer(input: RoomServerOptions): Promise<RoomServer> {
+  // The same checks as a config file's: an unknown option is a mistake, not something to ignore.
+  checkOptionNames(input);
   const options = resolveOptions(input);
+  checkDevMode(options, process.env);
   const log = createLogger(options.logLevel, options.logStream);
   const ownsBackend = options.backend === undefined;
   const onListenerError = (error: unknown) => log.error({ err: error }, 'backend subscriber failed');
@@ -215,6 +219,12 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     },
     'room server listening',
   );
+  if (options.devMode && !isLoopbackHost(options.host)) {
+    log.warn(
+      { host: options.host },
+      'development mode exposed beyond loopback: /dev/token and /dev/admin are open to anyone who reaches it',
+    );
+  }
 
   const close = async (): Promise<void> => {
     clearInterval(timer);

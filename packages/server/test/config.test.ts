@@ -60,6 +60,11 @@ describe('the config file', () => {
       staticDir: '/srv/atrium',
       devMode: false,
       adminRateLimitPerSec: 20,
+      adminRateLimitPerSourcePerSec: 10,
+      devExpose: false,
+      acceptCbcTokens: false,
+      metricsPort: 0,
+      metricsHost: '127.0.0.1',
       processMetrics: false,
     };
     expect(Object.keys(full).sort()).toEqual([...CONFIG_FIELDS].filter((f) => f !== 'redis').sort());
@@ -71,6 +76,7 @@ describe('the config file', () => {
       retryDelaysMs: [1000],
       timeoutMs: 900,
       maxQueued: 10_000,
+      maxQueuedPerRoom: 1000,
       maxConcurrent: 16,
       drainOnCloseMs: 2000,
     });

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { generateToken04, makePrivilegePayload } from '@atrium/token';
 import { attribute, ConfigError, mergeConfig, parseConfigFile } from '../config/load.js';
+import { checkDevMode, checkOptionNames, isLoopbackHost } from '../config/safety.js';
 import { OptionsError, type RoomServerOptions, resolveOptions } from '../options.js';
 import { createRoomServer, type RoomServer } from '../server.js';
 
@@ -21,9 +22,12 @@ const processIO: CliIO = {
 
 export const USAGE = `Usage:
   atrium serve [--port 8800] [--host 127.0.0.1] [--config atrium.json] [--redis redis://…]
-      Run a room server. Without --config (or with a config naming no apps) it runs in
-      development mode: one app with a random appID and secret, printed at start, and
-      GET /dev/token for the demo page. With --redis (or "redis" in the config) it is one
+               [--dev-expose]
+      Run a room server. With nothing naming an app (no --config, no ATRIUM_APPS) it runs in
+      development mode: one app with a random appID and secret, printed at start,
+      GET /dev/token and POST /dev/admin for the demo page, on loopback only (--dev-expose
+      serves it on another --host; never with NODE_ENV=production). A config file must name
+      its apps (or set "devMode": true). With --redis (or "redis" in the config) it is one
       node of a cluster: every node given the same Redis serves the same rooms.
   atrium token --app-id <id> --secret <32 chars> --user <userID> [--room <roomID>] [--ttl 3600]
       Print a Token04. With --room the token carries a privilege payload for that room.
@@ -131,6 +135,7 @@ export async function planServe(
     host: { type: 'string' },
     config: { type: 'string' },
     redis: { type: 'string' },
+    'dev-expose': { type: 'boolean' },
   });
   let file: { path: string; options: Record<string, unknown> } | undefined;
   const configPath = str(values, 'config');
@@ -150,17 +155,41 @@ export async function planServe(
   if (host !== undefined) flags.host = { flag: '--host', value: host };
   const redis = str(values, 'redis');
   if (redis !== undefined) flags.redis = { flag: '--redis', value: redis };
+  if (values['dev-expose'] === true) flags.devExpose = { flag: '--dev-expose', value: true };
   const { options: config, sources } = mergeConfig(file, env, flags);
-  const devMode = !Array.isArray(config.apps) || config.apps.length === 0;
-  const apps = devMode
-    ? [{ appID: randomInt(1, 0x7fffffff), serverSecret: randomBytes(16).toString('hex') }]
-    : config.apps;
+  // Development mode only when asked or when nothing names an app: an `apps` that is there but
+  // wrong is an error below, never a reason to open the server.
+  const named = config.apps !== undefined;
+  if (!named && file !== undefined && config.devMode !== true) {
+    throw new ConfigError(
+      file.path,
+      'RoomServerOptions.apps',
+      'is missing: a config file names its apps (or sets "devMode": true for development mode)',
+    );
+  }
+  if (!named && config.devMode === false) {
+    const where = sources.get('devMode');
+    throw new ConfigError(
+      where?.kind === 'file' ? where.path : 'configuration',
+      'RoomServerOptions.apps',
+      'is missing and devMode is false',
+    );
+  }
+  const devMode = config.devMode === true || !named;
+  const apps = named
+    ? config.apps
+    : [{ appID: randomInt(1, 0x7fffffff), serverSecret: randomBytes(16).toString('hex') }];
   // A long-running process: its CPU, memory and event loop are worth a scrape.
   const options = { processMetrics: true, ...config, apps, devMode } as RoomServerOptions;
   try {
-    resolveOptions(options);
+    checkOptionNames(options);
+    checkDevMode(resolveOptions(options), env);
   } catch (error) {
-    throw error instanceof OptionsError ? attribute(error, sources) : error;
+    if (!(error instanceof OptionsError)) throw error;
+    if (error.field === 'devMode' && !sources.has('devMode')) {
+      throw new ConfigError('NODE_ENV', 'RoomServerOptions.apps', 'is required with NODE_ENV=production');
+    }
+    throw attribute(error, sources);
   }
   return { options, devMode };
 }
@@ -169,6 +198,7 @@ async function serveCommand(args: readonly string[], io: CliIO): Promise<number>
   const { options, devMode } = await planServe(args);
   const server = await createRoomServer(options);
   if (devMode) io.stderr(devBanner(options, server));
+  if (devMode && !isLoopbackHost(options.host ?? '127.0.0.1')) io.stderr(exposedWarning(options));
   await untilSignal();
   await server.close();
   return 0;
@@ -177,12 +207,19 @@ async function serveCommand(args: readonly string[], io: CliIO): Promise<number>
 function devBanner(options: RoomServerOptions, server: RoomServer): string {
   const app = options.apps[0];
   return `
-Atrium development mode (no config naming apps): one app, GET /dev/token enabled.
+Atrium development mode: GET /dev/token and POST /dev/admin for the app below, unsigned.
   appID         ${app?.appID}
   serverSecret  ${app?.serverSecret}
   page          ${server.httpUrl}/
   wsUrl         ${server.wsUrl}
   Ctrl-C stops the server.
+
+`;
+}
+
+function exposedWarning(options: RoomServerOptions): string {
+  return `WARNING: development mode is exposed on ${options.host} (--dev-expose): anyone who reaches
+this port can mint tokens for any user (/dev/token) and close rooms or kick users (/dev/admin).
 
 `;
 }

@@ -3,6 +3,7 @@
 // resolveOptions; an error names the field and where its value came from (file, variable, flag).
 
 import type { OptionsError, RoomServerOptions } from '../options.js';
+import { didYouMean } from './safety.js';
 
 /** Fields a config file may set: every option JSON can express. */
 export const CONFIG_FIELDS = [
@@ -30,6 +31,11 @@ export const CONFIG_FIELDS = [
   'staticDir',
   'devMode',
   'adminRateLimitPerSec',
+  'adminRateLimitPerSourcePerSec',
+  'devExpose',
+  'acceptCbcTokens',
+  'metricsPort',
+  'metricsHost',
   'processMetrics',
 ] as const satisfies readonly (keyof RoomServerOptions)[];
 
@@ -56,7 +62,24 @@ export const ENV_VARS: readonly { name: string; field: string; kind: Kind }[] = 
   { name: 'ATRIUM_ADMIN_RATE_LIMIT_PER_SEC', field: 'adminRateLimitPerSec', kind: 'int' },
   { name: 'ATRIUM_STATIC_DIR', field: 'staticDir', kind: 'string' },
   { name: 'ATRIUM_PROCESS_METRICS', field: 'processMetrics', kind: 'boolean' },
+  {
+    name: 'ATRIUM_ADMIN_RATE_LIMIT_PER_SOURCE_PER_SEC',
+    field: 'adminRateLimitPerSourcePerSec',
+    kind: 'int',
+  },
+  { name: 'ATRIUM_ACCEPT_CBC_TOKENS', field: 'acceptCbcTokens', kind: 'boolean' },
+  { name: 'ATRIUM_METRICS_PORT', field: 'metricsPort', kind: 'int' },
+  { name: 'ATRIUM_METRICS_HOST', field: 'metricsHost', kind: 'string' },
 ];
+
+/** Read by this repository's test and benchmark tools, never by the server: not typos. */
+const TOOL_VARS = new Set([
+  'ATRIUM_REDIS_SERVER',
+  'ATRIUM_NGINX',
+  'ATRIUM_SERVER',
+  'ATRIUM_SERVER_DIST',
+  'ATRIUM_BEFORE_DIST',
+]);
 
 /** A configuration value that is wrong, said with where it came from. */
 export class ConfigError extends Error {
@@ -101,7 +124,8 @@ export function parseConfigFile(path: string, text: string): Record<string, unkn
   const known = new Set<string>(CONFIG_FIELDS);
   for (const field of Object.keys(parsed)) {
     if (!known.has(field)) {
-      throw new ConfigError(path, field, `is not an option (known: ${CONFIG_FIELDS.join(', ')})`);
+      const hint = didYouMean(field, CONFIG_FIELDS);
+      throw new ConfigError(path, field, `is not an option${hint} (known: ${CONFIG_FIELDS.join(', ')})`);
     }
   }
   return parsed;
@@ -114,8 +138,18 @@ export function envOverrides(env: Readonly<Record<string, string | undefined>>):
 } {
   const options: Record<string, unknown> = {};
   const names = new Map<string, string>();
+  const known = ENV_VARS.map((v) => v.name);
+  for (const name of Object.keys(env)) {
+    // A misspelt variable would leave its default in place (for ATRIUM_APPS: development mode).
+    if (name.startsWith('ATRIUM_') && !known.includes(name) && !TOOL_VARS.has(name)) {
+      throw new ConfigError(name, '(variable)', `is not an Atrium variable${didYouMean(name, known)}`);
+    }
+  }
   for (const v of ENV_VARS) {
     const raw = env[v.name];
+    if (raw === '' && v.kind === 'apps') {
+      throw new ConfigError(v.name, 'apps', 'is set but empty (unset it for development mode)');
+    }
     if (raw === undefined || raw === '') continue;
     const value = readEnv(v.name, v.field, v.kind, raw);
     const [top, sub] = v.field.split('.') as [string, string | undefined];
