@@ -196,11 +196,16 @@ export class AdminView {
 
   /** One admin action; resolves with `Data`, throws with the reply's code and message otherwise. */
   private async call(action: string, roomID: string, userID?: string): Promise<unknown> {
-    const query = new URLSearchParams({ Action: action, RoomId: roomID });
-    if (userID !== undefined) query.append('UserId[]', userID);
+    const params: Record<string, unknown> = { RoomId: roomID };
+    if (userID !== undefined) params.UserId = [userID];
     const appID = this.options.appID();
-    if (appID !== undefined) query.set('AppId', String(appID));
-    const res = await fetch(`${this.options.base()}/dev/admin?${query}`, { method: 'POST' });
+    if (appID !== undefined) params.AppId = String(appID);
+    // JSON only: the server refuses any other body at /dev/admin, so no other site's form can post one.
+    const res = await fetch(`${this.options.base()}/dev/admin?${new URLSearchParams({ Action: action })}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(params),
+    });
     if (res.status === 404)
       throw new AdminUnavailable('admin API not available (the server has no /dev/admin)');
     const text = await res.text();

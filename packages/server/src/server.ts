@@ -17,6 +17,7 @@ import { checkDevMode, checkOptionNames, isLoopbackHost } from './config/safety.
 import { RoomFanout } from './gateway/fanout.js';
 import { Gateway } from './gateway/gateway.js';
 import { WsTransport } from './gateway/ws-transport.js';
+import { guardDev } from './http/dev-guard.js';
 import { devTokenHandler } from './http/dev-token.js';
 import { createRouter, get, type HttpRoute, sendText } from './http/router.js';
 import { staticHandler } from './http/static.js';
@@ -173,11 +174,16 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
   ];
   const devApp = options.apps[0];
   if (options.devMode && devApp !== undefined) {
-    routes.push({ name: 'dev-token', match: get('/dev/token'), handle: devTokenHandler(devApp) });
+    const exposed = options.devExpose;
+    routes.push({
+      name: 'dev-token',
+      match: get('/dev/token'),
+      handle: guardDev(devTokenHandler(devApp), { exposed, jsonBody: false }),
+    });
     routes.push({
       name: 'dev-admin',
       match: (req, url) => req.method === 'POST' && url.pathname === '/dev/admin',
-      handle: admin.devHandler(devApp.appID),
+      handle: guardDev(admin.devHandler(devApp.appID), { exposed, jsonBody: true }),
     });
   }
   routes.push({

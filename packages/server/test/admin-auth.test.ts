@@ -215,7 +215,10 @@ describe('POST /dev/admin (development mode)', () => {
     await ann.joined('kick', 'ann');
     await bob.joined('kick', 'bob');
     const call = async (query: string) => {
-      const res = await fetch(`${s.httpUrl}/dev/admin?${query}`, { method: 'POST' });
+      const res = await fetch(`${s.httpUrl}/dev/admin?${query}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+      });
       return {
         status: res.status,
         body: (await res.json()) as { Code: number; Data: Record<string, unknown> },
@@ -245,7 +248,10 @@ describe('POST /dev/admin (development mode)', () => {
 
   it('does not exist outside development mode (404, which the demo page reads as "no admin API")', async () => {
     const s = await h.server();
-    const res = await fetch(`${s.httpUrl}/dev/admin?Action=DescribeUserList&RoomId=r`, { method: 'POST' });
+    const res = await fetch(`${s.httpUrl}/dev/admin?Action=DescribeUserList&RoomId=r`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(404);
   });
 });

@@ -50,6 +50,7 @@ describe('logs', () => {
     await fetch(`${s.httpUrl}/dev/token?userID=dev`).then((r) => r.json());
     await fetch(`${s.httpUrl}/dev/admin?Action=DescribeUserNum&RoomId[]=r1&AppId=${APP_ID}`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
     });
     await resumed.client.waitFor((f) => f.t === 'kick');
     await receiver.until(() => receiver?.events().includes('room_close') === true);
