@@ -146,6 +146,7 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     backend,
     secrets: ctx.secrets,
     rateLimitPerSec: options.adminRateLimitPerSec,
+    rateLimitPerSourcePerSec: options.adminRateLimitPerSourcePerSec,
     now: options.now,
     monoNow,
     log,

@@ -1,6 +1,9 @@
-// Who may call the admin API: ZEGO's server-API signature (TOKEN04.md, "The server API
-// signature"), a timestamp within 10 minutes, a SignatureNonce used once, and a per-app rate
-// limit. The secret never leaves this module in any form but the md5 it is hashed into.
+// Who may call the admin API: ZEGO's server-API signature (the operations guide, "The admin
+// API"), a timestamp within 10 minutes, a SignatureNonce used once. The order matters: a replay
+// is refused before any rate limit is charged (a used URL from an access log must not starve the
+// calls of its owner), and a nonce is spent as soon as its signature is right, so a request
+// refused for any later reason (rate limit included) can never run afterwards. The secret never
+// leaves this module in any form but the md5 it is hashed into.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AdminCode, type AdminErrorCode } from '@atrium/protocol';
@@ -10,6 +13,8 @@ import type { AdminParams } from './params.js';
 export const SIGNATURE_WINDOW_MS = 10 * 60 * 1000;
 const NONCE_MAX_CHARS = 128;
 const SWEEP_EVERY_MS = 1000;
+/** Nonces remembered per node at most; beyond, the oldest go and their timestamps with them. */
+export const NONCE_CACHE_MAX = 200_000;
 
 /** `md5(AppId + SignatureNonce + ServerSecret + Timestamp)`, lowercase hex. */
 export function adminSignature(
@@ -28,15 +33,29 @@ function sameSignature(expected: string, given: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Nonces seen per app, each kept until its request could no longer be replayed. */
+/**
+ * Nonces seen per app, each kept until its request could no longer be replayed. Bounded: when
+ * full, the oldest entry is forgotten and every request signed at or before its timestamp is
+ * refused from then on (`isTooOld`), so forgetting a nonce never lets it be replayed.
+ */
 export class NonceCache {
-  private readonly forgetAt = new Map<string, number>();
+  private readonly forgetAt = new Map<string, { until: number; timestampMs: number }>();
   private lastSweepMs = Number.NEGATIVE_INFINITY;
+  /** Requests signed at or before this are refused: a nonce of theirs may have been forgotten. */
+  private floorMs = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly windowMs = SIGNATURE_WINDOW_MS) {}
+  constructor(
+    private readonly windowMs = SIGNATURE_WINDOW_MS,
+    private readonly maxEntries = NONCE_CACHE_MAX,
+  ) {}
 
   get size(): number {
     return this.forgetAt.size;
+  }
+
+  /** Signed too long ago to be told apart from a replay of a forgotten nonce. */
+  isTooOld(timestampMs: number): boolean {
+    return timestampMs <= this.floorMs;
   }
 
   /**
@@ -46,17 +65,24 @@ export class NonceCache {
   remember(appID: number, nonce: string, timestampMs: number, nowMs: number): number {
     this.sweep(nowMs);
     const key = `${appID} ${nonce}`;
-    const until = this.forgetAt.get(key);
-    if (until !== undefined && until > nowMs) return 0;
-    const forgetAt = Math.max(nowMs, timestampMs) + this.windowMs;
-    this.forgetAt.set(key, forgetAt);
-    return forgetAt - nowMs;
+    const seen = this.forgetAt.get(key);
+    if (seen !== undefined && seen.until > nowMs) return 0;
+    if (this.isTooOld(timestampMs)) return 0;
+    const until = Math.max(nowMs, timestampMs) + this.windowMs;
+    this.forgetAt.delete(key);
+    this.forgetAt.set(key, { until, timestampMs });
+    while (this.forgetAt.size > this.maxEntries) {
+      const [oldest, entry] = this.forgetAt.entries().next().value as [string, { timestampMs: number }];
+      this.forgetAt.delete(oldest);
+      this.floorMs = Math.max(this.floorMs, entry.timestampMs);
+    }
+    return until - nowMs;
   }
 
   private sweep(nowMs: number): void {
     if (nowMs - this.lastSweepMs < SWEEP_EVERY_MS) return;
     this.lastSweepMs = nowMs;
-    for (const [key, until] of this.forgetAt) if (until <= nowMs) this.forgetAt.delete(key);
+    for (const [key, { until }] of this.forgetAt) if (until <= nowMs) this.forgetAt.delete(key);
   }
 }
 
@@ -70,6 +96,11 @@ export class TokenBucket {
     private readonly burst: number,
   ) {
     this.tokens = burst;
+  }
+
+  /** Full again (and so no different from a new bucket) by `nowMs`. */
+  isIdle(nowMs: number): boolean {
+    return this.lastMs === undefined || nowMs - this.lastMs >= (this.burst / this.ratePerSec) * 1000;
   }
 
   take(nowMs: number): boolean {
@@ -86,12 +117,8 @@ export class TokenBucket {
 export interface AuthContext {
   secrets: ReadonlyMap<number, string>;
   nonces: NonceCache;
-  /** One bucket per app, made on first use. */
-  bucketOf(appID: number): TokenBucket;
   /** Wall clock, ms (the request's Timestamp is compared with it). */
   now(): number;
-  /** Monotonic ms, for the rate limit. */
-  monoNow(): number;
 }
 
 export type AuthResult =
@@ -102,7 +129,10 @@ export type AuthResult =
 const refuse = (code: AdminErrorCode, message?: string): AuthResult =>
   message === undefined ? { ok: false, code } : { ok: false, code, message };
 
-/** The public parameters, checked in ZEGO's order; the rate limit and nonce only once signed. */
+/**
+ * The public parameters, checked in ZEGO's order; the nonce only once signed. The caller charges
+ * the rate limits after this (and after the cluster-wide nonce check): a replay costs nothing.
+ */
 export function authenticate(params: AdminParams, ctx: AuthContext): AuthResult {
   const action = params.one('Action');
   if (action === undefined || action === '') return refuse(AdminCode.ACTION_MISSING);
@@ -127,11 +157,12 @@ export function authenticate(params: AdminParams, ctx: AuthContext): AuthResult 
   if (secret === undefined) return refuse(AdminCode.APP_UNKNOWN);
   const nowMs = ctx.now();
   const timestampMs = Number(timestamp) * 1000;
-  if (Math.abs(nowMs - timestampMs) > SIGNATURE_WINDOW_MS) return refuse(AdminCode.SIGNATURE_EXPIRED);
+  if (Math.abs(nowMs - timestampMs) > SIGNATURE_WINDOW_MS || ctx.nonces.isTooOld(timestampMs)) {
+    return refuse(AdminCode.SIGNATURE_EXPIRED);
+  }
   if (!sameSignature(adminSignature(appIDText, nonce, secret, timestamp), signature)) {
     return refuse(AdminCode.SIGNATURE_WRONG);
   }
-  if (!ctx.bucketOf(appID).take(ctx.monoNow())) return refuse(AdminCode.RATE_LIMITED);
   const nonceKeepMs = ctx.nonces.remember(appID, nonce, timestampMs, nowMs);
   if (nonceKeepMs === 0) return refuse(AdminCode.NONCE_REUSED);
   return { ok: true, appID, action, nonce, nonceKeepMs };

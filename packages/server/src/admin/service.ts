@@ -21,6 +21,8 @@ export interface AdminServiceOptions {
   secrets: ReadonlyMap<number, string>;
   /** Requests per second per app; the bucket holds one second's worth. */
   rateLimitPerSec: number;
+  /** Requests per second per source address, whatever the app; one second's worth too. */
+  rateLimitPerSourcePerSec?: number;
   /** Wall clock, ms. */
   now(): number;
   /** Monotonic ms. */
@@ -46,25 +48,37 @@ const OUTCOME_LABELS = new Set(['unauthenticated', 'unsupported', 'unreadable'])
 
 const newRequestID = (): string => randomBytes(8).readBigUInt64BE().toString();
 
+/** Buckets kept before the idle ones (full again, so no different from new) are let go. */
+const BUCKETS_KEPT = 1000;
+
+/** Token buckets by key, made on first use; idle ones forgotten so the map stays bounded. */
+class Buckets<K> {
+  private readonly map = new Map<K, TokenBucket>();
+
+  constructor(private readonly ratePerSec: number) {}
+
+  take(key: K, nowMs: number): boolean {
+    let bucket = this.map.get(key);
+    if (bucket === undefined) {
+      if (this.map.size >= BUCKETS_KEPT) {
+        for (const [k, b] of this.map) if (b.isIdle(nowMs)) this.map.delete(k);
+      }
+      bucket = new TokenBucket(this.ratePerSec, this.ratePerSec);
+      this.map.set(key, bucket);
+    }
+    return bucket.take(nowMs);
+  }
+}
+
 export class AdminService {
   private readonly auth: AuthContext;
-  private readonly buckets = new Map<number, TokenBucket>();
+  private readonly appBuckets: Buckets<number>;
+  private readonly sourceBuckets: Buckets<string>;
 
   constructor(private readonly o: AdminServiceOptions) {
-    this.auth = {
-      secrets: o.secrets,
-      nonces: new NonceCache(),
-      bucketOf: (appID) => {
-        let bucket = this.buckets.get(appID);
-        if (bucket === undefined) {
-          bucket = new TokenBucket(o.rateLimitPerSec, o.rateLimitPerSec);
-          this.buckets.set(appID, bucket);
-        }
-        return bucket;
-      },
-      now: o.now,
-      monoNow: o.monoNow,
-    };
+    this.auth = { secrets: o.secrets, nonces: new NonceCache(), now: o.now };
+    this.appBuckets = new Buckets(o.rateLimitPerSec);
+    this.sourceBuckets = new Buckets(o.rateLimitPerSourcePerSec ?? o.rateLimitPerSec);
   }
 
   /** Is this request for the admin API? (`/` with an Action, or any POST to `/`.) */
@@ -93,6 +107,18 @@ export class AdminService {
         return this.answer(res, 'unauthenticated', auth.appID, { code: AdminCode.INTERNAL });
       }
       if (!fresh) return this.answer(res, 'unauthenticated', auth.appID, { code: AdminCode.NONCE_REUSED });
+    }
+    // Only now, with the nonce spent: a replay charges nothing, and a request refused here is
+    // never accepted later. Both limits are charged, so neither refusal lets the other run over.
+    const nowMs = this.o.monoNow();
+    const source = req.socket.remoteAddress ?? '';
+    const appOk = this.appBuckets.take(auth.appID, nowMs);
+    const sourceOk = this.sourceBuckets.take(source, nowMs);
+    if (!appOk || !sourceOk) {
+      return this.answer(res, 'unauthenticated', auth.appID, {
+        code: AdminCode.RATE_LIMITED,
+        message: appOk ? 'rate limited (this source address)' : 'rate limited (this app)',
+      });
     }
     await this.run(res, auth.appID, auth.action, params);
   };
