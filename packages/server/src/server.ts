@@ -74,7 +74,8 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
           sessionGraceMs: options.sessionGraceMs,
           kickMemoryMs: options.kickMemoryMs,
           leaseTtlMs: options.leaseTtlMs,
-          webhookQueueMax: options.webhook?.maxQueued ?? 0,
+          // Each room's queue in Redis is the room's own: its bound is the per-room one.
+          webhookQueueMax: options.webhook?.maxQueuedPerRoom ?? 0,
           onListenerError,
           log,
         })

@@ -12,6 +12,10 @@
 // step); a node killed between the two leaves a room unlisted, which a slow scan of the keys
 // (every `scanMs`) lists again. A sender that finds a room's list empty unlists it, then looks
 // once more, so a fact queued meanwhile is never stranded.
+//
+// Fairness: a node sends at most `maxRooms` rooms at once. When every slot is taken and other
+// rooms wait, a room gives up its slot after each fact and is listed again at the back, so a
+// room that never stops churning delays the others by one fact at a time, never for good.
 
 import { randomInt } from 'node:crypto';
 import type { StreamInfo } from '@atrium/protocol';
@@ -161,6 +165,7 @@ export class RedisHookQueue implements HookQueue {
     const sink = this.sink;
     // A drain whose lock was lost stops; one started after (the lock taken again) is another.
     const mine = () => this.active.get(member)?.drain === drain;
+    let yielded = false;
     try {
       while (!this.stopped && sink !== undefined && mine()) {
         const head = await this.redis.lindex(keys.hooks, 0);
@@ -177,6 +182,11 @@ export class RedisHookQueue implements HookQueue {
         else if (!(await sink(facts))) return; // Not sent to the end (closing): it stays queued.
         if ((await POP_HEAD.run(this.redis, [keys.hookLock, keys.hooks], [this.o.nodeID, head])) !== 1)
           return;
+        if (await this.othersWaiting()) {
+          await this.redis.zadd(this.pendingKey, Date.now(), member);
+          yielded = true;
+          return;
+        }
       }
     } catch (error) {
       this.o.log.warn({ err: error, appID: ref.appID }, 'webhook queue: sending a room failed');
@@ -186,7 +196,14 @@ export class RedisHookQueue implements HookQueue {
         this.active.delete(member);
         await KEEP_LOCK.run(this.redis, [keys.hookLock], [this.o.nodeID, '0']).catch(() => undefined);
       }
+      if (yielded) void this.poll();
     }
+  }
+
+  /** Every slot of this node taken, and more rooms listed than it sends: take turns. */
+  private async othersWaiting(): Promise<boolean> {
+    if (this.active.size < this.o.maxRooms) return false;
+    return (await this.redis.zcard(this.pendingKey)) > this.active.size;
   }
 
   private async renewLocks(): Promise<void> {

@@ -81,6 +81,8 @@ export interface RedisBackendOptions {
   webhookQueueMax?: number;
   /** How often every node scans for queued webhook facts nobody listed (a node died in between). */
   webhookScanMs?: number;
+  /** Rooms whose webhooks this node sends at once (they take turns beyond). Default 64. */
+  webhookMaxRooms?: number;
   /** A subscriber threw; the backend carries on (default: ignore). */
   onListenerError?: (error: unknown) => void;
   /** Where connection trouble and lost events are reported (a pino logger fits). */
@@ -172,7 +174,7 @@ export class RedisBackend implements Backend {
             lockTtlMs: leaseTtlMs,
             pollMs: Math.max(100, Math.floor(leaseTtlMs / 3)),
             scanMs: options.webhookScanMs ?? d.webhookScanMs,
-            maxRooms: d.webhookMaxRooms,
+            maxRooms: options.webhookMaxRooms ?? d.webhookMaxRooms,
             log: this.log,
           })
         : undefined;

@@ -15,7 +15,7 @@ export type ResumeOutcome =
   | 'refused';
 
 /** Why a webhook event did not reach the business backend. */
-export type WebhookDropReason = 'queue_full' | 'gave_up' | 'closing';
+export type WebhookDropReason = 'queue_full' | 'room_full' | 'gave_up' | 'closing';
 
 /** What the metrics read at scrape time. */
 export interface MetricSources {

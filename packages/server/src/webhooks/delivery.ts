@@ -1,10 +1,16 @@
 // Delivering webhook events to the business backend: POST JSON, signed per attempt, retried
 // after each delay of `retryDelaysMs` (ZEGO: 2, 4, 8, 16, 32 s), in order per room — a room's
 // next event waits until the one before it is delivered or given up — while other rooms flow.
-// The queue is bounded: when full, a new event is refused (dropped, logged, counted) rather
-// than an old one, so what does arrive of a room is still its events in order, without holes
-// in the middle. At most `maxConcurrent` requests are in flight; a room waiting out a retry
-// delay holds no request slot.
+// The queue is bounded, and shared fairly: a room may hold `maxQueuedPerRoom` events, beyond
+// which its new ones are refused (dropped, logged, counted) rather than its old ones; when the
+// whole queue is full, the room holding the most gives up its newest event to a room holding
+// fewer — so one room's churn can delay the others, never drop their events. At most
+// `maxConcurrent` requests are in flight, taken by the rooms in turn (a room whose event was
+// just answered goes to the back of the line); a room waiting out a retry delay holds no slot.
+//
+// A request is the receiver's to answer, not to steer: redirects are not followed (a 3xx is a
+// failed attempt), at most RESPONSE_MAX_BYTES of an answer are read, and credentials in the
+// URL go as an Authorization: Basic header. Every failed attempt is logged with its cause.
 
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -21,6 +27,8 @@ export interface WebhookDeliveryOptions {
   timeoutMs: number;
   /** Events waiting (in flight included) beyond which new ones are refused. */
   maxQueued: number;
+  /** Events one room may have waiting (in flight included). */
+  maxQueuedPerRoom: number;
   maxConcurrent: number;
   /** Wall clock, ms (the signed timestamp). */
   now(): number;
@@ -32,6 +40,23 @@ export interface WebhookDeliveryOptions {
 /** ZEGO sends appid as a number in these two events and as a string in the others. */
 const NUMERIC_APPID = new Set(['room_create', 'room_close']);
 const DROP_LOG_EVERY_MS = 10_000;
+/** Of an answer, only its status matters: this much of its body is read, the rest discarded. */
+export const RESPONSE_MAX_BYTES = 64 * 1024;
+
+/** The URL to POST to, without credentials, and the Authorization header they make. */
+export function webhookTarget(url: string): { url: string; authorization?: string } {
+  const parsed = new URL(url);
+  if (parsed.username === '' && parsed.password === '') return { url };
+  const user = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  parsed.username = '';
+  parsed.password = '';
+  const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  return { url: parsed.toString(), authorization };
+}
+
+/** Why an attempt failed, for the log: an HTTP status, a timeout, or the network error's code. */
+type AttemptResult = { ok: true } | { ok: false; status?: number; cause: string };
 
 /** What became of an event: delivered, given up after its retries, or never tried to the end. */
 export type DeliveryOutcome = 'delivered' | 'gave_up' | 'dropped';
@@ -60,6 +85,7 @@ export class WebhookDelivery {
   private readonly waiting: RoomLine[] = [];
   private readonly inFlight = new Set<AbortController>();
   private readonly setTimer: (fn: () => void, ms: number) => () => void;
+  private readonly target: { url: string; authorization?: string };
   private sending = 0;
   private queued = 0;
   private closed = false;
@@ -69,6 +95,7 @@ export class WebhookDelivery {
 
   constructor(private readonly o: WebhookDeliveryOptions) {
     this.setTimer = o.setTimer ?? defaultTimer;
+    this.target = webhookTarget(o.url);
   }
 
   /** Events waiting or in flight. */
@@ -97,14 +124,15 @@ export class WebhookDelivery {
       if (countDrops) this.o.metrics.webhookDropped('closing');
       return false;
     }
-    if (this.queued >= this.o.maxQueued) {
+    const key = `${event.room.appID} ${event.room.roomID}`;
+    const held = this.lines.get(key)?.items.length ?? 0;
+    if (held >= this.o.maxQueuedPerRoom || (this.queued >= this.o.maxQueued && !this.evictFor(held))) {
       if (countDrops) {
-        this.o.metrics.webhookDropped('queue_full');
+        this.o.metrics.webhookDropped(held >= this.o.maxQueuedPerRoom ? 'room_full' : 'queue_full');
         this.noteDrop();
       }
       return false;
     }
-    const key = `${event.room.appID} ${event.room.roomID}`;
     let line = this.lines.get(key);
     if (line === undefined) {
       line = { key, items: [], state: 'idle', failures: 0 };
@@ -113,6 +141,24 @@ export class WebhookDelivery {
     line.items.push(item);
     this.queued++;
     if (line.state === 'idle') this.schedule(line);
+    return true;
+  }
+
+  /**
+   * The queue is full: the room holding the most (more than `held` + 1) gives up its newest
+   * event not in flight. False when no room holds more than the one asking.
+   */
+  private evictFor(held: number): boolean {
+    let fattest: RoomLine | undefined;
+    for (const line of this.lines.values()) {
+      if (fattest === undefined || line.items.length > fattest.items.length) fattest = line;
+    }
+    if (fattest === undefined || fattest.items.length <= held + 1) return false;
+    // The head may be in flight; the tail of a line of two or more never is.
+    const evicted = fattest.items.pop();
+    this.queued--;
+    if (evicted?.settle === undefined) this.o.metrics.webhookDropped('queue_full');
+    else evicted.settle('dropped');
     return true;
   }
 
@@ -152,7 +198,8 @@ export class WebhookDelivery {
 
   private schedule(line: RoomLine): void {
     if (this.closed) return;
-    if (this.sending < this.o.maxConcurrent) void this.attemptHead(line);
+    // Rooms already waiting go first: a busy room must not keep the slot its last event freed.
+    if (this.sending < this.o.maxConcurrent && this.waiting.length === 0) void this.attemptHead(line);
     else {
       line.state = 'waiting';
       this.waiting.push(line);
@@ -164,10 +211,24 @@ export class WebhookDelivery {
     if (event === undefined) return;
     line.state = 'sending';
     this.sending++;
-    const delivered = await this.attempt(event);
+    const result = await this.attempt(event);
+    const delivered = result.ok;
     this.sending--;
     if (this.closed) return;
     this.o.metrics.webhookAttempt(delivered);
+    if (!result.ok) {
+      this.o.log.warn(
+        {
+          event: event.event,
+          eventID: event.id,
+          appID: event.room.appID,
+          attempt: line.failures + 1,
+          status: result.status,
+          cause: result.cause,
+        },
+        'webhook attempt failed',
+      );
+    }
     if (delivered) {
       this.o.metrics.webhookDelivered(event.event);
       this.finishHead(line, 'delivered');
@@ -214,8 +275,8 @@ export class WebhookDelivery {
     }
   }
 
-  /** One signed POST; true on a 2xx answer. */
-  private async attempt(event: WebhookEvent): Promise<boolean> {
+  /** One signed POST; ok on a 2xx answer. */
+  private async attempt(event: WebhookEvent): Promise<AttemptResult> {
     const timestamp = Math.floor(this.o.now() / 1000);
     const nonce = String(randomInt(1, 2 ** 47));
     const body = {
@@ -229,17 +290,27 @@ export class WebhookDelivery {
     };
     const abort = new AbortController();
     this.inFlight.add(abort);
+    const timeout = AbortSignal.timeout(this.o.timeoutMs);
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (this.target.authorization !== undefined) headers.authorization = this.target.authorization;
     try {
-      const res = await fetch(this.o.url, {
+      const res = await fetch(this.target.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers,
         body: JSON.stringify(body),
-        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(this.o.timeoutMs)]),
+        // A redirect would re-post a signed event wherever the receiver points: not followed.
+        redirect: 'manual',
+        signal: AbortSignal.any([abort.signal, timeout]),
       });
-      await res.arrayBuffer().catch(() => undefined);
-      return res.status >= 200 && res.status < 300;
-    } catch {
-      return false;
+      await discardBody(res);
+      if (res.status >= 200 && res.status < 300) return { ok: true };
+      const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+      const cause = location === null ? `HTTP ${res.status}` : `HTTP ${res.status} redirect (not followed)`;
+      return { ok: false, status: res.status, cause };
+    } catch (error) {
+      if (timeout.aborted) return { ok: false, cause: `timeout after ${this.o.timeoutMs} ms` };
+      if (abort.signal.aborted) return { ok: false, cause: 'aborted at shutdown' };
+      return { ok: false, cause: networkCause(error) };
     } finally {
       this.inFlight.delete(abort);
     }
@@ -257,4 +328,29 @@ export class WebhookDelivery {
     this.dropsUnlogged = 0;
     this.lastDropLogMs = now;
   }
+}
+
+/** Reads at most RESPONSE_MAX_BYTES of an answer and drops the connection's rest. */
+async function discardBody(res: Response): Promise<void> {
+  const reader = res.body?.getReader();
+  if (reader === undefined) return;
+  let read = 0;
+  try {
+    while (read <= RESPONSE_MAX_BYTES) {
+      const chunk = await reader.read();
+      if (chunk.done) return;
+      read += chunk.value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // A body cut short changes nothing: the status is in.
+  }
+}
+
+/** `ECONNREFUSED`, `ENOTFOUND`…: the code under fetch's generic "fetch failed". */
+function networkCause(error: unknown): string {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (typeof cause?.message === 'string') return cause.message;
+  return error instanceof Error ? error.message : String(error);
 }
