@@ -11,7 +11,10 @@ export {
   type EncodeToken04Options,
   encodeToken04,
   generateToken04,
+  type OpenToken04Result,
+  openToken04,
   type Token04,
+  type VerifyToken04Options,
   type VerifyToken04Result,
   verifyToken04,
 } from './token04.js';

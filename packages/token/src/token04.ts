@@ -22,6 +22,22 @@ export type VerifyToken04Result =
   | { ok: true; token: Token04 }
   | { ok: false; code: 1002033 | 1002078; reason: string };
 
+/** verifyToken04's answer with what a server needs to word a refusal: the mode, and an expired token's claims. */
+export type OpenToken04Result =
+  | { ok: true; token: Token04; mode: CipherMode }
+  /** Its claims decrypted well; only their time is past. */
+  | { ok: false; code: 1002078; reason: string; token: Token04; mode: CipherMode }
+  | { ok: false; code: 1002033; reason: string };
+
+export interface VerifyToken04Options {
+  /**
+   * Accept legacy AES-CBC tokens. Default true (ZEGO does). CBC is not authenticated: whoever
+   * holds one token can flip bits of its IV to rewrite the first block of its claims, `app_id`
+   * included, without knowing the secret. False refuses them before decrypting.
+   */
+  acceptCbc?: boolean;
+}
+
 export interface EncodeToken04Options {
   mode: CipherMode;
   /** 12 bytes for GCM (the nonce), 16 for CBC. */
@@ -110,9 +126,26 @@ export function encodeToken04(token: Token04, secret: string, opts: EncodeToken0
  * with the failed check as `reason`. Only a token that decrypted to well-formed claims can be
  * reported expired, so the expiry code never vouches for a forgery.
  */
-export function verifyToken04(token: string, secret: string, nowSec?: number): VerifyToken04Result {
+export function verifyToken04(
+  token: string,
+  secret: string,
+  nowSec?: number,
+  options: VerifyToken04Options = {},
+): VerifyToken04Result {
+  const result = openToken04(token, secret, nowSec, options);
+  if (result.ok) return { ok: true, token: result.token };
+  return { ok: false, code: result.code, reason: result.reason };
+}
+
+/** verifyToken04, telling also the token's mode and an expired token's claims. Never throws. */
+export function openToken04(
+  token: string,
+  secret: string,
+  nowSec?: number,
+  options: VerifyToken04Options = {},
+): OpenToken04Result {
   try {
-    return verify(token, secret, nowSec);
+    return verify(token, secret, nowSec, options.acceptCbc !== false);
   } catch {
     // Every check below is explicit; this only keeps the never-throws promise should a
     // platform call surprise us, since callers treat a throw as a server fault.
@@ -120,7 +153,7 @@ export function verifyToken04(token: string, secret: string, nowSec?: number): V
   }
 }
 
-function verify(token: unknown, secret: unknown, nowSec: unknown): VerifyToken04Result {
+function verify(token: unknown, secret: unknown, nowSec: unknown, acceptCbc: boolean): OpenToken04Result {
   if (typeof token !== 'string') return wrong('not a string');
   if (!isSecret(secret)) return wrong('secret invalid');
   const now = nowSec === undefined ? unixNow() : nowSec;
@@ -129,6 +162,7 @@ function verify(token: unknown, secret: unknown, nowSec: unknown): VerifyToken04
   const unpacked = unpackToken04(token);
   if (!unpacked.ok) return wrong(unpacked.reason);
   const { layout } = unpacked;
+  if (layout.mode === 'cbc' && !acceptCbc) return wrong('cbc not accepted');
   const opened = open(layout, keyOf(secret));
   if (!opened.ok) return wrong(opened.reason);
   const claims = readClaims(opened.plaintext, layout.expire);
@@ -137,10 +171,17 @@ function verify(token: unknown, secret: unknown, nowSec: unknown): VerifyToken04
     // oracle that lets anyone forge tokens, so every CBC failure past decryption looks alike.
     return wrong(layout.mode === 'cbc' ? 'decrypt failed' : claims.reason);
   }
+  const mode = layout.mode;
   if (now >= claims.token.expire) {
-    return { ok: false, code: TOKEN_EXPIRED, reason: `expired at ${claims.token.expire}` };
+    return {
+      ok: false,
+      code: TOKEN_EXPIRED,
+      reason: `expired at ${claims.token.expire}`,
+      token: claims.token,
+      mode,
+    };
   }
-  return { ok: true, token: claims.token };
+  return { ok: true, token: claims.token, mode };
 }
 
 function seal(plaintext: Buffer, key: Buffer, mode: CipherMode, iv: Buffer): Buffer {
@@ -216,7 +257,7 @@ function readClaims(plaintext: Buffer, headerExpire: bigint): Claims {
   return { ok: true, token: { appID, userID, nonce, ctime, expire, payload } };
 }
 
-function wrong(reason: string): VerifyToken04Result {
+function wrong(reason: string): { ok: false; code: 1002033; reason: string } {
   return { ok: false, code: TOKEN_WRONG, reason };
 }
 

@@ -1,10 +1,16 @@
 // Token04 checks of the room server (SPEC §3): a login token must decrypt with the app's
 // secret and name this app, this user and (if restricted) this room with the login privilege;
 // a publish needs an unexpired token with the publish privilege for that stream ID.
-// `ext` names the failed check; the token itself is never echoed or logged.
+// `ext` names the failed check for a GCM token: authenticated, it decrypts only if the app's
+// token service made it, so the details help that app and nobody forging. A legacy CBC token is
+// not authenticated: flipped bits decrypt to altered claims, and telling "the claims name another
+// app" apart from "it did not decrypt" would tell a forger when a flip produced readable claims
+// (an oracle to steer the next flip by). So a CBC token is refused with one ext whatever failed,
+// and reported expired only when it names this app, user and room. The token itself is never
+// echoed or logged.
 
 import { Code, type ErrorCode } from '@atrium/protocol';
-import { parseTokenPayload, type TokenPrivileges, verifyToken04 } from '@atrium/token';
+import { openToken04, parseTokenPayload, type Token04, type TokenPrivileges } from '@atrium/token';
 
 /** What a verified token grants one room of a session. */
 export interface TokenGrant {
@@ -23,19 +29,35 @@ export interface TokenClaimsExpected {
 
 const wrong = (ext: string): TokenCheck => ({ ok: false, code: Code.TOKEN_WRONG, ext });
 
+/** The one ext of a CBC token refused past its layout: the same as one that did not decrypt. */
+export const CBC_REFUSAL_EXT = 'token decrypt failed';
+
+export interface TokenPolicy {
+  /** Accept legacy CBC tokens (RoomServerOptions.acceptCbcTokens). Default true. */
+  acceptCbc?: boolean;
+}
+
 /** Verifies `token` for logging `expected.userID` in to `expected.roomID` of `expected.appID`. */
 export function checkLoginToken(
   token: string,
   secret: string,
   expected: TokenClaimsExpected,
   nowMs: number,
+  policy: TokenPolicy = {},
 ): TokenCheck {
-  const verified = verifyToken04(token, secret, Math.floor(nowMs / 1000));
-  if (!verified.ok) {
-    const code = verified.code === Code.TOKEN_EXPIRED ? Code.TOKEN_EXPIRED : Code.TOKEN_WRONG;
-    return { ok: false, code, ext: `token ${verified.reason}` };
+  const verified = openToken04(token, secret, Math.floor(nowMs / 1000), { acceptCbc: policy.acceptCbc });
+  if (verified.ok) {
+    const check = checkClaims(verified.token, expected);
+    return verified.mode === 'cbc' && !check.ok ? wrong(CBC_REFUSAL_EXT) : check;
   }
-  const claims = verified.token;
+  if (verified.code === Code.TOKEN_EXPIRED) {
+    if (verified.mode === 'cbc' && !checkClaims(verified.token, expected).ok) return wrong(CBC_REFUSAL_EXT);
+    return { ok: false, code: Code.TOKEN_EXPIRED, ext: `token ${verified.reason}` };
+  }
+  return wrong(`token ${verified.reason}`);
+}
+
+function checkClaims(claims: Token04, expected: TokenClaimsExpected): TokenCheck {
   if (claims.appID !== expected.appID) return wrong('token app_id differs');
   if (claims.userID !== expected.userID) return wrong('token user_id differs');
   const parsed = parseTokenPayload(claims.payload);

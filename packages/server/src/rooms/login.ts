@@ -45,6 +45,7 @@ export async function login(
     secret,
     { appID: frame.appID, userID: user.userID, roomID: frame.room },
     ctx.now(),
+    { acceptCbc: ctx.options.acceptCbcTokens },
   );
   if (!token.ok) return respond.fail(token.code, token.ext);
 
@@ -97,6 +98,7 @@ export async function switchRoom(
       secret,
       { appID: session.appID, userID: session.user.userID, roomID: frame.room },
       ctx.now(),
+      { acceptCbc: ctx.options.acceptCbcTokens },
     );
     if (!token.ok) return respond.fail(token.code, token.ext);
     const refusal = sessionRefusal(ctx, session, session.appID, session.user.userID, frame.room);

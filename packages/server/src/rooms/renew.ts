@@ -35,6 +35,7 @@ export async function renew(
       secret,
       { appID: session.appID, userID: session.user.userID, roomID: room.ref.roomID },
       now,
+      { acceptCbc: ctx.options.acceptCbcTokens },
     ),
   }));
   const granted = checks.filter(

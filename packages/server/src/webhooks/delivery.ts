@@ -349,7 +349,8 @@ async function discardBody(res: Response): Promise<void> {
 
 /** `ECONNREFUSED`, `ENOTFOUND`…: the code under fetch's generic "fetch failed". */
 function networkCause(error: unknown): string {
-  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  const cause =
+    error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
   if (typeof cause?.code === 'string') return cause.code;
   if (typeof cause?.message === 'string') return cause.message;
   return error instanceof Error ? error.message : String(error);
