@@ -56,6 +56,9 @@ async function scenario(s: RoomServer, receiver: WebhookReceiver): Promise<void>
     () => quiet.every((_c, i) => receiver.events(`quiet-${i}`).join() === 'room_create,room_login'),
     30_000,
   );
+  for (let i = 0; i < QUIET_ROOMS; i++) {
+    expect(receiver.events(`quiet-${i}`), `quiet-${i}`).toEqual(['room_create', 'room_login']);
+  }
   // The busy room was not drained first: it still had events after the last quiet one.
   const order = receiver.delivered.map((b) => String(b.room_id));
   const lastQuiet = Math.max(...quiet.map((_c, i) => order.lastIndexOf(`quiet-${i}`)));
