@@ -35,6 +35,8 @@ export interface RoomServer {
   readonly wsUrl: string;
   /** `http://host:port`: the admin API (`/?Action=…`), /metrics, /healthz, /readyz, the page. */
   readonly httpUrl: string;
+  /** With `metricsPort`: `http://metricsHost:port`, serving /metrics, /healthz and /readyz. */
+  readonly metricsUrl?: string | undefined;
   /** Closes every link, the timers and the HTTP listener. Idempotent. */
   close(): Promise<void>;
 }
@@ -153,7 +155,7 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     log,
     metrics,
   });
-  const routes: HttpRoute[] = [
+  const opsRoutes: HttpRoute[] = [
     { name: 'healthz', match: get('/healthz'), handle: (_q, res) => sendText(res, 200, 'ok\n') },
     {
       name: 'readyz',
@@ -172,6 +174,11 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
         sendText(res, 200, body, contentType);
       },
     },
+  ];
+  // With a metrics listener of its own, /metrics leaves the public one; the health checks stay
+  // on both (a load balancer probes the port it balances).
+  const routes: HttpRoute[] = [
+    ...(options.metricsPort === undefined ? opsRoutes : opsRoutes.filter((r) => r.name !== 'metrics')),
     { name: 'admin', match: (req, url) => admin.matches(req, url), handle: admin.handle },
   ];
   const devApp = options.apps[0];
@@ -209,6 +216,18 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
   await listen(http, options.port, options.host);
   const { port } = http.address() as AddressInfo;
   const base = `${hostForUrl(options.host)}:${port}`;
+  const ops =
+    options.metricsPort === undefined
+      ? undefined
+      : await listenOps(
+          createServer(createRouter(opsRoutes, log)),
+          options.metricsPort,
+          options.metricsHost,
+        ).catch(async (error: unknown) => {
+          await new Promise<void>((resolve) => http.close(() => resolve()));
+          if (ownsBackend) await backend.close();
+          throw error;
+        });
   const timer = setInterval(() => {
     try {
       gateway.sweep();
@@ -224,6 +243,7 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
       devMode: options.devMode,
       // The origin only: a URL may carry credentials in its user info or query.
       webhook: options.webhook === undefined ? undefined : new URL(options.webhook.url).origin,
+      metricsUrl: ops?.url,
     },
     'room server listening',
   );
@@ -248,6 +268,12 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
       http.close(() => resolve());
       http.closeAllConnections();
     });
+    if (ops !== undefined) {
+      await new Promise<void>((resolve) => {
+        ops.server.close(() => resolve());
+        ops.server.closeAllConnections();
+      });
+    }
     if (ownsBackend) await backend.close();
     log.info('room server closed');
   };
@@ -255,6 +281,7 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
   return {
     wsUrl: `ws://${base}${WS_PATH}`,
     httpUrl: `http://${base}`,
+    metricsUrl: ops?.url,
     close(): Promise<void> {
       closing ??= close();
       return closing;
@@ -271,4 +298,15 @@ function listen(http: Server, port: number, host: string): Promise<void> {
       resolve();
     });
   });
+}
+
+/** The listener of /metrics and the health checks, when it has a port of its own. */
+async function listenOps(
+  server: Server,
+  port: number,
+  host: string,
+): Promise<{ server: Server; url: string }> {
+  server.on('clientError', (_error, socket) => socket.destroy());
+  await listen(server, port, host);
+  return { server, url: `http://${hostForUrl(host)}:${(server.address() as AddressInfo).port}` };
 }
