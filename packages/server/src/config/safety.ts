@@ -23,6 +23,7 @@ const OPTION_NAMES = {
   roomExtraMaxKeys: 1,
   roomExtraKeyMaxBytes: 1,
   roomExtraValueMaxBytes: 1,
+  messageMaxBytes: 1,
   historyMaxEvents: 1,
   maxPayloadBytes: 1,
   linkMaxBufferedBytes: 1,
