@@ -1,6 +1,12 @@
-// A small router for the server's one HTTP listener. Routes are tried in order; the first
-// whose `match` accepts the request handles it. The admin API (`/?Action=…`) and `/metrics`
-// will be added as routes here.
+// A small router for the server's HTTP listeners. Routes are tried in order; the first whose
+// `match` accepts the request handles it.
+//
+// The path routes match is the request target exactly as sent. A proxy in front may refuse
+// /metrics or /dev/ by path: what it matches on must be what we route on. Resolving the target
+// as a URL would not be: `//x/metrics` (and `/\x/metrics`) read as host `x`, path `/metrics`,
+// and `/dev/../metrics`, `/dev\token` are rewritten — while a proxy normalises them differently
+// for its own rules and forwards them raw. So a target must start with one `/` and be in the
+// form URL parsing keeps as it is; anything else is a 400.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
@@ -38,10 +44,8 @@ export const get = (path: string) => (req: IncomingMessage, url: URL) =>
 
 export function createRouter(routes: readonly HttpRoute[], log: Logger) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://localhost');
-    } catch {
+    const url = targetOf(req.url ?? '');
+    if (url === undefined) {
       sendText(res, 400, 'bad request\n');
       return;
     }
@@ -58,4 +62,18 @@ export function createRouter(routes: readonly HttpRoute[], log: Logger) {
         else res.destroy();
       });
   };
+}
+
+/** The request target as a URL, or undefined unless its path is exactly what was sent. */
+export function targetOf(target: string): URL | undefined {
+  if (!target.startsWith('/') || target.startsWith('//')) return undefined;
+  const query = target.indexOf('?');
+  const path = query < 0 ? target : target.slice(0, query);
+  let url: URL;
+  try {
+    url = new URL(target, 'http://localhost');
+  } catch {
+    return undefined;
+  }
+  return url.host === 'localhost' && url.pathname === path ? url : undefined;
 }

@@ -1,0 +1,71 @@
+// The path a request is routed on is the one it was sent with. A proxy that keeps /metrics or
+// /dev/ from the outside matches the normalised path and forwards the target raw: a target our
+// URL parsing would read differently (`//x/metrics` as host x, path /metrics) must not reach
+// the route the proxy meant to keep closed.
+
+import { request } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Harness } from './helpers.js';
+
+const h = new Harness();
+afterEach(() => h.close());
+
+/** A raw GET: the target reaches the server byte for byte (fetch would normalise it). */
+function rawGet(base: string, path: string): Promise<{ status: number; body: string }> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('request targets', () => {
+  it('//host/metrics and other spellings URL parsing would rewrite are refused, not routed to /metrics', async () => {
+    const s = await h.server({ staticDir: '/nonexistent-atrium-dir' });
+    expect((await rawGet(s.httpUrl, '/metrics')).status).toBe(200);
+    for (const path of [
+      '//host/metrics',
+      '//x/metrics',
+      '//127.0.0.1/metrics?x=1',
+      '/\\x/metrics',
+      '/x/../metrics',
+      '/./metrics',
+      '/metrics/.',
+      '/metrics#x',
+    ]) {
+      const res = await rawGet(s.httpUrl, path);
+      expect(res.status, path).toBe(400);
+      expect(res.body, path).not.toContain('# HELP');
+    }
+  });
+
+  it('//x/dev/token does not mint a token', async () => {
+    const s = await h.server({ devMode: true, staticDir: '/nonexistent-atrium-dir' });
+    expect((await rawGet(s.httpUrl, '/dev/token?userID=u')).status).toBe(200);
+    for (const path of [
+      '//x/dev/token?userID=u',
+      '//x/dev/token',
+      '/dev\\token?userID=u',
+      '/x/../dev/token',
+    ]) {
+      const res = await rawGet(s.httpUrl, path);
+      expect(res.status, path).toBe(400);
+      expect(res.body, path).not.toContain('token');
+    }
+  });
+
+  it('the admin API and the health checks answer their plain targets as before', async () => {
+    const s = await h.server({ staticDir: '/nonexistent-atrium-dir' });
+    expect((await rawGet(s.httpUrl, '/healthz')).status).toBe(200);
+    expect((await rawGet(s.httpUrl, '/?Action=DescribeUserNum')).body).toContain('"Code"');
+    expect((await rawGet(s.httpUrl, '/nothing-here')).status).toBe(404);
+  });
+});
