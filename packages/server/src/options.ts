@@ -192,6 +192,14 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * The object's own enumerable fields, on no prototype: what checkOptionNames looked at is all
+ * that is read, so a polluted Object.prototype (`devMode`, `apps`…) cannot change an option.
+ */
+function ownFields(v: Record<string, unknown>): Record<string, unknown> {
+  return Object.assign(Object.create(null) as Record<string, unknown>, v);
+}
+
 function intField(
   o: Record<string, unknown>,
   field: string,
@@ -210,8 +218,9 @@ function intField(
 function validateApps(apps: unknown): AppCredentials[] {
   if (!Array.isArray(apps) || apps.length === 0) throw new OptionsError('apps', 'must be a non-empty array');
   const seen = new Set<number>();
-  return apps.map((app: unknown, i) => {
-    if (!isRecord(app)) throw new OptionsError(`apps[${i}]`, 'must be { appID, serverSecret }');
+  return apps.map((given: unknown, i) => {
+    if (!isRecord(given)) throw new OptionsError(`apps[${i}]`, 'must be { appID, serverSecret }');
+    const app = ownFields(given);
     if (checkAppID(app.appID) !== 0) {
       throw new OptionsError(`apps[${i}].appID`, 'must be an integer from 1 to 4294967295');
     }
@@ -228,7 +237,7 @@ function validateApps(apps: unknown): AppCredentials[] {
 /** Applies the defaults; throws an OptionsError naming the first bad field. */
 export function resolveOptions(input: RoomServerOptions): ResolvedOptions {
   if (!isRecord(input)) throw new OptionsError('apps', 'is required (options must be an object)');
-  const o = input as unknown as Record<string, unknown>;
+  const o = ownFields(input as unknown as Record<string, unknown>);
   const apps = validateApps(o.apps);
   const d = SERVER_DEFAULTS;
   const bool = (field: string, fallback: boolean): boolean => {
@@ -310,10 +319,19 @@ export function resolveOptions(input: RoomServerOptions): ResolvedOptions {
   };
 }
 
-function resolveWebhook(w: unknown): ResolvedWebhook {
-  if (!isRecord(w)) throw new OptionsError('webhook', 'must be { url, secret }');
+function resolveWebhook(given: unknown): ResolvedWebhook {
+  if (!isRecord(given)) throw new OptionsError('webhook', 'must be { url, secret }');
+  const w = ownFields(given);
   if (typeof w.url !== 'string' || !/^https?:\/\/[^/]/.test(w.url) || !URL.canParse(w.url)) {
     throw new OptionsError('webhook.url', 'must be an http:// or https:// URL');
+  }
+  // Sent as Authorization: Basic once decoded: a bad escape would fail every start, unexplained.
+  const { username, password } = new URL(w.url);
+  if (!decodable(username) || !decodable(password)) {
+    throw new OptionsError(
+      'webhook.url',
+      'has a user name or password that is not valid percent-encoding (write % as %25)',
+    );
   }
   if (typeof w.secret !== 'string' || w.secret === '') {
     throw new OptionsError('webhook.secret', 'must be a non-empty string');
@@ -347,6 +365,15 @@ function resolveWebhook(w: unknown): ResolvedWebhook {
   };
 }
 
+function decodable(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The options guarding the server's edges: development mode, admin limits, tokens, metrics. */
 function resolveEdgeOptions(o: Record<string, unknown>) {
   const d = SERVER_DEFAULTS;
@@ -360,12 +387,19 @@ function resolveEdgeOptions(o: Record<string, unknown>) {
   if (typeof metricsHost !== 'string' || metricsHost === '') {
     throw new OptionsError('metricsHost', 'must be a non-empty string');
   }
+  const metricsPort = intField(o, 'metricsPort', 0, 65535);
+  if (o.metricsHost !== undefined && metricsPort === undefined) {
+    throw new OptionsError(
+      'metricsHost',
+      'is set without metricsPort: there is no metrics listener, and /metrics stays on the public one',
+    );
+  }
   return {
     adminRateLimitPerSourcePerSec:
       intField(o, 'adminRateLimitPerSourcePerSec', 1, 1_000_000) ?? d.adminRateLimitPerSourcePerSec,
     devExpose: bool('devExpose', d.devExpose),
     acceptCbcTokens: bool('acceptCbcTokens', d.acceptCbcTokens),
-    metricsPort: intField(o, 'metricsPort', 0, 65535),
+    metricsPort,
     metricsHost,
   };
 }

@@ -26,8 +26,8 @@ export const USAGE = `Usage:
       Run a room server. With nothing naming an app (no --config, no ATRIUM_APPS) it runs in
       development mode: one app with a random appID and secret, printed at start,
       GET /dev/token and POST /dev/admin for the demo page, on loopback only (--dev-expose
-      serves it on another --host; never with NODE_ENV=production). A config file must name
-      its apps (or set "devMode": true). With --redis (or "redis" in the config) it is one
+      serves it on another --host; only with NODE_ENV unset, development or test). A config
+      file must name its apps (or set "devMode": true). With --redis (or "redis" in the config) it is one
       node of a cluster: every node given the same Redis serves the same rooms.
   atrium token --app-id <id> --secret <32 chars> --user <userID> [--room <roomID>] [--ttl 3600]
       Print a Token04. With --room the token carries a privilege payload for that room.
@@ -159,15 +159,17 @@ export async function planServe(
   const { options: config, sources } = mergeConfig(file, env, flags);
   // Development mode only when asked or when nothing names an app: an `apps` that is there but
   // wrong is an error below, never a reason to open the server.
-  const named = config.apps !== undefined;
-  if (!named && file !== undefined && config.devMode !== true) {
+  // Own fields only: a polluted Object.prototype must not name apps or turn development mode on.
+  const own = (field: string): unknown => (Object.hasOwn(config, field) ? config[field] : undefined);
+  const named = own('apps') !== undefined;
+  if (!named && file !== undefined && own('devMode') !== true) {
     throw new ConfigError(
       file.path,
       'RoomServerOptions.apps',
       'is missing: a config file names its apps (or sets "devMode": true for development mode)',
     );
   }
-  if (!named && config.devMode === false) {
+  if (!named && own('devMode') === false) {
     const where = sources.get('devMode');
     throw new ConfigError(
       where?.kind === 'file' ? where.path : 'configuration',
@@ -175,9 +177,9 @@ export async function planServe(
       'is missing and devMode is false',
     );
   }
-  const devMode = config.devMode === true || !named;
+  const devMode = own('devMode') === true || !named;
   const apps = named
-    ? config.apps
+    ? own('apps')
     : [{ appID: randomInt(1, 0x7fffffff), serverSecret: randomBytes(16).toString('hex') }];
   // A long-running process: its CPU, memory and event loop are worth a scrape.
   const options = { processMetrics: true, ...config, apps, devMode } as RoomServerOptions;
@@ -187,7 +189,11 @@ export async function planServe(
   } catch (error) {
     if (!(error instanceof OptionsError)) throw error;
     if (error.field === 'devMode' && !sources.has('devMode')) {
-      throw new ConfigError('NODE_ENV', 'RoomServerOptions.apps', 'is required with NODE_ENV=production');
+      throw new ConfigError(
+        'NODE_ENV',
+        'RoomServerOptions.apps',
+        `is required with NODE_ENV=${env.NODE_ENV}`,
+      );
     }
     throw attribute(error, sources);
   }

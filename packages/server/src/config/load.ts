@@ -141,7 +141,8 @@ export function envOverrides(env: Readonly<Record<string, string | undefined>>):
   const known = ENV_VARS.map((v) => v.name);
   for (const name of Object.keys(env)) {
     // A misspelt variable would leave its default in place (for ATRIUM_APPS: development mode).
-    if (name.startsWith('ATRIUM_') && !known.includes(name) && !TOOL_VARS.has(name)) {
+    // Names are case-sensitive, so `atrium_apps` is not ATRIUM_APPS: it is a mistake too.
+    if (name.toUpperCase().startsWith('ATRIUM_') && !known.includes(name) && !TOOL_VARS.has(name)) {
       throw new ConfigError(name, '(variable)', `is not an Atrium variable${didYouMean(name, known)}`);
     }
   }
@@ -150,7 +151,9 @@ export function envOverrides(env: Readonly<Record<string, string | undefined>>):
     if (raw === '' && v.kind === 'apps') {
       throw new ConfigError(v.name, 'apps', 'is set but empty (unset it for development mode)');
     }
-    if (raw === undefined || raw === '') continue;
+    // Set but empty is not unset: `ATRIUM_METRICS_PORT=` would quietly leave /metrics public.
+    if (raw === '') throw new ConfigError(v.name, v.field, 'is set but empty (unset it for the default)');
+    if (raw === undefined) continue;
     const value = readEnv(v.name, v.field, v.kind, raw);
     const [top, sub] = v.field.split('.') as [string, string | undefined];
     if (sub === undefined) options[top] = value;

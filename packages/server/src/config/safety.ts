@@ -112,19 +112,27 @@ export function isLoopbackHost(host: string): boolean {
   return v4 !== null && v4[1] === '127' && v4.slice(2).every((p) => Number(p) <= 255);
 }
 
+/** NODE_ENV values under which development mode may run: unset, development or test. */
+export function isDevNodeEnv(nodeEnv: string | undefined): boolean {
+  const v = (nodeEnv ?? '').trim().toLowerCase();
+  return v === '' || v === 'development' || v === 'test';
+}
+
 /**
- * Development mode's rules, on resolved options: never under NODE_ENV=production, and on a
- * loopback host unless `devExpose` says otherwise.
+ * Development mode's rules, on resolved options: only when NODE_ENV is unset, development or
+ * test (any other value — `Production`, `prod`, `staging` — is taken to mean a real deployment),
+ * and on a loopback host unless `devExpose` says otherwise.
  */
 export function checkDevMode(
   options: ResolvedOptions,
   env: Readonly<Record<string, string | undefined>>,
 ): void {
   if (!options.devMode) return;
-  if (env.NODE_ENV === 'production') {
+  if (!isDevNodeEnv(env.NODE_ENV)) {
     throw new OptionsError(
       'devMode',
-      'is refused with NODE_ENV=production: it serves an open token minter and unsigned admin actions',
+      `is refused with NODE_ENV=${env.NODE_ENV}: it serves an open token minter and unsigned admin ` +
+        'actions (development mode runs only with NODE_ENV unset, development or test)',
     );
   }
   if (!isLoopbackHost(options.host) && !options.devExpose) {
