@@ -6,7 +6,8 @@ import { request } from 'node:http';
 import { AdminCode } from '@atrium/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../../../test/support/until.js';
-import { NonceCache } from '../src/admin/auth.js';
+import { authenticate, NonceCache, SIGNATURE_WINDOW_MS } from '../src/admin/auth.js';
+import { AdminParams } from '../src/admin/params.js';
 import { type AdminReply, adminSignature, type RoomServer } from '../src/index.js';
 import { admin, newNonce } from './admin-helpers.js';
 import { APP_ID, Harness, SECRET } from './helpers.js';
@@ -104,22 +105,81 @@ describe('the rate limits', () => {
 });
 
 describe('the nonce cache', () => {
-  it('is bounded; a nonce it had to forget is still refused (its timestamp is too old now)', () => {
+  it('is bounded per app; a nonce it had to forget is still refused (its timestamp is too old now)', () => {
     const cache = new NonceCache(600_000, 3);
     const now = 1_000_000_000;
     expect(cache.remember(1, 'a', now - 3000, now)).toBeGreaterThan(0);
     expect(cache.remember(1, 'b', now - 2000, now)).toBeGreaterThan(0);
     expect(cache.remember(1, 'c', now - 1000, now)).toBeGreaterThan(0);
     expect(cache.remember(1, 'd', now, now)).toBeGreaterThan(0);
-    expect(cache.size).toBe(3);
+    expect(cache.size(1)).toBe(3);
     // 'a' was forgotten, but a replay of it (same timestamp) is refused all the same.
-    expect(cache.isTooOld(now - 3000)).toBe(true);
+    expect(cache.isOutside(1, now - 3000, now)).toBe(true);
     expect(cache.remember(1, 'a', now - 3000, now)).toBe(0);
     expect(cache.remember(1, 'b', now - 2000, now)).toBe(0);
     // A request signed later is fine.
-    expect(cache.isTooOld(now + 1000)).toBe(false);
+    expect(cache.isOutside(1, now + 1000, now + 1000)).toBe(false);
     expect(cache.remember(1, 'e', now + 1000, now + 1000)).toBeGreaterThan(0);
     for (let i = 0; i < 1000; i++) cache.remember(2, `n${i}`, now + 2000 + i, now + 2000);
-    expect(cache.size).toBe(3);
+    expect(cache.size(1)).toBe(3);
+    expect(cache.size(2)).toBe(3);
+  });
+
+  it('one app filling its cache with future-dated nonces refuses nobody else, and its own present calls still pass', () => {
+    const A = 111;
+    const B = 222;
+    const secretA = 'a'.repeat(32);
+    const secretB = 'b'.repeat(32);
+    const nonces = new NonceCache(SIGNATURE_WINDOW_MS, 50);
+    let now = 1_700_000_000_000;
+    const ctx = {
+      secrets: new Map([
+        [A, secretA],
+        [B, secretB],
+      ]),
+      nonces,
+      now: () => now,
+    };
+    const call = (appID: number, secret: string, nonce: string, timestamp: number) =>
+      authenticate(
+        AdminParams.from(
+          new URLSearchParams({
+            Action: 'DescribeUserNum',
+            AppId: String(appID),
+            SignatureNonce: nonce,
+            Timestamp: String(timestamp),
+            SignatureVersion: '2.0',
+            Signature: adminSignature(appID, nonce, secret, timestamp),
+          }),
+          undefined,
+        ),
+        ctx,
+      );
+    const seconds = () => Math.floor(now / 1000);
+    // A holder of A's secret only: 500 nonces signed 599 s ahead, ten times the cache.
+    const future = seconds() + 599;
+    for (let i = 0; i < 500; i++) call(A, secretA, `a-${i}`, future);
+    for (const dt of [0, 60, 300, 598]) {
+      now = 1_700_000_000_000 + dt * 1000;
+      expect(call(B, secretB, `b-${dt}`, seconds()), `B at +${dt}s`).toMatchObject({ ok: true });
+      expect(call(A, secretA, `a-now-${dt}`, seconds()), `A at +${dt}s`).toMatchObject({ ok: true });
+    }
+    // What A's cache forgot stays unusable: a future-dated nonce it let go is refused, not run.
+    expect(call(A, secretA, 'a-0', future)).toMatchObject({ ok: false });
+    expect(call(A, secretA, 'a-499', future)).toMatchObject({ ok: false });
+    // The cut-off below never passed the clock: a call signed a second ago is fine.
+    expect(call(A, secretA, 'a-late', seconds() - 1)).toMatchObject({ ok: true });
+    expect(nonces.size(A)).toBe(50);
+  });
+
+  it('forgetting present-dated nonces raises the cut-off no further than the oldest forgotten', () => {
+    const nonces = new NonceCache(SIGNATURE_WINDOW_MS, 3);
+    const now = 1_700_000_000_000;
+    // Old ones first, then a flood of fresh ones: the old go, the fresh stay acceptable.
+    nonces.remember(1, 'old', now - 500_000, now);
+    for (let i = 0; i < 10; i++) nonces.remember(1, `n${i}`, now, now);
+    expect(nonces.isOutside(1, now - 500_000, now)).toBe(true);
+    expect(nonces.isOutside(1, now + 1000, now)).toBe(false);
+    expect(nonces.isOutside(2, now - 500_000, now)).toBe(false);
   });
 });

@@ -13,7 +13,7 @@ import type { AdminParams } from './params.js';
 export const SIGNATURE_WINDOW_MS = 10 * 60 * 1000;
 const NONCE_MAX_CHARS = 128;
 const SWEEP_EVERY_MS = 1000;
-/** Nonces remembered per node at most; beyond, the oldest go and their timestamps with them. */
+/** Nonces remembered per app and node at most; beyond, the one signed farthest from now goes. */
 export const NONCE_CACHE_MAX = 200_000;
 
 /** `md5(AppId + SignatureNonce + ServerSecret + Timestamp)`, lowercase hex. */
@@ -33,56 +33,144 @@ function sameSignature(expected: string, given: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+interface Remembered {
+  /** When it may be forgotten: its request could no longer be accepted. */
+  until: number;
+  timestampMs: number;
+}
+
 /**
- * Nonces seen per app, each kept until its request could no longer be replayed. Bounded: when
- * full, the oldest entry is forgotten and every request signed at or before its timestamp is
- * refused from then on (`isTooOld`), so forgetting a nonce never lets it be replayed.
+ * One app's nonces. Bounded: when full, the nonce whose request was signed farthest from now is
+ * forgotten, and every request signed as far or farther on that side is refused from then on
+ * (`isOutside`), so forgetting a nonce never lets it be replayed. An old one raises `floorMs`,
+ * which so never passes the clock; a future-dated one (a Timestamp may be up to the window
+ * ahead) lowers `ceiling` instead, which lasts only until such a request would have expired.
+ * Only this app's own requests fill it, so only a holder of this app's secret can push it.
  */
-export class NonceCache {
-  private readonly forgetAt = new Map<string, { until: number; timestampMs: number }>();
-  private lastSweepMs = Number.NEGATIVE_INFINITY;
+class AppNonces {
+  private readonly seen = new Map<string, Remembered>();
+  /** The nonces by their request's Timestamp (whole seconds: a few thousand at most live). */
+  private readonly byTimestamp = new Map<number, Set<string>>();
   /** Requests signed at or before this are refused: a nonce of theirs may have been forgotten. */
   private floorMs = Number.NEGATIVE_INFINITY;
+  /** Requests signed at or after `atMs` are refused until `untilMs`, for the same reason. */
+  private ceiling: { atMs: number; untilMs: number } | undefined;
+
+  get size(): number {
+    return this.seen.size;
+  }
+
+  isOutside(timestampMs: number, nowMs: number): boolean {
+    if (timestampMs <= this.floorMs) return true;
+    if (this.ceiling !== undefined && nowMs >= this.ceiling.untilMs) this.ceiling = undefined;
+    return this.ceiling !== undefined && timestampMs >= this.ceiling.atMs;
+  }
+
+  has(nonce: string, nowMs: number): boolean {
+    const seen = this.seen.get(nonce);
+    return seen !== undefined && seen.until > nowMs;
+  }
+
+  add(nonce: string, entry: Remembered): void {
+    this.delete(nonce);
+    this.seen.set(nonce, entry);
+    let same = this.byTimestamp.get(entry.timestampMs);
+    if (same === undefined) {
+      same = new Set();
+      this.byTimestamp.set(entry.timestampMs, same);
+    }
+    same.add(nonce);
+  }
+
+  /** Forgets entries until `max` are left, each the one signed farthest from `nowMs`. */
+  trim(max: number, nowMs: number, windowMs: number): void {
+    while (this.seen.size > max) {
+      let oldest = Number.POSITIVE_INFINITY;
+      let newest = Number.NEGATIVE_INFINITY;
+      for (const t of this.byTimestamp.keys()) {
+        if (t < oldest) oldest = t;
+        if (t > newest) newest = t;
+      }
+      const future = newest > nowMs && newest - nowMs > nowMs - oldest;
+      const timestampMs = future ? newest : oldest;
+      const nonce = this.byTimestamp.get(timestampMs)?.values().next().value as string;
+      this.delete(nonce);
+      if (!future) this.floorMs = Math.max(this.floorMs, timestampMs);
+      else {
+        this.ceiling = {
+          atMs: Math.min(this.ceiling?.atMs ?? timestampMs, timestampMs),
+          untilMs: Math.max(this.ceiling?.untilMs ?? 0, timestampMs + windowMs),
+        };
+      }
+    }
+  }
+
+  sweep(nowMs: number): void {
+    for (const [nonce, { until }] of this.seen) if (until <= nowMs) this.delete(nonce);
+  }
+
+  private delete(nonce: string): void {
+    const entry = this.seen.get(nonce);
+    if (entry === undefined) return;
+    this.seen.delete(nonce);
+    const same = this.byTimestamp.get(entry.timestampMs);
+    same?.delete(nonce);
+    if (same?.size === 0) this.byTimestamp.delete(entry.timestampMs);
+  }
+}
+
+/**
+ * Nonces seen, per app, each kept until its request could no longer be replayed. Each app has
+ * a cache and cut-offs of its own: filling one (its secret is all it takes) must not refuse
+ * another app's requests.
+ */
+export class NonceCache {
+  private readonly apps = new Map<number, AppNonces>();
+  private lastSweepMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly windowMs = SIGNATURE_WINDOW_MS,
-    private readonly maxEntries = NONCE_CACHE_MAX,
+    private readonly maxEntriesPerApp = NONCE_CACHE_MAX,
   ) {}
 
-  get size(): number {
-    return this.forgetAt.size;
+  /** Nonces remembered, of one app or of all. */
+  size(appID?: number): number {
+    if (appID !== undefined) return this.apps.get(appID)?.size ?? 0;
+    let total = 0;
+    for (const app of this.apps.values()) total += app.size;
+    return total;
   }
 
-  /** Signed too long ago to be told apart from a replay of a forgotten nonce. */
-  isTooOld(timestampMs: number): boolean {
-    return timestampMs <= this.floorMs;
+  /** Signed too far from now to be told apart from a replay of a nonce this app forgot. */
+  isOutside(appID: number, timestampMs: number, nowMs: number): boolean {
+    return this.apps.get(appID)?.isOutside(timestampMs, nowMs) ?? false;
   }
 
   /**
-   * How long `nonce` is remembered from now (ms) when it is fresh for the app, 0 on a replay. A
-   * request stays acceptable until its timestamp is a window old, whatever our clock says.
+   * How long `nonce` is remembered from now (ms) when it is fresh for the app, 0 when it is a
+   * replay or its request was signed too far from now to be remembered (`isOutside`). A request
+   * stays acceptable until its timestamp is a window old, whatever our clock says.
    */
   remember(appID: number, nonce: string, timestampMs: number, nowMs: number): number {
     this.sweep(nowMs);
-    const key = `${appID} ${nonce}`;
-    const seen = this.forgetAt.get(key);
-    if (seen !== undefined && seen.until > nowMs) return 0;
-    if (this.isTooOld(timestampMs)) return 0;
-    const until = Math.max(nowMs, timestampMs) + this.windowMs;
-    this.forgetAt.delete(key);
-    this.forgetAt.set(key, { until, timestampMs });
-    while (this.forgetAt.size > this.maxEntries) {
-      const [oldest, entry] = this.forgetAt.entries().next().value as [string, { timestampMs: number }];
-      this.forgetAt.delete(oldest);
-      this.floorMs = Math.max(this.floorMs, entry.timestampMs);
+    let app = this.apps.get(appID);
+    if (app === undefined) {
+      app = new AppNonces();
+      this.apps.set(appID, app);
     }
+    if (app.has(nonce, nowMs) || app.isOutside(timestampMs, nowMs)) return 0;
+    const until = Math.max(nowMs, timestampMs) + this.windowMs;
+    app.add(nonce, { until, timestampMs });
+    app.trim(this.maxEntriesPerApp, nowMs, this.windowMs);
+    // Forgotten at once (it was the farthest from now): refused, and by the cut-offs for good.
+    if (!app.has(nonce, nowMs)) return 0;
     return until - nowMs;
   }
 
   private sweep(nowMs: number): void {
     if (nowMs - this.lastSweepMs < SWEEP_EVERY_MS) return;
     this.lastSweepMs = nowMs;
-    for (const [key, { until }] of this.forgetAt) if (until <= nowMs) this.forgetAt.delete(key);
+    for (const app of this.apps.values()) app.sweep(nowMs);
   }
 }
 
@@ -157,13 +245,20 @@ export function authenticate(params: AdminParams, ctx: AuthContext): AuthResult 
   if (secret === undefined) return refuse(AdminCode.APP_UNKNOWN);
   const nowMs = ctx.now();
   const timestampMs = Number(timestamp) * 1000;
-  if (Math.abs(nowMs - timestampMs) > SIGNATURE_WINDOW_MS || ctx.nonces.isTooOld(timestampMs)) {
+  if (
+    Math.abs(nowMs - timestampMs) > SIGNATURE_WINDOW_MS ||
+    ctx.nonces.isOutside(appID, timestampMs, nowMs)
+  ) {
     return refuse(AdminCode.SIGNATURE_EXPIRED);
   }
   if (!sameSignature(adminSignature(appIDText, nonce, secret, timestamp), signature)) {
     return refuse(AdminCode.SIGNATURE_WRONG);
   }
   const nonceKeepMs = ctx.nonces.remember(appID, nonce, timestampMs, nowMs);
-  if (nonceKeepMs === 0) return refuse(AdminCode.NONCE_REUSED);
+  if (nonceKeepMs === 0) {
+    // Not remembered because the app's cache had to forget it at once: too far from now.
+    if (ctx.nonces.isOutside(appID, timestampMs, nowMs)) return refuse(AdminCode.SIGNATURE_EXPIRED);
+    return refuse(AdminCode.NONCE_REUSED);
+  }
   return { ok: true, appID, action, nonce, nonceKeepMs };
 }
