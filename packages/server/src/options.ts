@@ -112,6 +112,12 @@ export interface RoomServerOptions {
   /** Development mode on a host other than loopback (`--dev-expose`). Default false: refused. */
   devExpose?: boolean;
   /**
+   * Host names (no port) development mode's endpoints answer besides loopback names — and, when
+   * exposed, IP addresses (`--dev-allowed-hosts`). Default none: any other name is refused, so
+   * a site re-pointing its own name at this server (DNS rebinding) cannot use them.
+   */
+  devAllowedHosts?: string[];
+  /**
    * Accept legacy Token04 tokens encrypted with AES-CBC (unauthenticated: their bits can be
    * flipped). Default true, as ZEGO does; false accepts only AES-GCM tokens.
    */
@@ -387,6 +393,17 @@ function resolveEdgeOptions(o: Record<string, unknown>) {
   if (typeof metricsHost !== 'string' || metricsHost === '') {
     throw new OptionsError('metricsHost', 'must be a non-empty string');
   }
+  const allowed = o.devAllowedHosts ?? [];
+  if (
+    !Array.isArray(allowed) ||
+    allowed.length > 100 ||
+    !allowed.every((h) => typeof h === 'string' && /^[a-z0-9]([a-z0-9.-]{0,252})$/i.test(h))
+  ) {
+    throw new OptionsError(
+      'devAllowedHosts',
+      'must be an array of at most 100 host names, without port or scheme (e.g. ["atrium.lan"])',
+    );
+  }
   const metricsPort = intField(o, 'metricsPort', 0, 65535);
   if (o.metricsHost !== undefined && metricsPort === undefined) {
     throw new OptionsError(
@@ -398,6 +415,7 @@ function resolveEdgeOptions(o: Record<string, unknown>) {
     adminRateLimitPerSourcePerSec:
       intField(o, 'adminRateLimitPerSourcePerSec', 1, 1_000_000) ?? d.adminRateLimitPerSourcePerSec,
     devExpose: bool('devExpose', d.devExpose),
+    devAllowedHosts: (allowed as string[]).map((h) => h.toLowerCase()),
     acceptCbcTokens: bool('acceptCbcTokens', d.acceptCbcTokens),
     metricsPort,
     metricsHost,

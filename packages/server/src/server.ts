@@ -184,15 +184,16 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
   const devApp = options.apps[0];
   if (options.devMode && devApp !== undefined) {
     const exposed = options.devExpose;
+    const allowedHosts = options.devAllowedHosts;
     routes.push({
       name: 'dev-token',
       match: get('/dev/token'),
-      handle: guardDev(devTokenHandler(devApp), { exposed, jsonBody: false }),
+      handle: guardDev(devTokenHandler(devApp), { exposed, allowedHosts, jsonBody: false }),
     });
     routes.push({
       name: 'dev-admin',
       match: (req, url) => req.method === 'POST' && url.pathname === '/dev/admin',
-      handle: guardDev(admin.devHandler(devApp.appID), { exposed, jsonBody: true }),
+      handle: guardDev(admin.devHandler(devApp.appID), { exposed, allowedHosts, jsonBody: true }),
     });
   }
   routes.push({
@@ -251,6 +252,13 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     log.warn(
       { host: options.host },
       'development mode exposed beyond loopback: /dev/token and /dev/admin are open to anyone who reaches it',
+    );
+  }
+  if (options.devMode && options.devExpose && isLoopbackHost(options.host)) {
+    // It used to switch the Host check off; now it only lets IP-address Hosts through.
+    log.warn(
+      { host: options.host },
+      'devExpose on a loopback host does nothing useful: list the names to answer in devAllowedHosts',
     );
   }
 

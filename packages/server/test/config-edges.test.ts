@@ -151,3 +151,16 @@ describe('a polluted Object.prototype', () => {
     }
   });
 });
+
+describe('--dev-allowed-hosts', () => {
+  it('lists the names development mode answers; a name with a port or scheme is refused', async () => {
+    const plan = await planServe(['--dev-allowed-hosts', 'atrium.lan, Dev.Example'], undefined, {});
+    expect(plan.options.devAllowedHosts).toEqual(['atrium.lan', 'Dev.Example']);
+    expect(resolveOptions(plan.options).devAllowedHosts).toEqual(['atrium.lan', 'dev.example']);
+    expect(await refusal(['--dev-allowed-hosts', 'atrium.lan:8800'])).toMatch(
+      /^--dev-allowed-hosts: RoomServerOptions\.devAllowedHosts must be an array of at most 100 host names/,
+    );
+    const path = await configFile('allowed.json', { devMode: true, devAllowedHosts: 'atrium.lan' });
+    expect(await refusal(['--config', path])).toMatch(/RoomServerOptions\.devAllowedHosts must be an array/);
+  });
+});

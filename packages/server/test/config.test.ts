@@ -62,6 +62,7 @@ describe('the config file', () => {
       adminRateLimitPerSec: 20,
       adminRateLimitPerSourcePerSec: 10,
       devExpose: false,
+      devAllowedHosts: ['atrium.lan'],
       acceptCbcTokens: false,
       metricsPort: 0,
       metricsHost: '127.0.0.1',

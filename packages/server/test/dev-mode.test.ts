@@ -5,7 +5,7 @@
 import { request } from 'node:http';
 import { Code } from '@atrium/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RoomServer } from '../src/index.js';
+import type { RoomServer, RoomServerOptions } from '../src/index.js';
 import { APP_ID, startServer, TestClient } from './helpers.js';
 
 const servers: RoomServer[] = [];
@@ -15,8 +15,8 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
 });
 
-async function devServer(devExpose = false): Promise<RoomServer> {
-  const s = await startServer({ devMode: true, devExpose });
+async function devServer(devExpose = false, more: Partial<RoomServerOptions> = {}): Promise<RoomServer> {
+  const s = await startServer({ devMode: true, devExpose, ...more });
   servers.push(s);
   return s;
 }
@@ -104,14 +104,63 @@ describe('POST /dev/admin', () => {
 });
 
 describe('GET /dev/token', () => {
-  it('answers a loopback Host only, unless development mode is exposed on purpose', async () => {
+  it('answers a loopback Host only, or a name the operator listed', async () => {
     const s = await devServer();
     const path = '/dev/token?userID=ann';
+    const port = new URL(s.httpUrl).port;
     expect((await raw(s, 'GET', path, {})).status).toBe(200);
-    expect((await raw(s, 'GET', path, { host: `localhost:${new URL(s.httpUrl).port}` })).status).toBe(200);
+    expect((await raw(s, 'GET', path, { host: `localhost:${port}` })).status).toBe(200);
     expect((await raw(s, 'GET', path, { host: 'evil.example' })).status).toBe(403);
+    expect((await raw(s, 'GET', path, { host: `192.168.1.5:${port}` })).status).toBe(403);
     expect((await raw(s, 'GET', path, { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    const listed = await devServer(false, { devAllowedHosts: ['Atrium.lan'] });
+    expect((await raw(listed, 'GET', path, { host: 'atrium.lan:8800' })).status).toBe(200);
+    expect((await raw(listed, 'GET', path, { host: 'other.lan:8800' })).status).toBe(403);
+  });
+
+  it('exposed on purpose, still refuses a rebound domain name: only loopback, IP addresses and listed names', async () => {
     const exposed = await devServer(true);
-    expect((await raw(exposed, 'GET', path, { host: 'atrium.lan:8800' })).status).toBe(200);
+    const path = '/dev/token?userID=ann';
+    const port = new URL(exposed.httpUrl).port;
+    // DNS rebinding: the attacker's name now resolves to this server; the page is its own origin.
+    const rebind = await raw(exposed, 'GET', path, {
+      host: `rebind.attacker.example:${port}`,
+      origin: `http://rebind.attacker.example:${port}`,
+      'sec-fetch-site': 'same-origin',
+    });
+    expect(rebind.status).toBe(403);
+    expect(rebind.text).toContain('devAllowedHosts');
+    expect(rebind.text).not.toContain('token"');
+    const rebindAdmin = await raw(
+      exposed,
+      'POST',
+      '/dev/admin?Action=CloseRoom',
+      {
+        'content-type': 'application/json',
+        host: `rebind.attacker.example:${port}`,
+        origin: `http://rebind.attacker.example:${port}`,
+      },
+      '{"RoomId":"hall"}',
+    );
+    expect(rebindAdmin.status).toBe(403);
+    expect((await raw(exposed, 'GET', path, { host: `atrium.lan:${port}` })).status).toBe(403);
+    // Reached by address (a LAN IP, IPv6), as an exposed server is: fine.
+    expect((await raw(exposed, 'GET', path, { host: `192.168.1.5:${port}` })).status).toBe(200);
+    expect((await raw(exposed, 'GET', path, { host: `[fe80::1]:${port}` })).status).toBe(200);
+    const listed = await devServer(true, { devAllowedHosts: ['atrium.lan'] });
+    expect((await raw(listed, 'GET', path, { host: `atrium.lan:${port}` })).status).toBe(200);
+    expect((await raw(listed, 'GET', path, { host: `rebind.attacker.example:${port}` })).status).toBe(403);
+  });
+
+  it('devExpose on a loopback host is logged as a warning; a bad devAllowedHosts is refused', async () => {
+    const lines: string[] = [];
+    await devServer(true, { logLevel: 'warn', logStream: { write: (line: string) => lines.push(line) } });
+    expect(lines.join('')).toContain('devExpose on a loopback host does nothing useful');
+    for (const bad of [['atrium.lan:8800'], ['http://atrium.lan'], [''], 'atrium.lan', [7]]) {
+      await expect(
+        startServer({ devMode: true, devAllowedHosts: bad as never }),
+        JSON.stringify(bad),
+      ).rejects.toThrow(/^RoomServerOptions\.devAllowedHosts must be an array/);
+    }
   });
 });

@@ -22,13 +22,14 @@ const processIO: CliIO = {
 
 export const USAGE = `Usage:
   atrium serve [--port 8800] [--host 127.0.0.1] [--config atrium.json] [--redis redis://…]
-               [--dev-expose]
+               [--dev-expose] [--dev-allowed-hosts name,name]
       Run a room server. With nothing naming an app (no --config, no ATRIUM_APPS) it runs in
       development mode: one app with a random appID and secret, printed at start,
       GET /dev/token and POST /dev/admin for the demo page, on loopback only (--dev-expose
-      serves it on another --host; only with NODE_ENV unset, development or test). A config
-      file must name its apps (or set "devMode": true). With --redis (or "redis" in the config) it is one
-      node of a cluster: every node given the same Redis serves the same rooms.
+      serves it on another --host, answering IP addresses and the names --dev-allowed-hosts
+      lists; only with NODE_ENV unset, development or test). A config file must name its apps
+      (or set "devMode": true). With --redis (or "redis" in the config) it is one node of a
+      cluster: every node given the same Redis serves the same rooms.
   atrium token --app-id <id> --secret <32 chars> --user <userID> [--room <roomID>] [--ttl 3600]
       Print a Token04. With --room the token carries a privilege payload for that room.
   atrium --help
@@ -136,6 +137,7 @@ export async function planServe(
     config: { type: 'string' },
     redis: { type: 'string' },
     'dev-expose': { type: 'boolean' },
+    'dev-allowed-hosts': { type: 'string' },
   });
   let file: { path: string; options: Record<string, unknown> } | undefined;
   const configPath = str(values, 'config');
@@ -156,6 +158,11 @@ export async function planServe(
   const redis = str(values, 'redis');
   if (redis !== undefined) flags.redis = { flag: '--redis', value: redis };
   if (values['dev-expose'] === true) flags.devExpose = { flag: '--dev-expose', value: true };
+  const allowedHosts = str(values, 'dev-allowed-hosts');
+  if (allowedHosts !== undefined) {
+    const value = allowedHosts.split(',').map((h) => h.trim());
+    flags.devAllowedHosts = { flag: '--dev-allowed-hosts', value };
+  }
   const { options: config, sources } = mergeConfig(file, env, flags);
   // Development mode only when asked or when nothing names an app: an `apps` that is there but
   // wrong is an error below, never a reason to open the server.
@@ -205,6 +212,12 @@ async function serveCommand(args: readonly string[], io: CliIO): Promise<number>
   const server = await createRoomServer(options);
   if (devMode) io.stderr(devBanner(options, server));
   if (devMode && !isLoopbackHost(options.host ?? '127.0.0.1')) io.stderr(exposedWarning(options));
+  if (devMode && options.devExpose === true && isLoopbackHost(options.host ?? '127.0.0.1')) {
+    io.stderr(`WARNING: --dev-expose on the loopback host ${options.host ?? '127.0.0.1'} does nothing useful: the
+development endpoints answer loopback names, IP addresses and the names --dev-allowed-hosts lists.
+
+`);
+  }
   await untilSignal();
   await server.close();
   return 0;
@@ -226,6 +239,7 @@ Atrium development mode: GET /dev/token and POST /dev/admin for the app below, u
 function exposedWarning(options: RoomServerOptions): string {
   return `WARNING: development mode is exposed on ${options.host} (--dev-expose): anyone who reaches
 this port can mint tokens for any user (/dev/token) and close rooms or kick users (/dev/admin).
+It answers a Host that is loopback, an IP address or in --dev-allowed-hosts (${(options.devAllowedHosts ?? []).join(', ') || 'none'}).
 
 `;
 }

@@ -33,6 +33,7 @@ export const CONFIG_FIELDS = [
   'adminRateLimitPerSec',
   'adminRateLimitPerSourcePerSec',
   'devExpose',
+  'devAllowedHosts',
   'acceptCbcTokens',
   'metricsPort',
   'metricsHost',

@@ -32,6 +32,7 @@ const OPTION_NAMES = {
   adminRateLimitPerSec: 1,
   adminRateLimitPerSourcePerSec: 1,
   devExpose: 1,
+  devAllowedHosts: 1,
   acceptCbcTokens: 1,
   metricsPort: 1,
   metricsHost: 1,

@@ -1,7 +1,9 @@
 // Development mode's endpoints mint tokens and run admin actions unsigned, so they answer only
 // the page this server serves, on this machine:
-// - the Host must be loopback (unless development mode is exposed on purpose): a page on another
-//   site whose name was re-pointed at 127.0.0.1 (DNS rebinding) is then still refused;
+// - the Host must be a loopback name or address, or a name the operator listed
+//   (`devAllowedHosts`): a page on another site whose name was re-pointed at this server (DNS
+//   rebinding) is then still refused. Exposed on purpose (`devExpose`), an IP address is fine
+//   too — rebinding needs a domain name — but still no name nobody listed;
 // - /dev/admin takes JSON only. A cross-site form can post url-encoded, multipart or text/plain
 //   bodies without asking; `application/json` needs a CORS preflight, which this server never
 //   grants — so a page on another origin cannot send one;
@@ -9,12 +11,15 @@
 //   this server's own origin.
 
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import { isLoopbackHost } from '../config/safety.js';
 import { type HttpHandler, sendJson } from './router.js';
 
 export interface DevGuardOptions {
-  /** Development mode is served beyond loopback (`devExpose`): any Host is fine. */
+  /** Development mode is served beyond loopback (`devExpose`): an IP-address Host is fine. */
   exposed: boolean;
+  /** Host names (lower case, no port) answered besides loopback ones (`devAllowedHosts`). */
+  allowedHosts: readonly string[];
   /** The request must carry a JSON body (POST /dev/admin). */
   jsonBody: boolean;
 }
@@ -29,7 +34,13 @@ function hostName(host: string): string {
 /** Why the request is refused, or undefined when it may go on. */
 export function devRefusal(req: IncomingMessage, o: DevGuardOptions): string | undefined {
   const host = req.headers.host ?? '';
-  if (!o.exposed && !isLoopbackHost(hostName(host))) return 'Host is not loopback';
+  const name = hostName(host).toLowerCase();
+  const ipAddress = isIP(name.replace(/^\[(.*)\]$/, '$1')) !== 0;
+  if (!isLoopbackHost(name) && !o.allowedHosts.includes(name) && !(o.exposed && ipAddress)) {
+    return o.exposed
+      ? 'Host is neither loopback, an IP address nor in devAllowedHosts'
+      : 'Host is not loopback nor in devAllowedHosts';
+  }
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return `Sec-Fetch-Site is ${site}`;
   const origin = req.headers.origin;
