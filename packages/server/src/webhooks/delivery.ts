@@ -2,9 +2,13 @@
 // after each delay of `retryDelaysMs` (ZEGO: 2, 4, 8, 16, 32 s), in order per room — a room's
 // next event waits until the one before it is delivered or given up — while other rooms flow.
 // The queue is bounded, and shared fairly: a room may hold `maxQueuedPerRoom` events, beyond
-// which its new ones are refused (dropped, logged, counted) rather than its old ones; when the
-// whole queue is full, the room holding the most gives up its newest event to a room holding
-// fewer — so one room's churn can delay the others, never drop their events. At most
+// which its new ones are refused (dropped, logged, counted) rather than its old ones. When the
+// whole queue is full, room after room opened and closed (one user walking through rooms, say)
+// must not push out the events of rooms still open, so what gives way is, in this order: an
+// event of a room lifetime already closed (its room_close last), else the newest event of the
+// room holding the most, if it holds more than ROOM_FLOOR and more than the room asking, else
+// the new event itself — so a room keeps its first ROOM_FLOOR events, and one room's churn can
+// delay the others, never drop their events. At most
 // `maxConcurrent` requests are in flight, taken by the rooms in turn (a room whose event was
 // just answered goes to the back of the line); a room waiting out a retry delay holds no slot.
 //
@@ -42,6 +46,8 @@ const NUMERIC_APPID = new Set(['room_create', 'room_close']);
 const DROP_LOG_EVERY_MS = 10_000;
 /** Of an answer, only its status matters: this much of its body is read, the rest discarded. */
 export const RESPONSE_MAX_BYTES = 64 * 1024;
+/** Events of an open room a full queue never takes from it (room_create, room_login…). */
+export const ROOM_FLOOR = 4;
 
 /** The URL to POST to, without credentials, and the Authorization header they make. */
 export function webhookTarget(url: string): { url: string; authorization?: string } {
@@ -69,6 +75,8 @@ interface Queued {
 interface RoomLine {
   key: string;
   items: Queued[];
+  /** The first this many items belong to room lifetimes that have closed (a room_close among them). */
+  closed: number;
   state: 'idle' | 'waiting' | 'sending' | 'backoff';
   /** Failed attempts of the head event. */
   failures: number;
@@ -82,6 +90,8 @@ const defaultTimer = (fn: () => void, ms: number): (() => void) => {
 
 export class WebhookDelivery {
   private readonly lines = new Map<string, RoomLine>();
+  /** The lines with events of closed room lifetimes (`closed` > 0): a full queue's first givers. */
+  private readonly closedLines = new Set<RoomLine>();
   private readonly waiting: RoomLine[] = [];
   private readonly inFlight = new Set<AbortController>();
   private readonly setTimer: (fn: () => void, ms: number) => () => void;
@@ -135,31 +145,70 @@ export class WebhookDelivery {
     }
     let line = this.lines.get(key);
     if (line === undefined) {
-      line = { key, items: [], state: 'idle', failures: 0 };
+      line = { key, items: [], closed: 0, state: 'idle', failures: 0 };
       this.lines.set(key, line);
     }
     line.items.push(item);
     this.queued++;
+    if (event.event === 'room_close') {
+      line.closed = line.items.length;
+      this.closedLines.add(line);
+    }
     if (line.state === 'idle') this.schedule(line);
     return true;
   }
 
   /**
-   * The queue is full: the room holding the most (more than `held` + 1) gives up its newest
-   * event not in flight. False when no room holds more than the one asking.
+   * The queue is full: something gives way for an event of a room holding `held`. First an event
+   * of a closed room lifetime (room_close the last of them), else the newest of the room holding
+   * the most, when it holds more than ROOM_FLOOR and more than `held` + 1. False when neither.
    */
   private evictFor(held: number): boolean {
+    const closed = this.closedVictim();
+    if (closed !== undefined) {
+      this.dropAt(closed.line, closed.index);
+      return true;
+    }
     let fattest: RoomLine | undefined;
     for (const line of this.lines.values()) {
       if (fattest === undefined || line.items.length > fattest.items.length) fattest = line;
     }
-    if (fattest === undefined || fattest.items.length <= held + 1) return false;
+    if (fattest === undefined || fattest.items.length <= Math.max(held + 1, ROOM_FLOOR)) return false;
     // The head may be in flight; the tail of a line of two or more never is.
-    const evicted = fattest.items.pop();
-    this.queued--;
-    if (evicted?.settle === undefined) this.o.metrics.webhookDropped('queue_full');
-    else evicted.settle('dropped');
+    this.dropAt(fattest, fattest.items.length - 1);
     return true;
+  }
+
+  /** An event of a closed room lifetime not in flight: any but a room_close first. */
+  private closedVictim(): { line: RoomLine; index: number } | undefined {
+    let lastResort: { line: RoomLine; index: number } | undefined;
+    for (const line of this.closedLines) {
+      for (let i = line.state === 'sending' ? 1 : 0; i < line.closed; i++) {
+        if (line.items[i]?.event.event !== 'room_close') return { line, index: i };
+        lastResort ??= { line, index: i };
+      }
+    }
+    return lastResort;
+  }
+
+  /** Drops a queued event not in flight; the line goes on with the rest (or ends when none). */
+  private dropAt(line: RoomLine, index: number): void {
+    const [dropped] = line.items.splice(index, 1);
+    this.queued--;
+    if (index < line.closed) line.closed--;
+    if (line.closed === 0) this.closedLines.delete(line);
+    if (dropped?.settle === undefined) this.o.metrics.webhookDropped('queue_full');
+    else dropped.settle('dropped');
+    if (index > 0) return;
+    // The head went: the next one starts afresh (a backoff or a place in line carries over).
+    line.failures = 0;
+    if (line.items.length > 0) return;
+    line.cancelBackoff?.();
+    line.cancelBackoff = undefined;
+    const waitingAt = this.waiting.indexOf(line);
+    if (waitingAt >= 0) this.waiting.splice(waitingAt, 1);
+    line.state = 'idle';
+    this.lines.delete(line.key);
   }
 
   /**
@@ -192,6 +241,7 @@ export class WebhookDelivery {
       this.o.log.warn({ dropped: lost }, 'webhook events abandoned at shutdown');
     }
     this.lines.clear();
+    this.closedLines.clear();
     this.waiting.length = 0;
     this.queued = 0;
   }
@@ -255,6 +305,7 @@ export class WebhookDelivery {
     line.items.shift()?.settle?.(outcome);
     line.failures = 0;
     this.queued--;
+    if (line.closed > 0 && --line.closed === 0) this.closedLines.delete(line);
     if (line.items.length > 0) this.schedule(line);
     else {
       line.state = 'idle';
