@@ -164,3 +164,16 @@ describe('--dev-allowed-hosts', () => {
     expect(await refusal(['--config', path])).toMatch(/RoomServerOptions\.devAllowedHosts must be an array/);
   });
 });
+
+describe('a webhook set partly by the file, partly by the environment', () => {
+  it('an error in one of its fields names where that field came from', async () => {
+    const url = 'https://us%zz:pw@hooks.example/';
+    expect(
+      await refusal([], { ATRIUM_APPS: `7:${SECRET}`, ATRIUM_WEBHOOK_URL: url, ATRIUM_WEBHOOK_SECRET: 's' }),
+    ).toMatch(/^ATRIUM_WEBHOOK_URL: RoomServerOptions\.webhook\.url has a user name or password/);
+    const path = await configFile('hook-url.json', { apps, webhook: { url } });
+    expect(await refusal(['--config', path], { ATRIUM_WEBHOOK_SECRET: 's' })).toMatch(
+      new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: RoomServerOptions\\.webhook\\.url has`),
+    );
+  });
+});

@@ -160,6 +160,8 @@ export function envOverrides(env: Readonly<Record<string, string | undefined>>):
     if (sub === undefined) options[top] = value;
     else options[top] = { ...(isRecord(options[top]) ? options[top] : {}), [sub]: value };
     names.set(top, v.name);
+    // A nested field keeps its own variable: webhook.url's error names ATRIUM_WEBHOOK_URL.
+    if (sub !== undefined) names.set(v.field, v.name);
   }
   return { options, names };
 }
@@ -203,13 +205,19 @@ export function mergeConfig(
   const sources = new Map<string, Source>();
   for (const [field, value] of Object.entries(file?.options ?? {})) {
     options[field] = value;
-    if (file !== undefined) sources.set(field, { kind: 'file', path: file.path });
+    if (file === undefined) continue;
+    sources.set(field, { kind: 'file', path: file.path });
+    if (isRecord(value))
+      for (const sub of Object.keys(value)) sources.set(`${field}.${sub}`, sources.get(field) as Source);
   }
   const fromEnv = envOverrides(env);
   for (const [field, value] of Object.entries(fromEnv.options)) {
     const before = options[field];
     options[field] = isRecord(value) && isRecord(before) ? { ...before, ...value } : value;
     sources.set(field, { kind: 'env', name: fromEnv.names.get(field) ?? field });
+  }
+  for (const [field, name] of fromEnv.names) {
+    if (field.includes('.')) sources.set(field, { kind: 'env', name });
   }
   for (const [field, { flag, value }] of Object.entries(flags)) {
     options[field] = value;
@@ -221,7 +229,7 @@ export function mergeConfig(
 /** An OptionsError from resolveOptions, re-said with where the bad value came from. */
 export function attribute(error: OptionsError, sources: ReadonlyMap<string, Source>): ConfigError {
   const top = error.field.split(/[.[]/)[0] ?? error.field;
-  const source = sources.get(top);
+  const source = sources.get(error.field) ?? sources.get(top);
   const where = source === undefined ? 'configuration' : source.kind === 'file' ? source.path : source.name;
   // The option's full name stays in the message: it is the one the docs use.
   const problem = error.message.replace(`RoomServerOptions.${error.field} `, '');
