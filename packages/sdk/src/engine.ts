@@ -4,22 +4,7 @@
 // the other asynchronous calls with `{ errorCode, extendedData }`, publishing reports through
 // `publisherStateUpdate`. The rooms, the link and their state live in the session (session.ts).
 
-import {
-  type ClientRequest,
-  Code,
-  type CommandEncoding,
-  checkAppID,
-  checkCommand,
-  checkMessage,
-  checkRoomExtraInfo,
-  checkRoomID,
-  checkUser,
-  checkUserIDList,
-  type ErrorCode,
-  Limits,
-  type ZegoUser,
-} from '@atrium/protocol';
-import { toBase64 } from './base64.js';
+import { Code, checkAppID, checkRoomID, checkUser, type ZegoUser } from '@atrium/protocol';
 import {
   ENGINE_VERSION,
   isScenario,
@@ -28,7 +13,7 @@ import {
   presetLogLevel,
   systemRequirements,
 } from './compat.js';
-import { RoomError, ServerError } from './errors.js';
+import { RoomError } from './errors.js';
 import {
   type AnyCallback,
   type NotARoomEvent,
@@ -38,9 +23,9 @@ import {
 } from './events.js';
 import type { NetworkMode } from './link.js';
 import { Logger } from './log.js';
+import { Messaging } from './messages.js';
 import { type EngineOptions, resolveOptions, serverUrls } from './options.js';
 import { Publishing } from './publish.js';
-import type { Reply } from './requests.js';
 import { Session } from './session.js';
 import type {
   MessageResponse,
@@ -69,27 +54,6 @@ function checkMaxMemberCount(n: unknown): number {
   return n === undefined || (Number.isSafeInteger(n) && (n as number) >= 0) ? 0 : Code.INPUT_PARAM;
 }
 
-/** The reply as the call resolves with it, or the rejection ZEGO's call would give. */
-function settle(reply: Reply): ServerResponse {
-  if (reply.code !== Code.OK) throw new ServerError(reply.code, reply.ext);
-  return { errorCode: Code.OK, extendedData: '' };
-}
-
-/** The server's ID of a sent message, when its reply names one. */
-function messageIDOf(reply: Reply): number | string | undefined {
-  const id = (reply.data as { messageID?: unknown } | undefined)?.messageID;
-  return typeof id === 'number' || typeof id === 'string' ? id : undefined;
-}
-
-/** The SDK lets ZEGO's client limits through; the server's own (configurable) limits decide. */
-const CLIENT_EXTRA_LIMITS = {
-  keyMaxBytes: Limits.clientExtraKeyMaxBytes,
-  valueMaxBytes: Limits.clientExtraValueMaxBytes,
-};
-
-/** A transparent message's `timeOut` (seconds), as ZEGO reads it; 10 s when absent. */
-const TRANSPARENT_TIMEOUT_S = 10;
-
 export class RoomEngine {
   /** The ZEGO API level and Atrium's version, as `getVersion()` answers. */
   static readonly version: string = ENGINE_VERSION;
@@ -100,6 +64,7 @@ export class RoomEngine {
   private readonly emitter: RoomEmitter;
   private readonly session: Session;
   private readonly publishing: Publishing;
+  private readonly messaging: Messaging;
   private readonly appID: number;
   private loginCalled = false;
 
@@ -142,6 +107,7 @@ export class RoomEngine {
       emitter: this.emitter,
     });
     this.publishing = new Publishing(this.session, this.emitter);
+    this.messaging = new Messaging(this.session);
     const link = this.session.link;
     this.debug = {
       simulateNetwork: (mode) => {
@@ -263,59 +229,28 @@ export class RoomEngine {
 
   // ------------------------------------------------------------------ messages
 
+  // ------------------------------------------------------------------ messages
+
   /** Reliable, in order, exactly once to every other member. Resolves `{ errorCode: 0, messageID }` (a number). */
-  async sendBroadcastMessage(roomID: string, message: string): Promise<MessageResponse> {
-    const code =
-      typeof roomID !== 'string'
-        ? Code.INPUT_PARAM
-        : checkMessage(message, Limits.clientMessageMaxBytes) || this.messageRoomCode(roomID);
-    if (code !== 0) throw new ServerError(code);
-    const reply = await this.session.request(
-      roomID,
-      (id) => ({ t: 'bcast', id, room: roomID, msg: message }),
-      'reliable',
-    );
-    const id = messageIDOf(reply);
-    return id === undefined ? settle(reply) : { ...settle(reply), messageID: Number(id) };
+  sendBroadcastMessage(roomID: string, message: string): Promise<MessageResponse> {
+    return this.messaging.broadcast(roomID, message);
   }
 
   /** Best effort: while the room is away it fails at once with 1000002 instead of queueing. `messageID` is a string. */
-  async sendBarrageMessage(roomID: string, message: string): Promise<MessageResponse> {
-    const code =
-      typeof roomID !== 'string'
-        ? Code.NOT_LOGGED_IN
-        : checkMessage(message, Limits.clientMessageMaxBytes) || this.messageRoomCode(roomID);
-    if (code !== 0) throw new ServerError(code);
-    const reply = await this.session.request(
-      roomID,
-      (id) => ({ t: 'barrage', id, room: roomID, msg: message }),
-      'once',
-    );
-    const id = messageIDOf(reply);
-    return id === undefined ? settle(reply) : { ...settle(reply), messageID: String(id) };
+  sendBarrageMessage(roomID: string, message: string): Promise<MessageResponse> {
+    return this.messaging.barrage(roomID, message);
   }
 
   /**
    * Reliable, to the listed users; an empty list reaches every other member. An object command
    * travels as JSON and reaches the receivers as the object, as with ZEGO.
    */
-  async sendCustomCommand(
+  sendCustomCommand(
     roomID: string,
     command: string | object,
     toUserIDList: string[],
   ): Promise<ServerResponse> {
-    const isObject = typeof command === 'object' && command !== null;
-    const text = isObject ? JSON.stringify(command) : command;
-    const code =
-      typeof roomID !== 'string'
-        ? Code.MESSAGE_NOT_IN_ROOM
-        : checkUserIDList(toUserIDList) ||
-          (isObject || typeof text === 'string'
-            ? checkCommand(text, Limits.clientMessageMaxBytes)
-            : Code.MESSAGE_EMPTY) ||
-          this.messageRoomCode(roomID);
-    if (code !== 0) throw new ServerError(code);
-    return this.command(roomID, text as string, [...toUserIDList], isObject ? 'json' : undefined);
+    return this.messaging.customCommand(roomID, command, toUserIDList);
   }
 
   /**
@@ -323,43 +258,13 @@ export class RoomEngine {
    * member; reliable like a broadcast. `sendMode` OnlyServer (1) is refused: Atrium has no
    * business-server receiver for these. Fails with 1009010 when no answer comes within `timeOut` s.
    */
-  async sendTransparentMessage(roomID: string, message: TransparentMessage): Promise<ServerResponse> {
-    const code =
-      typeof roomID !== 'string'
-        ? Code.MESSAGE_NOT_IN_ROOM
-        : transparentCode(message) || this.messageRoomCode(roomID);
-    if (code !== 0) throw new ServerError(code, transparentDetail(message));
-    const to = (message.recvUserList ?? []).map((u) => u.userID);
-    const sent = this.command(roomID, toBase64(message.content), to, 'bin');
-    const timeoutMs = (message.timeOut ?? TRANSPARENT_TIMEOUT_S) * 1000;
-    const { timers } = this.session.options;
-    let timer: unknown;
-    const late = new Promise<never>((_, reject) => {
-      timer = timers.setTimeout(() => reject(new ServerError(Code.MESSAGE_SEND_FAILED)), timeoutMs);
-    });
-    try {
-      return await Promise.race([sent, late]);
-    } finally {
-      timers.clearTimeout(timer);
-    }
+  sendTransparentMessage(roomID: string, message: TransparentMessage): Promise<ServerResponse> {
+    return this.messaging.transparent(roomID, message);
   }
 
   /** Room-lifetime key/value, newest wins. */
-  async setRoomExtraInfo(roomID: string, key: string, value: string): Promise<ServerResponse> {
-    const code =
-      typeof roomID !== 'string' || roomID === ''
-        ? Code.ROOM_NOT_LOGGED_IN
-        : checkRoomExtraInfo(key, value, CLIENT_EXTRA_LIMITS) ||
-          this.roomCode(roomID, Code.ROOM_NOT_LOGGED_IN);
-    if (code !== 0) throw new ServerError(code);
-    const reply = await this.session.request(
-      roomID,
-      (id) => ({ t: 'extra', id, room: roomID, key, value }),
-      'reliable',
-    );
-    const result = settle(reply);
-    this.session.noteOwnExtraInfo(roomID, key, value);
-    return result;
+  setRoomExtraInfo(roomID: string, key: string, value: string): Promise<ServerResponse> {
+    return this.messaging.roomExtraInfo(roomID, key, value);
   }
 
   // ------------------------------------------------------------------ streams
@@ -444,52 +349,4 @@ export class RoomEngine {
   destroy(): void {
     this.destroyEngine();
   }
-
-  /** 1000002 while no room is logged in, 1009005 for a room that is not one of this engine's, as ZEGO. */
-  private messageRoomCode(roomID: string): ErrorCode | 0 {
-    return this.roomCode(roomID, Code.MESSAGE_NOT_IN_ROOM);
-  }
-
-  private roomCode(roomID: string, notThisRoom: ErrorCode): ErrorCode | 0 {
-    if (this.session.activeRooms().length === 0) return Code.NOT_LOGGED_IN;
-    return this.session.stateOf(roomID).phase === 'idle' ? notThisRoom : 0;
-  }
-
-  private async command(
-    roomID: string,
-    msg: string,
-    to: string[],
-    enc?: CommandEncoding,
-  ): Promise<ServerResponse> {
-    const build = (id: number): ClientRequest =>
-      enc === undefined
-        ? { t: 'cmd', id, room: roomID, msg, to }
-        : { t: 'cmd', id, room: roomID, msg, to, enc };
-    return settle(await this.session.request(roomID, build, 'reliable'));
-  }
-}
-
-/** ZEGO's checks of a transparent message, in its order. */
-function transparentCode(message: unknown): ErrorCode | 0 {
-  if (typeof message !== 'object' || message === null) return Code.INPUT_PARAM;
-  const m = message as Partial<TransparentMessage>;
-  const mode = m.sendMode ?? 0;
-  if (mode !== 0 && mode !== 2) return Code.INPUT_PARAM;
-  if (![undefined, 0, 1].includes(m.sendType)) return Code.INPUT_PARAM;
-  if (m.content === undefined || m.content === null) return Code.MESSAGE_EMPTY;
-  if (!(m.content instanceof Uint8Array)) return Code.INPUT_PARAM;
-  if (m.content.byteLength === 0) return Code.MESSAGE_EMPTY;
-  if (m.content.byteLength > Limits.clientTransparentMaxBytes) return Code.COMMAND_TOO_LONG;
-  const list = m.recvUserList ?? [];
-  if (!Array.isArray(list) || !list.every((u) => typeof (u as ZegoUser | null)?.userID === 'string'))
-    return Code.INPUT_PARAM;
-  if (m.timeOut !== undefined && !(Number.isInteger(m.timeOut) && m.timeOut > 0)) return Code.INPUT_PARAM;
-  return 0;
-}
-
-function transparentDetail(message: unknown): string | undefined {
-  const mode = (message as Partial<TransparentMessage> | null)?.sendMode;
-  return mode === 1
-    ? 'sendMode OnlyServer: Atrium has no business-server receiver for transparent messages'
-    : undefined;
 }
