@@ -1,5 +1,7 @@
+export * from './close.js';
 export * from './codes.js';
 export * from './frames.js';
 export * from './ids.js';
 export * from './limits.js';
 export * from './reasons.js';
+export * from './requests.js';

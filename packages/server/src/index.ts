@@ -1,7 +1,12 @@
 export { adminSignature } from './admin/auth.js';
 export { type AdminReply, AdminService, type AdminServiceOptions } from './admin/service.js';
-export { MEMORY_BACKEND_DEFAULTS, MemoryBackend, type MemoryBackendOptions } from './backend/memory.js';
-export { REDIS_BACKEND_DEFAULTS, RedisBackend, type RedisBackendOptions } from './backend/redis.js';
+export type * from './backend/backend.js';
+export {
+  MEMORY_BACKEND_DEFAULTS,
+  MemoryBackend,
+  type MemoryBackendOptions,
+} from './backend/memory/memory.js';
+export { REDIS_BACKEND_DEFAULTS, RedisBackend, type RedisBackendOptions } from './backend/redis/redis.js';
 export type * from './backend/types.js';
 export type {
   PublishOptions as TransportPublishOptions,

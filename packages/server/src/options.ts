@@ -2,7 +2,7 @@
 // our own, all optional but `apps`. Defaults live in one object; validation names the field.
 
 import { checkAppID, Defaults, Limits } from '@atrium/protocol';
-import type { Backend } from './backend/types.js';
+import type { Backend } from './backend/backend.js';
 
 export interface AppCredentials {
   appID: number;

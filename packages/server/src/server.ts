@@ -1,6 +1,8 @@
 // `createRoomServer`: one HTTP listener serving the WebSocket endpoint (/ws), the admin API,
 // health checks, /metrics, the demo page and, in development mode, /dev/token and /dev/admin;
-// the room rules over a Backend behind it, webhooks derived from the backend's events.
+// the room rules over a Backend behind it, webhooks derived from the backend's events. Built in
+// phases: the backend, the room context and its gateway, the backend's messages wired to them,
+// the HTTP routes, then listening and the sweep.
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -8,11 +10,11 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WS_PATH } from '@atrium/protocol';
+import type { Logger } from 'pino';
 import { AdminService } from './admin/service.js';
-import { MemoryBackend } from './backend/memory.js';
-import { RedisBackend } from './backend/redis.js';
-import { LocalSessionStore } from './backend/session-store.js';
-import type { Backend } from './backend/types.js';
+import type { Backend } from './backend/backend.js';
+import { MemoryBackend } from './backend/memory/memory.js';
+import { RedisBackend } from './backend/redis/redis.js';
 import { checkDevMode, checkOptionNames, isLoopbackHost } from './config/safety.js';
 import { RoomFanout } from './gateway/fanout.js';
 import { Gateway } from './gateway/gateway.js';
@@ -25,9 +27,8 @@ import { createLogger } from './logger.js';
 import { ServerMetrics } from './metrics/metrics.js';
 import { type ResolvedOptions, type RoomServerOptions, resolveOptions } from './options.js';
 import type { RoomContext } from './rooms/context.js';
-import { applyKick } from './rooms/leave.js';
+import { applyKick, KickTombstones } from './rooms/kick.js';
 import { PendingRemovals } from './rooms/removals.js';
-import { KickTombstones } from './rooms/tombstone.js';
 import { createWebhooks, type Webhooks } from './webhooks/webhooks.js';
 
 export interface RoomServer {
@@ -59,30 +60,149 @@ function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** The HTTP routes of the public listener, and those of the metrics listener (when it has one). */
+interface Routes {
+  routes: HttpRoute[];
+  opsRoutes: HttpRoute[];
+}
+
+/** The parts of a running server that its phases hand each other. */
+interface Parts {
+  options: ResolvedOptions;
+  log: Logger;
+  backend: Backend;
+  ctx: RoomContext;
+  fanout: RoomFanout;
+  gateway: Gateway;
+  transport: WsTransport;
+  metrics: ServerMetrics;
+  webhooks: Webhooks | undefined;
+  /** Set once `close()` was called. */
+  closing: () => boolean;
+}
+
 export async function createRoomServer(input: RoomServerOptions): Promise<RoomServer> {
   // The same checks as a config file's: an unknown option is a mistake, not something to ignore.
   checkOptionNames(input);
   const options = resolveOptions(input);
   checkDevMode(options, process.env);
   const log = createLogger(options.logLevel, options.logStream);
-  const ownsBackend = options.backend === undefined;
-  const onListenerError = (error: unknown) => log.error({ err: error }, 'backend subscriber failed');
-  const backend: Backend =
-    options.backend ??
-    (options.redis !== undefined
-      ? new RedisBackend({
-          url: options.redis,
-          historyMaxEvents: options.historyMaxEvents,
-          sessionGraceMs: options.sessionGraceMs,
-          kickMemoryMs: options.kickMemoryMs,
-          leaseTtlMs: options.leaseTtlMs,
-          // Each room's queue in Redis is the room's own: its bound is the per-room one.
-          webhookQueueMax: options.webhook?.maxQueuedPerRoom ?? 0,
-          onListenerError,
-          log,
-        })
-      : new MemoryBackend({ historyMaxEvents: options.historyMaxEvents, onListenerError }));
+  const backend = options.backend ?? ownBackend(options, log);
+  let closing: Promise<void> | undefined;
+  const parts = assemble(options, log, backend, () => closing !== undefined);
+  const unwire = wireBackend(parts);
+  const { routes, opsRoutes } = routesOf(parts);
+  const http = createServer(createRouter(routes, log));
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const path = (req.url ?? '').split('?')[0];
+    if (path === WS_PATH && closing === undefined) parts.transport.handleUpgrade(req, socket, head);
+    else socket.destroy();
+  });
+  http.on('clientError', (_error, socket) => socket.destroy());
 
+  // A node on Redis answers its first links only once it can serve them (or after a while, when
+  // Redis is down: /readyz says so and logins are told to come back).
+  await backend.whenReady();
+  await listen(http, options.port, options.host);
+  const { port } = http.address() as AddressInfo;
+  const base = `${hostForUrl(options.host)}:${port}`;
+  const ops =
+    options.metricsPort === undefined
+      ? undefined
+      : await listenOps(
+          createServer(createRouter(opsRoutes, log)),
+          options.metricsPort,
+          options.metricsHost,
+        ).catch(async (error: unknown) => {
+          await new Promise<void>((resolve) => http.close(() => resolve()));
+          if (options.backend === undefined) await backend.close();
+          throw error;
+        });
+  const timer = setInterval(() => {
+    try {
+      parts.gateway.sweep();
+    } catch (error) {
+      log.error({ err: error }, 'sweep failed');
+    }
+  }, sweepEveryMs(options));
+  log.info(
+    {
+      url: `http://${base}`,
+      apps: options.apps.map((a) => a.appID),
+      devMode: options.devMode,
+      // The origin only: a URL may carry credentials in its user info or query.
+      webhook: options.webhook === undefined ? undefined : new URL(options.webhook.url).origin,
+      metricsUrl: ops?.url,
+    },
+    'room server listening',
+  );
+  if (options.devMode && !isLoopbackHost(options.host)) {
+    log.warn(
+      { host: options.host },
+      'development mode exposed beyond loopback: /dev/token and /dev/admin are open to anyone who reaches it',
+    );
+  }
+  if (options.devMode && options.devExpose && isLoopbackHost(options.host)) {
+    // It used to switch the Host check off; now it only lets IP-address Hosts through.
+    log.warn(
+      { host: options.host },
+      'devExpose on a loopback host does nothing useful: list the names to answer in devAllowedHosts',
+    );
+  }
+
+  const close = async (): Promise<void> => {
+    clearInterval(timer);
+    await parts.gateway.shutdown();
+    await parts.transport.close();
+    // The sessions' ends above are webhook events too: give them their drain time.
+    await parts.webhooks?.close();
+    unwire();
+    await new Promise<void>((resolve) => {
+      http.close(() => resolve());
+      http.closeAllConnections();
+    });
+    if (ops !== undefined) {
+      await new Promise<void>((resolve) => {
+        ops.server.close(() => resolve());
+        ops.server.closeAllConnections();
+      });
+    }
+    if (options.backend === undefined) await backend.close();
+    log.info('room server closed');
+  };
+  return {
+    wsUrl: `ws://${base}${WS_PATH}`,
+    httpUrl: `http://${base}`,
+    metricsUrl: ops?.url,
+    close(): Promise<void> {
+      closing ??= close();
+      return closing;
+    },
+  };
+}
+
+/** The backend the server makes (and closes) when none is given: Redis if named, else memory. */
+function ownBackend(options: ResolvedOptions, log: Logger): Backend {
+  const onListenerError = (error: unknown) => log.error({ err: error }, 'backend subscriber failed');
+  if (options.redis === undefined) {
+    return new MemoryBackend({ historyMaxEvents: options.historyMaxEvents, onListenerError });
+  }
+  return new RedisBackend({
+    url: options.redis,
+    historyMaxEvents: options.historyMaxEvents,
+    sessionGraceMs: options.sessionGraceMs,
+    kickMemoryMs: options.kickMemoryMs,
+    leaseTtlMs: options.leaseTtlMs,
+    // Each room's queue in Redis is the room's own: its bound is the per-room one.
+    webhookQueueMax: options.webhook?.maxQueuedPerRoom ?? 0,
+    onListenerError,
+    log,
+  });
+}
+
+/** The room context, the fan-out, the gateway over the transport, metrics and webhooks. */
+function assemble(options: ResolvedOptions, log: Logger, backend: Backend, closing: () => boolean): Parts {
   const metrics = new ServerMetrics(
     {
       links: () => gateway.linkCount,
@@ -98,10 +218,11 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     },
     { processMetrics: options.processMetrics },
   );
+  const cluster = backend.cluster;
   const webhooks: Webhooks | undefined =
     options.webhook === undefined
       ? undefined
-      : createWebhooks(options.webhook, { now: options.now, log, metrics }, backend.hookQueue?.());
+      : createWebhooks(options.webhook, { now: options.now, log, metrics }, cluster?.hookQueue);
   const transport = new WsTransport({
     maxPayloadBytes: options.maxPayloadBytes,
     onSent: (frames) => metrics.framesDelivered(frames),
@@ -113,7 +234,6 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     secrets: new Map(options.apps.map((a) => [a.appID, a.serverSecret])),
     sessions: new Map(),
     local: fanout,
-    store: backend.sessions?.() ?? new LocalSessionStore(),
     now: options.now,
     monoNow,
     newID,
@@ -121,11 +241,21 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     settleSoon: (session) => gateway.settleSoon(session),
     detach: (session) => gateway.detach(session),
     kicks: new KickTombstones(monoNow),
-    removals: new PendingRemovals(),
+    removals: new PendingRemovals({
+      remove: (request) => backend.remove(request),
+      ready: () => backend.ready(),
+      takenElsewhere: async (id) => (await cluster?.sessions.takenElsewhere(id)) === true,
+      log,
+    }),
     metrics,
   };
   const gateway = new Gateway(ctx, fanout, monoNow);
   transport.listen(gateway.events);
+  return { options, log, backend, ctx, fanout, gateway, transport, metrics, webhooks, closing };
+}
+
+/** The backend's messages to metrics, webhooks and the fan-out; its losses to the gateway. */
+function wireBackend({ backend, ctx, fanout, gateway, metrics, webhooks, log }: Parts): () => void {
   // Before the fan-out, so a kick is counted while its session is still this server's.
   const unobserve = backend.subscribe((message) => {
     metrics.observe(message, (sessionID) => ctx.sessions.has(sessionID));
@@ -139,12 +269,20 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
       log.error({ err: error, kind: message.kind }, 'fan-out failed');
     }
   });
-
   // On a Redis Cluster only one shard may have lost its state: the others still hold this node's
   // memberships, which must go too (endAll removes what is left; on an empty Redis, nothing).
-  const unreset = backend.onReset?.(() => gateway.endAll('backend state lost'));
-  const unfenced = backend.onFenced?.(() => gateway.endAll('node fenced'));
-  let closing: Promise<void> | undefined;
+  const unreset = backend.cluster?.onReset(() => gateway.endAll('backend state lost'));
+  const unfenced = backend.cluster?.onFenced(() => gateway.endAll('node fenced'));
+  return () => {
+    unobserve();
+    unreset?.();
+    unfenced?.();
+    unsubscribe();
+  };
+}
+
+/** Health, readiness, metrics, the admin API, the development helpers and the page. */
+function routesOf({ options, backend, ctx, metrics, log, closing }: Parts): Routes {
   const admin = new AdminService({
     backend,
     secrets: ctx.secrets,
@@ -161,8 +299,8 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
       name: 'readyz',
       match: get('/readyz'),
       handle: (_q, res) => {
-        if (closing) return sendText(res, 503, 'closing\n');
-        if (backend.ready?.() === false) return sendText(res, 503, 'backend not ready\n');
+        if (closing()) return sendText(res, 503, 'closing\n');
+        if (!backend.ready()) return sendText(res, 503, 'backend not ready\n');
         sendText(res, 200, 'ready\n');
       },
     },
@@ -201,100 +339,7 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     match: (req) => req.method === 'GET' || req.method === 'HEAD',
     handle: staticHandler(options.staticDir ?? DEFAULT_STATIC_DIR),
   });
-
-  const http = createServer(createRouter(routes, log));
-  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
-    const path = (req.url ?? '').split('?')[0];
-    if (path === WS_PATH && !closing) transport.handleUpgrade(req, socket, head);
-    else socket.destroy();
-  });
-  http.on('clientError', (_error, socket) => socket.destroy());
-
-  // A node on Redis answers its first links only once it can serve them (or after a while, when
-  // Redis is down: /readyz says so and logins are told to come back).
-  await backend.whenReady?.();
-  await listen(http, options.port, options.host);
-  const { port } = http.address() as AddressInfo;
-  const base = `${hostForUrl(options.host)}:${port}`;
-  const ops =
-    options.metricsPort === undefined
-      ? undefined
-      : await listenOps(
-          createServer(createRouter(opsRoutes, log)),
-          options.metricsPort,
-          options.metricsHost,
-        ).catch(async (error: unknown) => {
-          await new Promise<void>((resolve) => http.close(() => resolve()));
-          if (ownsBackend) await backend.close();
-          throw error;
-        });
-  const timer = setInterval(() => {
-    try {
-      gateway.sweep();
-    } catch (error) {
-      log.error({ err: error }, 'sweep failed');
-    }
-  }, sweepEveryMs(options));
-
-  log.info(
-    {
-      url: `http://${base}`,
-      apps: options.apps.map((a) => a.appID),
-      devMode: options.devMode,
-      // The origin only: a URL may carry credentials in its user info or query.
-      webhook: options.webhook === undefined ? undefined : new URL(options.webhook.url).origin,
-      metricsUrl: ops?.url,
-    },
-    'room server listening',
-  );
-  if (options.devMode && !isLoopbackHost(options.host)) {
-    log.warn(
-      { host: options.host },
-      'development mode exposed beyond loopback: /dev/token and /dev/admin are open to anyone who reaches it',
-    );
-  }
-  if (options.devMode && options.devExpose && isLoopbackHost(options.host)) {
-    // It used to switch the Host check off; now it only lets IP-address Hosts through.
-    log.warn(
-      { host: options.host },
-      'devExpose on a loopback host does nothing useful: list the names to answer in devAllowedHosts',
-    );
-  }
-
-  const close = async (): Promise<void> => {
-    clearInterval(timer);
-    await gateway.shutdown();
-    await transport.close();
-    // The sessions' ends above are webhook events too: give them their drain time.
-    await webhooks?.close();
-    unobserve();
-    unreset?.();
-    unfenced?.();
-    unsubscribe();
-    await new Promise<void>((resolve) => {
-      http.close(() => resolve());
-      http.closeAllConnections();
-    });
-    if (ops !== undefined) {
-      await new Promise<void>((resolve) => {
-        ops.server.close(() => resolve());
-        ops.server.closeAllConnections();
-      });
-    }
-    if (ownsBackend) await backend.close();
-    log.info('room server closed');
-  };
-
-  return {
-    wsUrl: `ws://${base}${WS_PATH}`,
-    httpUrl: `http://${base}`,
-    metricsUrl: ops?.url,
-    close(): Promise<void> {
-      closing ??= close();
-      return closing;
-    },
-  };
+  return { routes, opsRoutes };
 }
 
 function listen(http: Server, port: number, host: string): Promise<void> {

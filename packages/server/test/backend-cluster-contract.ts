@@ -5,7 +5,8 @@
 
 import { Code } from '@atrium/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Backend, BackendMessage, KickMessage, RoomRef } from '../src/backend/types.js';
+import type { Backend } from '../src/backend/backend.js';
+import type { BackendMessage, KickMessage, RoomRef } from '../src/backend/types.js';
 import { joinReq } from './backend-contract.js';
 
 export type MakeNode = () => Backend | Promise<Backend>;

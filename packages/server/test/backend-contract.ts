@@ -3,7 +3,8 @@
 
 import { Code, StreamDeleteReason } from '@atrium/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Backend, BackendMessage, JoinRequest, RoomRef } from '../src/backend/types.js';
+import type { Backend } from '../src/backend/backend.js';
+import type { BackendMessage, JoinRequest, RoomRef } from '../src/backend/types.js';
 
 export type MakeBackend = (options: { historyMaxEvents: number }) => Backend | Promise<Backend>;
 

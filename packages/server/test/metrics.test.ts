@@ -97,7 +97,7 @@ describe('/metrics', () => {
 
 class SwitchableBackend extends MemoryBackend {
   up = true;
-  ready(): boolean {
+  override ready(): boolean {
     return this.up;
   }
 }

@@ -4,7 +4,7 @@
 
 import { beforeEach } from 'vitest';
 import { type TestRedis, useTestRedis } from '../../../test/support/redis.js';
-import { RedisBackend } from '../src/backend/redis.js';
+import { RedisBackend } from '../src/backend/redis/redis.js';
 import { clusterContract } from './backend-cluster-contract.js';
 import { backendContract } from './backend-contract.js';
 

@@ -8,8 +8,8 @@ import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../../../test/support/fault-proxy.js';
 import { type TestRedis, useTestRedis } from '../../../test/support/redis.js';
-import { RedisBackend, type RedisBackendOptions } from '../src/backend/redis.js';
-import { roomKeys, userIndexKey } from '../src/backend/redis-keys.js';
+import { roomKeys, userIndexKey } from '../src/backend/redis/keys.js';
+import { RedisBackend, type RedisBackendOptions } from '../src/backend/redis/redis.js';
 import type { JoinRequest, RoomRef } from '../src/backend/types.js';
 import { Node } from './backend-cluster-contract.js';
 

@@ -5,8 +5,8 @@
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { useTestRedis } from '../../../test/support/redis.js';
-import { RedisHookQueue } from '../src/backend/redis-hooks.js';
-import { roomKeys } from '../src/backend/redis-keys.js';
+import { RedisHookQueue } from '../src/backend/redis/hooks.js';
+import { roomKeys } from '../src/backend/redis/keys.js';
 import type { HookFacts } from '../src/backend/types.js';
 
 let raw: Redis;

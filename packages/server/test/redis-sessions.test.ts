@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { useTestRedis } from '../../../test/support/redis.js';
-import { RedisSessionStore } from '../src/backend/redis-sessions.js';
+import { RedisSessionStore } from '../src/backend/redis/sessions.js';
 import { hashKey, type StoredSession } from '../src/backend/session-store.js';
 
 let raw: Redis;

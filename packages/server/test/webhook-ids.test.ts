@@ -6,9 +6,9 @@
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { type TestRedis, useTestRedis } from '../../../test/support/redis.js';
-import { RedisBackend } from '../src/backend/redis.js';
-import { parseHookEntry } from '../src/backend/redis-hooks.js';
-import { roomKeys } from '../src/backend/redis-keys.js';
+import { parseHookEntry } from '../src/backend/redis/hooks.js';
+import { roomKeys } from '../src/backend/redis/keys.js';
+import { RedisBackend } from '../src/backend/redis/redis.js';
 import type { RoomRef } from '../src/backend/types.js';
 import { webhookEventsOf } from '../src/webhooks/events.js';
 import { joinReq } from './backend-contract.js';

@@ -1,7 +1,7 @@
 // Webhooks against a real HTTP receiver: each ZEGO event with its fields and signature, the
 // room_logout reasons, and room_close when the last member goes — on the in-memory backend and
 // on Redis (cluster mode, where the room scripts queue the webhook facts in Redis and a node
-// sends them from there: backend/redis-hooks.ts).
+// sends them from there: backend/redis/hooks.ts).
 
 import { Code, type LoginReplyData } from '@atrium/protocol';
 import type { Redis } from 'ioredis';

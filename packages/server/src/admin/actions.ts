@@ -15,7 +15,8 @@ import {
   Limits,
   utf8Length,
 } from '@atrium/protocol';
-import type { Actor, Backend, Done, Member, MessageResult, RoomRef } from '../backend/types.js';
+import type { Backend } from '../backend/backend.js';
+import type { Actor, Done, Member, MessageResult, RoomRef } from '../backend/types.js';
 import type { AdminParams } from './params.js';
 
 export interface ActionResult {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AdminCode, type AdminErrorCode, adminCodeMessage } from '@atrium/protocol';
 import type { Logger } from 'pino';
-import type { Backend } from '../backend/types.js';
+import type { Backend } from '../backend/backend.js';
 import type { HttpHandler } from '../http/router.js';
 import { sendJson } from '../http/router.js';
 import type { ServerMetrics } from '../metrics/metrics.js';
@@ -97,11 +97,11 @@ export class AdminService {
       return this.answer(res, 'unauthenticated', undefined, { code: auth.code, message: auth.message });
     }
     // In a cluster a nonce must be fresh on every node, not only this one.
-    const claim = this.o.backend.claimNonce;
-    if (claim !== undefined) {
+    const cluster = this.o.backend.cluster;
+    if (cluster !== undefined) {
       let fresh: boolean;
       try {
-        fresh = await claim.call(this.o.backend, auth.appID, auth.nonce, auth.nonceKeepMs);
+        fresh = await cluster.claimNonce(auth.appID, auth.nonce, auth.nonceKeepMs);
       } catch (error) {
         this.o.log.error({ err: error, appID: auth.appID }, 'admin nonce check failed');
         return this.answer(res, 'unauthenticated', auth.appID, { code: AdminCode.INTERNAL });

@@ -1,12 +1,14 @@
-// Where sessions are kept for resume (SPEC §6, §9). With the in-memory backend a session lives
-// only in the node that made it, so nothing is stored: nobody else could resume it. In cluster
-// mode each session is written to Redis when its memberships change, so a client whose node died
-// (or closed) resumes on any other node. The resume key itself is never stored: only its hash,
+// Where sessions are kept for resume on another node (docs/contract.md, "Cluster mode"): part of
+// a backend's cluster facet (backend.ts). With the in-memory backend a session lives only in the
+// node that made it, so nothing is stored: nobody else could resume it. In cluster mode each
+// session is written to Redis when its memberships change, so a client whose node died (or
+// closed) resumes on any other node. The resume key itself is never stored: only its hash,
 // compared in constant time.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ZegoUser } from '@atrium/protocol';
 import type { TokenGrant } from '../auth/token.js';
+import type { Kick } from './types.js';
 
 /** One membership of a stored session, as a taking-over node needs it. */
 export interface StoredRoom {
@@ -25,7 +27,7 @@ export interface StoredSession {
   multi: boolean;
   rooms: StoredRoom[];
   /** Rooms the session was kicked from (kept for the grace period, as on the node). */
-  kicks: Record<string, { code: number; ext: string }>;
+  kicks: Record<string, Kick>;
 }
 
 /** The reply a reliable send got, shared so a resend reaching another node is not applied again. */
@@ -40,8 +42,6 @@ export interface StoredOutcome {
 }
 
 export interface SessionStore {
-  /** Whether a session stored here can be resumed on another node. */
-  readonly shared: boolean;
   /** Records the session as this node's (after each change of its rooms, kicks or grants). */
   save(session: StoredSession): Promise<void>;
   /**
@@ -65,21 +65,4 @@ export function keyMatches(key: string, keyHash: string): boolean {
   const a = Buffer.from(hashKey(key), 'hex');
   const b = Buffer.from(keyHash, 'hex');
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** The in-memory backend's: sessions stay in their node's memory, nothing is shared. */
-export class LocalSessionStore implements SessionStore {
-  readonly shared = false;
-  async save(): Promise<void> {}
-  async end(): Promise<void> {}
-  async take(): Promise<StoredSession | null> {
-    return null;
-  }
-  async takenElsewhere(): Promise<boolean> {
-    return false;
-  }
-  async applied(): Promise<StoredOutcome | null> {
-    return null;
-  }
-  async recordApplied(): Promise<void> {}
 }

@@ -1,11 +1,5 @@
-// The Backend seam (ARCHITECTURE principle 2): everything about a room that must be shared by
-// every node of a cluster — membership, streams, extra info, the room's sequence, its bounded
-// history and the fan-out of its events. Nothing above this seam knows which implementation
-// runs; memory.ts is the embedded one, a Redis one will pass the same contract suite.
-//
-// Every mutation is ONE atomic call: check, mutate, bump the room's `seq`, append the events to
-// the bounded history, publish them to subscribers. Refusals are data (`{ ok: false, code }`);
-// a method rejects only when the backend itself fails (e.g. Redis is down).
+// The vocabulary of the Backend seam (backend.ts): rooms, members, their events and the requests
+// that change them, as every implementation and every caller spells them.
 
 import type {
   BroadcastMessageInfo,
@@ -17,7 +11,12 @@ import type {
   StreamInfo,
   ZegoUser,
 } from '@atrium/protocol';
-import type { SessionStore } from './session-store.js';
+
+/** A kick as a kicked client hears it: a Code (or the admin API's own number) and its text. */
+export interface Kick {
+  code: number;
+  ext: string;
+}
 
 export interface RoomRef {
   appID: number;
@@ -180,7 +179,7 @@ export interface RemoveRequest {
   /** Remove only this session's membership (a newer one of the same user stays). */
   sessionID?: string;
   /** Tell the session it was kicked (a `kick` message); absent for a plain leave. */
-  kick?: { code: number; ext: string };
+  kick?: Kick;
   /** Why a plain leave happened (default 'logout'); a kick is always 'kick'. */
   cause?: Exclude<LeaveCause, 'kick'>;
 }
@@ -227,83 +226,3 @@ export interface CommandRequest extends Actor {
 }
 
 export type MessageResult = { ok: true; messageID: number } | Refusal;
-
-/** A resume's claim on a membership held by another node: held, or why not (a kick, or gone). */
-export type AdoptResult = { held: true } | { held: false; kick?: { code: number; ext: string } };
-
-export interface Backend {
-  /**
-   * Messages published from now on reach `listener`, in the order of each room, once each: at
-   * least those of the rooms this node has members in (joined through it) or a join in flight
-   * to — all a cluster node is told (Redis); the in-memory backend tells every room.
-   */
-  subscribe(listener: BackendListener): () => void;
-
-  /** Duplicate-login handling, capacity, then the `join` event; creates the room if needed. */
-  join(request: JoinRequest): Promise<JoinResult>;
-  /** `unpub` for each of the member's streams, then `leave`; destroys the room when empty. */
-  remove(request: RemoveRequest): Promise<RemoveResult>;
-
-  /** A stream ID belongs to one user in a room (Code.INPUT_PARAM otherwise); publishing it again is a no-op. */
-  publishStream(request: PublishStreamRequest): Promise<Done>;
-  unpublishStream(request: StreamRequest): Promise<Done>;
-  setStreamExtra(request: StreamExtraRequest): Promise<Done>;
-  /** Newest wins for an existing key. */
-  setRoomExtra(request: RoomExtraRequest): Promise<Done>;
-
-  /** Sequenced; `messageID` is the event's `seq`. */
-  broadcast(request: MessageRequest): Promise<MessageResult>;
-  /** Not sequenced; `messageID` comes from a separate per-room counter. */
-  barrage(request: MessageRequest): Promise<MessageResult>;
-  /** Sequenced; delivered to the `to` users only (the filter is the subscriber's). */
-  command(request: CommandRequest): Promise<Done>;
-
-  /** The room now, or null when it does not exist. */
-  room(room: RoomRef, withMembers: boolean): Promise<RoomState | null>;
-  /** Events after `afterSeq`, or null when the history no longer reaches back that far (resume). */
-  history(room: RoomRef, afterSeq: number): Promise<SequencedEvent[] | null>;
-
-  /** Where sessions are kept for resume; absent: in their node's memory only. */
-  sessions?(): SessionStore;
-  /**
-   * Resume on a node that did not hold the session (cluster mode): this node now delivers the
-   * room's events to it. Not held when `sessionID` no longer holds the membership; then the kick
-   * that removed it, if it was kicked within the grace period (its node may never have heard).
-   */
-  adopt?(room: RoomRef, userID: string, sessionID: string): Promise<AdoptResult>;
-  /** Another node took the membership over: this one stops receiving the room for it. */
-  release?(room: RoomRef, userID: string, sessionID: string): void;
-
-  /**
-   * `listener` is told when the backend has lost its state (Redis came back empty): no session
-   * this node holds is known to it any more.
-   */
-  onReset?(listener: () => void): () => void;
-
-  /**
-   * `listener` is told when this node learns it was fenced (cluster mode): cut off from the
-   * others for longer than its lease and the grace period, it had its sessions removed by them.
-   * It must end every session it holds; the backend accepts its writes again by then.
-   */
-  onFenced?(listener: () => void): () => void;
-
-  /**
-   * Cluster mode: webhook facts are queued by the backend itself (durable, one sender per room);
-   * the server sends from here instead of deriving them from the events it is told.
-   */
-  hookQueue?(): HookQueue | undefined;
-
-  /**
-   * Cluster mode: records an admin request's SignatureNonce for `keepMs` across every node;
-   * false when it was used already (a replay sent to another node). Absent: the node's own
-   * memory is enough.
-   */
-  claimNonce?(appID: number, nonce: string, keepMs: number): Promise<boolean>;
-
-  /** Whether the backend can serve now (/readyz); absent means always. */
-  ready?(): boolean;
-  /** Resolves once `ready()`, or after the backend's connect timeout (the server starts anyway). */
-  whenReady?(): Promise<void>;
-
-  close(): Promise<void>;
-}

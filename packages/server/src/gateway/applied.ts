@@ -1,24 +1,17 @@
-// Reliable sends are applied at most once per client request ID (SPEC §6): a send whose reply
-// was lost in a cut comes again with the same ID, and must get the same reply without being
-// applied twice. Kept per user (appID, userID), a bounded window of the IDs applied and their
+// Reliable sends are applied at most once per client request ID (docs/contract.md,
+// "Reconnection"): a send whose reply was lost in a cut comes again with the same ID, and must
+// get the same reply without being applied twice; which requests, and per user or per session,
+// is the protocol's request table (REQUEST_KINDS). Kept per user (appID, userID), a bounded window of the IDs applied and their
 // replies, for as long as the user has a session here or is within the grace period. In cluster
 // mode the applied IDs are also written to the session store, so a resend that reaches another
 // node (the first one died with the reply unsent) is recognised there.
 
-import { type ClientRequest, Code, type ErrorCode } from '@atrium/protocol';
-import { LocalSessionStore, type SessionStore } from '../backend/session-store.js';
+import { type AppliedOnceRequest, Code, type ErrorCode, REQUEST_KINDS } from '@atrium/protocol';
+import type { SessionStore } from '../backend/session-store.js';
 import type { Respond } from '../rooms/context.js';
 import type { Session } from '../rooms/session.js';
 
-/** Messages are applied once per user whatever the session; state changes once per session. */
-const MESSAGES = new Set(['bcast', 'cmd']);
-const STATE_CHANGES = new Set(['extra', 'pub', 'unpub', 'sextra']);
-
-type ReliableSend = Extract<ClientRequest, { t: 'bcast' | 'cmd' | 'extra' | 'pub' | 'unpub' | 'sextra' }>;
-
-export function isReliableSend(frame: ClientRequest): frame is ReliableSend {
-  return MESSAGES.has(frame.t) || STATE_CHANGES.has(frame.t);
-}
+type ReliableSend = AppliedOnceRequest;
 
 interface Outcome {
   code: ErrorCode;
@@ -109,7 +102,8 @@ export class AppliedRequests {
 
   constructor(
     private readonly options: AppliedRequestsOptions = APPLIED_DEFAULTS,
-    private readonly store: SessionStore = new LocalSessionStore(),
+    /** Cluster mode's store, where applied IDs are shared between nodes. */
+    private readonly store: SessionStore | undefined = undefined,
   ) {}
 
   get userCount(): number {
@@ -132,7 +126,7 @@ export class AppliedRequests {
     if (seen !== undefined && this.sameRequest(seen, frame, print, session)) {
       const outcome = await seen.done;
       if (outcome !== undefined) return answer(respond, outcome);
-    } else if (seen === undefined && this.store.shared) {
+    } else if (seen === undefined && this.store !== undefined) {
       const stored = await this.store.applied(session.appID, session.user.userID, frame.id);
       if (stored !== null && this.sameRequest(stored, frame, print, session)) {
         const outcome: Outcome = { code: stored.code as ErrorCode };
@@ -161,7 +155,9 @@ export class AppliedRequests {
       const applied = recording.outcome?.code === Code.OK ? recording.outcome : undefined;
       if (applied === undefined && window.ids.get(frame.id) === entry) window.ids.delete(frame.id);
       settle(applied);
-      if (applied !== undefined && this.store.shared) await this.share(session, frame, print, applied);
+      if (applied !== undefined && this.store !== undefined) {
+        await this.share(this.store, session, frame, print, applied);
+      }
     }
   }
 
@@ -177,9 +173,15 @@ export class AppliedRequests {
     }
   }
 
-  private async share(session: Session, frame: ReliableSend, print: number, outcome: Outcome): Promise<void> {
+  private async share(
+    store: SessionStore,
+    session: Session,
+    frame: ReliableSend,
+    print: number,
+    outcome: Outcome,
+  ): Promise<void> {
     try {
-      await this.store.recordApplied(session.appID, session.user.userID, frame.id, {
+      await store.recordApplied(session.appID, session.user.userID, frame.id, {
         t: frame.t,
         room: frame.room,
         print,
@@ -200,7 +202,7 @@ export class AppliedRequests {
     if (seen.t !== frame.t || seen.room !== frame.room || seen.print !== print) return false;
     // A state change resent under a new session (the old one expired, and its streams with it)
     // must be applied again to hold; a message must not be delivered twice.
-    return MESSAGES.has(frame.t) || seen.sessionID === session.id;
+    return REQUEST_KINDS[frame.t].appliedOnce === 'user' || seen.sessionID === session.id;
   }
 
   private windowOf(user: string): UserWindow {

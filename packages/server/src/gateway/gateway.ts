@@ -6,21 +6,23 @@
 
 import {
   type ClientRequest,
+  CloseCode,
   Code,
   codeMessage,
   decodeClientFrame,
   type ErrorCode,
   encodeFrame,
+  isAppliedOnce,
   PROTOCOL_VERSION,
+  REQUEST_KINDS,
   type ReplyFrame,
 } from '@atrium/protocol';
 import type { Respond, RoomContext } from '../rooms/context.js';
+import { endIfEmpty, endSession } from '../rooms/end.js';
 import { checkTokenDeadlines } from '../rooms/expiry.js';
 import { expireDetached } from '../rooms/grace.js';
-import { endSession, liveSession, settle } from '../rooms/leave.js';
-import type { Session } from '../rooms/session.js';
-import { endDropped } from '../rooms/takeover.js';
-import { APPLIED_DEFAULTS, AppliedRequests, isReliableSend, userKeyOf } from './applied.js';
+import { liveSession, type Session } from '../rooms/session.js';
+import { APPLIED_DEFAULTS, AppliedRequests, userKeyOf } from './applied.js';
 import { Connection } from './connection.js';
 import { dispatch } from './dispatch.js';
 import type { RoomFanout } from './fanout.js';
@@ -29,16 +31,13 @@ import type { TransportEvents, TransportLink } from './transport.js';
 const PONG = encodeFrame({ t: 'pong' });
 /** Requests waiting behind a busy one; a client that floods beyond this gets refusals. */
 const MAX_QUEUED_REQUESTS = 256;
-const CLOSE_TOO_SLOW = 1008;
-const CLOSE_TRY_AGAIN = 1013;
 /**
  * While the backend cannot serve (Redis down), a link that needs it is told to come back after
  * this long (`bye` with CONNECTION_INTERRUPTED and `retryMs`); its request goes unanswered, so
  * the SDK sends it again on its next link, to this node or another.
  */
 const BACKEND_RETRY_MS = 1000;
-/** Requests that cannot even start without the backend. */
-const NEEDS_BACKEND = new Set(['login', 'switch', 'resume']);
+const needsBackend = (frame: ClientRequest): boolean => REQUEST_KINDS[frame.t].needsBackend;
 
 export class Gateway {
   private readonly connections = new Map<TransportLink, Connection>();
@@ -55,7 +54,7 @@ export class Gateway {
     /** Monotonic ms: heartbeat deadlines must not move with the wall clock. */
     private readonly monoNow: () => number,
   ) {
-    this.applied = new AppliedRequests(APPLIED_DEFAULTS, ctx.store);
+    this.applied = new AppliedRequests(APPLIED_DEFAULTS, ctx.backend.cluster?.sessions);
     this.lastSweepAtMs = monoNow();
     this.hello = encodeFrame({ t: 'hello', v: PROTOCOL_VERSION, hb: ctx.options.heartbeatIntervalMs });
   }
@@ -73,15 +72,13 @@ export class Gateway {
   /** After the requests queued on the session's link: end it if it has no room left. */
   settleSoon(session: Session): void {
     const conn = session.link === undefined ? undefined : this.connections.get(session.link);
-    if (conn === undefined) settle(this.ctx, undefined, session);
-    else conn.enqueue(async () => settle(this.ctx, conn, session), true);
+    if (conn === undefined) endIfEmpty(this.ctx, undefined, session);
+    else conn.enqueue(async () => endIfEmpty(this.ctx, conn, session), true);
   }
 
   detach(session: Session, bye?: string): void {
-    const link = session.link;
+    const link = session.detach(this.monoNow());
     if (link === undefined) return;
-    session.link = undefined;
-    session.detachedAtMs = this.monoNow();
     this.fanout.relink(session, link);
     const conn = this.connections.get(link);
     if (conn !== undefined && conn.session === session) {
@@ -91,7 +88,7 @@ export class Gateway {
       if (bye === undefined) link.terminate();
       else {
         link.send(bye);
-        link.close(CLOSE_TRY_AGAIN, 'try again later');
+        link.close(CloseCode.tryAgainLater, 'try again later');
       }
     }
   }
@@ -105,9 +102,10 @@ export class Gateway {
    */
   endAll(why: string): void {
     const bye = encodeFrame({ t: 'bye', code: Code.CONNECTION_INTERRUPTED, retryMs: BACKEND_RETRY_MS });
+    this.ctx.log.debug({ sessions: this.ctx.sessions.size, why }, 'ending every session');
     for (const session of [...this.ctx.sessions.values()]) {
       this.detach(session, bye);
-      endDropped(this.ctx, session, why).catch((error: unknown) =>
+      endSession(this.ctx, session, 'lost').catch((error: unknown) =>
         this.ctx.log.warn({ err: error, session: session.id }, 'ending a fenced session failed'),
       );
     }
@@ -131,7 +129,7 @@ export class Gateway {
         conn.link.terminate();
       } else if (conn.link.bufferedAmount > options.linkMaxBufferedBytes) {
         this.ctx.log.warn({ buffered: conn.link.bufferedAmount }, 'link too slow: closed');
-        conn.link.close(CLOSE_TOO_SLOW, 'too slow');
+        conn.link.close(CloseCode.tooSlow, 'too slow');
       }
     }
     expireDetached(this.ctx, now);
@@ -142,7 +140,7 @@ export class Gateway {
       users.add(userKeyOf(session));
     }
     this.ctx.kicks.prune(options.kickMemoryMs);
-    void this.ctx.removals.retry(this.ctx);
+    void this.ctx.removals.retry();
     this.applied.sweep(users, now, options.sessionGraceMs);
     this.fanout.flushCounts();
   }
@@ -161,9 +159,9 @@ export class Gateway {
     for (const conn of conns) conn.link.send(bye);
     for (const conn of conns) this.endConnection(conn, 'server closing');
     await Promise.all(conns.map((c) => c.whenIdle()));
-    if (this.ctx.store.shared) return;
+    if (this.ctx.backend.cluster !== undefined) return;
     const left = [...this.ctx.sessions.values()];
-    await Promise.all(left.map((session) => endSession(this.ctx, session, 'server closing')));
+    await Promise.all(left.map((session) => endSession(this.ctx, session, 'expired')));
   }
 
   private open(link: TransportLink): void {
@@ -172,8 +170,8 @@ export class Gateway {
     );
     this.connections.set(link, conn);
     link.send(this.hello);
-    if (this.shuttingDown) link.close(1001, 'server closing');
-    else if (this.ctx.backend.ready?.() === false) this.comeBackLater(conn, 'backend not ready');
+    if (this.shuttingDown) link.close(CloseCode.goingAway, 'server closing');
+    else if (!this.ctx.backend.ready()) this.comeBackLater(conn, 'backend not ready');
   }
 
   private message(link: TransportLink, data: Uint8Array): void {
@@ -215,9 +213,9 @@ export class Gateway {
       conn.session = undefined;
       if (session === undefined || session.ended || session.link !== conn.link) return;
       this.detach(session);
-      const shared = this.ctx.store.shared;
-      if ((this.shuttingDown && !shared) || this.ctx.options.sessionGraceMs === 0) {
-        await endSession(this.ctx, session, why);
+      const alone = this.ctx.backend.cluster === undefined;
+      if ((this.shuttingDown && alone) || this.ctx.options.sessionGraceMs === 0) {
+        await endSession(this.ctx, session, 'expired');
       } else {
         this.ctx.log.debug({ session: session.id, why }, 'session detached');
       }
@@ -227,13 +225,13 @@ export class Gateway {
   private async handle(conn: Connection, frame: ClientRequest): Promise<void> {
     if (conn.closed) return;
     const respond = new Reply(conn.link, frame.id);
-    const shared = this.ctx.store.shared;
-    if (shared && NEEDS_BACKEND.has(frame.t) && this.ctx.backend.ready?.() === false) {
+    const shared = this.ctx.backend.cluster !== undefined;
+    if (shared && needsBackend(frame) && !this.ctx.backend.ready()) {
       return this.comeBackLater(conn, 'backend not ready');
     }
     try {
       const session = liveSession(conn);
-      if (session !== undefined && isReliableSend(frame)) {
+      if (session !== undefined && isAppliedOnce(frame)) {
         await this.applied.once(session, frame, respond, (r) => dispatch(this.ctx, conn, frame, r));
       } else {
         await dispatch(this.ctx, conn, frame, respond);
@@ -242,7 +240,7 @@ export class Gateway {
       this.ctx.log.error({ err: error, request: frame.t }, 'request failed');
       // A cluster node that lost Redis mid-request: unanswered, the SDK sends it again after
       // resuming (with the same ID, so it is applied once), instead of failing it to the app.
-      if (shared && !respond.sent && (isReliableSend(frame) || NEEDS_BACKEND.has(frame.t))) {
+      if (shared && !respond.sent && (isAppliedOnce(frame) || needsBackend(frame))) {
         respond.sent = true;
         return this.comeBackLater(conn, 'backend failed');
       }
@@ -259,7 +257,7 @@ export class Gateway {
     this.ctx.log.debug({ why }, 'link told to come back later');
     this.connections.delete(conn.link);
     this.endConnection(conn, why);
-    conn.link.close(CLOSE_TRY_AGAIN, 'try again later');
+    conn.link.close(CloseCode.tryAgainLater, 'try again later');
   }
 
   private guard(what: string, fn: () => void): void {

@@ -5,6 +5,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { CloseCode } from '@atrium/protocol';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { PublishOptions, Transport, TransportEvents, TransportLink } from './transport.js';
 
@@ -18,8 +19,6 @@ export interface WsTransportOptions {
   /** Told how many frames were written (metrics); a fan-out counts each recipient. */
   onSent?: (frames: number) => void;
 }
-
-const CLOSE_GOING_AWAY = 1001;
 
 class WsLink implements TransportLink {
   readonly topics = new Set<string>();
@@ -187,7 +186,7 @@ export class WsTransport implements Transport {
         new Promise<void>((resolve) => {
           if (link.socket.readyState === WebSocket.CLOSED) return resolve();
           link.socket.once('close', () => resolve());
-          link.close(CLOSE_GOING_AWAY, 'server closing');
+          link.close(CloseCode.goingAway, 'server closing');
         }),
     );
     const timer = setTimeout(() => {

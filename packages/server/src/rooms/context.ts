@@ -3,13 +3,13 @@
 
 import type { ErrorCode } from '@atrium/protocol';
 import type { Logger } from 'pino';
-import type { SessionStore } from '../backend/session-store.js';
-import type { Backend, KickMessage, RoomRef, SequencedEvent } from '../backend/types.js';
+import type { Backend } from '../backend/backend.js';
+import type { KickMessage, RoomRef, SequencedEvent } from '../backend/types.js';
 import type { ReplyMetrics } from '../metrics/replies.js';
 import type { ResolvedOptions } from '../options.js';
+import type { KickTombstones } from './kick.js';
 import type { PendingRemovals } from './removals.js';
 import type { Session, SessionRoom } from './session.js';
-import type { KickTombstones } from './tombstone.js';
 
 /** This node's side of membership: which local sessions receive a room's events. */
 export interface LocalRooms {
@@ -70,8 +70,6 @@ export interface RoomContext {
   /** Sessions held by this node, by ID. */
   sessions: Map<string, Session>;
   local: LocalRooms;
-  /** Where sessions are kept for a resume on another node (cluster mode); keeps nothing otherwise. */
-  store: SessionStore;
   /** Wall clock, ms. */
   now(): number;
   /** Monotonic ms (grace periods). */

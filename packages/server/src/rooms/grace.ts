@@ -1,15 +1,12 @@
-// The grace period of a session whose link broke (SPEC §6): kept, unseen by the others, for
-// `sessionGraceMs`; then it ends and the others get `unpub` for each stream and `leave`. Checked
-// by the server's one sweep, so a thousand broken links cost no timers. In cluster mode the
-// client may have resumed the session on another node meanwhile: it is then dropped here only.
+// The grace period of a session whose link broke (docs/contract.md, "Reconnection"): kept,
+// unseen by the others, for `sessionGraceMs`; then it ends and the others get `unpub` for each
+// stream and `leave`. Checked by the server's one sweep, so a thousand broken links cost no
+// timers. In cluster mode the client may have resumed the session on another node meanwhile:
+// it is then ended here only, its memberships left to that node.
 
 import type { RoomContext } from './context.js';
-import { endSession } from './leave.js';
+import { endSession } from './end.js';
 import type { Session } from './session.js';
-import { dropSession } from './takeover.js';
-
-/** Sessions whose end is being decided (the store is asked first): one decision each. */
-const ending = new WeakSet<Session>();
 
 /** Ends the detached sessions whose grace ran out by `nowMs` (monotonic). */
 export function expireDetached(ctx: RoomContext, nowMs: number): void {
@@ -17,23 +14,25 @@ export function expireDetached(ctx: RoomContext, nowMs: number): void {
   for (const session of ctx.sessions.values()) {
     const since = session.detachedAtMs;
     // A resume reading history right now gets to finish; it attaches the session or gives up.
-    if (session.link !== undefined || since === undefined || session.resuming > 0) continue;
-    if (nowMs - since < graceMs || ending.has(session)) continue;
-    ending.add(session);
-    endOrDrop(ctx, session)
+    if (since === undefined || session.resuming) continue;
+    if (nowMs - since < graceMs || session.graceEnding) continue;
+    session.graceEnding = true;
+    endAfterGrace(ctx, session)
       .catch((error: unknown) =>
         ctx.log.error({ err: error, session: session.id }, 'ending a session failed'),
       )
-      .finally(() => ending.delete(session));
+      .finally(() => {
+        session.graceEnding = false;
+      });
   }
 }
 
-async function endOrDrop(ctx: RoomContext, session: Session): Promise<void> {
-  if (ctx.store.shared && (await ctx.store.takenElsewhere(session.id))) {
-    dropSession(ctx, session, 'resumed on another node');
-    return;
+async function endAfterGrace(ctx: RoomContext, session: Session): Promise<void> {
+  const store = ctx.backend.cluster?.sessions;
+  if (store !== undefined && (await store.takenElsewhere(session.id))) {
+    return endSession(ctx, session, 'taken');
   }
   // Resumed here while the store was asked.
-  if (session.link !== undefined || session.resuming > 0) return;
-  await endSession(ctx, session, 'grace period over');
+  if (session.link !== undefined || session.resuming) return;
+  await endSession(ctx, session, 'expired');
 }

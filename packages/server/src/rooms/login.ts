@@ -14,12 +14,23 @@ import {
   type ZegoUser,
 } from '@atrium/protocol';
 import { checkLoginToken, type TokenGrant } from '../auth/token.js';
-import type { RoomRef, RoomState } from '../backend/types.js';
+import type { JoinResult, RoomRef, RoomState } from '../backend/types.js';
 import type { Respond, RoomContext } from './context.js';
-import { applyKick, leaveRoom, liveSession, removeEnded, removeUnclaimed, settle } from './leave.js';
-import { Session, type SessionRoom, type SessionSlot } from './session.js';
+import { endIfEmpty } from './end.js';
+import { applyKick } from './kick.js';
+import { leaveRoom } from './leave.js';
+import { forgetStored, persistSession, recordJoining } from './persist.js';
+import { removeEnded, removeUnclaimed } from './removals.js';
+import { liveSession, Session, type SessionRoom, type SessionSlot } from './session.js';
 import { snapshotFor } from './snapshot.js';
-import { forgetSession, persistSession, recordJoining } from './takeover.js';
+
+/** A room the session asks to enter, as the login or switch frame gives it. */
+interface Asked {
+  roomID: string;
+  token: string;
+  userUpdate?: boolean;
+  maxMemberCount?: number;
+}
 
 interface Entry {
   roomID: string;
@@ -29,48 +40,29 @@ interface Entry {
   grant: TokenGrant;
 }
 
+type Admission = { ok: true; entry: Entry } | { ok: false; code: ErrorCode; ext?: string };
+
 export async function login(
   ctx: RoomContext,
   slot: SessionSlot,
   frame: LoginFrame,
   respond: Respond,
 ): Promise<void> {
+  // Kicked out of its last room and not yet ended: this login starts afresh.
+  const left = liveSession(slot);
+  if (left !== undefined) endIfEmpty(ctx, slot, left);
   const idCode = checkRoomID(frame.room) || checkUser(frame.user);
   if (idCode !== 0) return respond.fail(idCode);
-  const secret = checkAppID(frame.appID) === 0 ? ctx.secrets.get(frame.appID) : undefined;
-  if (secret === undefined) return respond.fail(Code.APPID_INVALID);
+  if (checkAppID(frame.appID) !== 0) return respond.fail(Code.APPID_INVALID);
   const user = { userID: frame.user.userID, userName: frame.user.userName || frame.user.userID };
-  const token = checkLoginToken(
-    frame.token,
-    secret,
-    { appID: frame.appID, userID: user.userID, roomID: frame.room },
-    ctx.now(),
-    { acceptCbc: ctx.options.acceptCbcTokens },
-  );
-  if (!token.ok) return respond.fail(token.code, token.ext);
-
-  let current = liveSession(slot);
-  if (current !== undefined && current.rooms.size === 0) {
-    // Kicked out of its last room and not yet settled: this login starts afresh.
-    settle(ctx, slot, current);
-    current = undefined;
-  }
-  if (current !== undefined) {
-    const refusal = sessionRefusal(ctx, current, frame.appID, user.userID, frame.room);
-    if (refusal !== 0) return respond.fail(refusal);
-  }
+  const current = liveSession(slot);
+  const admitted = admit(ctx, frame.appID, user, { ...frame, roomID: frame.room }, current);
+  if (!admitted.ok) return respond.fail(admitted.code, admitted.ext);
   const session = current ?? new Session(ctx.newID(), ctx.newID(), frame.appID, user, frame.multi === true);
-  const entry: Entry = {
-    roomID: frame.room,
-    user,
-    userUpdate: frame.userUpdate === true,
-    maxMemberCount: frame.maxMemberCount ?? 0,
-    grant: token.grant,
-  };
   try {
-    await enterRoom(ctx, slot, session, entry, respond);
+    await enterRoom(ctx, slot, session, admitted.entry, respond);
   } finally {
-    settle(ctx, slot, session);
+    endIfEmpty(ctx, slot, session);
   }
 }
 
@@ -91,29 +83,39 @@ export async function switchRoom(
     await leaveRoom(ctx, session, frame.from);
     const idCode = checkRoomID(frame.room);
     if (idCode !== 0) return respond.fail(idCode);
-    const secret = ctx.secrets.get(session.appID);
-    if (secret === undefined) return respond.fail(Code.APPID_INVALID);
-    const token = checkLoginToken(
-      frame.token,
-      secret,
-      { appID: session.appID, userID: session.user.userID, roomID: frame.room },
-      ctx.now(),
-      { acceptCbc: ctx.options.acceptCbcTokens },
-    );
-    if (!token.ok) return respond.fail(token.code, token.ext);
-    const refusal = sessionRefusal(ctx, session, session.appID, session.user.userID, frame.room);
-    if (refusal !== 0) return respond.fail(refusal);
-    const entry: Entry = {
-      roomID: frame.room,
-      user: session.user,
-      userUpdate: frame.userUpdate === true,
-      maxMemberCount: frame.maxMemberCount ?? 0,
-      grant: token.grant,
-    };
-    await enterRoom(ctx, slot, session, entry, respond);
+    const admitted = admit(ctx, session.appID, session.user, { ...frame, roomID: frame.room }, session);
+    if (!admitted.ok) return respond.fail(admitted.code, admitted.ext);
+    await enterRoom(ctx, slot, session, admitted.entry, respond);
   } finally {
-    settle(ctx, slot, session);
+    endIfEmpty(ctx, slot, session);
   }
+}
+
+/** Steps 2 to 4 of the login rules, shared by login and switch: the app, the token, the session. */
+function admit(
+  ctx: RoomContext,
+  appID: number,
+  user: Required<ZegoUser>,
+  asked: Asked,
+  session: Session | undefined,
+): Admission {
+  const secret = ctx.secrets.get(appID);
+  if (secret === undefined) return { ok: false, code: Code.APPID_INVALID };
+  const claims = { appID, userID: user.userID, roomID: asked.roomID };
+  const token = checkLoginToken(asked.token, secret, claims, ctx.now(), {
+    acceptCbc: ctx.options.acceptCbcTokens,
+  });
+  if (!token.ok) return token;
+  const refusal = session === undefined ? 0 : sessionRefusal(ctx, session, appID, user.userID, asked.roomID);
+  if (refusal !== 0) return { ok: false, code: refusal };
+  const entry: Entry = {
+    roomID: asked.roomID,
+    user,
+    userUpdate: asked.userUpdate === true,
+    maxMemberCount: asked.maxMemberCount ?? 0,
+    grant: token.grant,
+  };
+  return { ok: true, entry };
 }
 
 /** Step 4 of the login rules: what the session itself allows. */
@@ -142,27 +144,7 @@ async function enterRoom(
   respond: Respond,
 ): Promise<void> {
   const ref = { appID: session.appID, roomID: entry.roomID };
-  const joining = { roomID: entry.roomID, userUpdate: entry.userUpdate, joinSeq: 0, grant: entry.grant };
-  await recordJoining(ctx, session, joining);
-  ctx.local.expect(session, ref);
-  let joined: Awaited<ReturnType<RoomContext['backend']['join']>>;
-  try {
-    joined = await ctx.backend.join({
-      room: ref,
-      user: entry.user,
-      sessionID: session.id,
-      multi: session.multi,
-      userUpdate: entry.userUpdate,
-      maxMemberCount: entry.maxMemberCount,
-      duplicateLogin: ctx.options.duplicateLogin,
-      withMembers: entry.userUpdate,
-      nowMs: ctx.now(),
-    });
-  } catch (error) {
-    // The join may have run before the call failed (Redis lost mid-way).
-    await abandonJoin(ctx, session, ref, true);
-    throw error;
-  }
+  const joined = await joinBackend(ctx, session, ref, entry);
   if (!joined.ok && joined.code === Code.ALREADY_IN_THIS_ROOM) {
     // The session does not hold the room (checked above), yet the backend says it does: the same
     // join ran twice, its first reply lost to a reconnect. Undone; the client logs in again.
@@ -180,7 +162,54 @@ async function enterRoom(
     await removeEnded(ctx, session, [ref], 'timeout');
     return respond.fail(Code.CONNECTION_INTERRUPTED);
   }
-  const { state } = joined;
+  const room = holdRoom(ctx, slot, session, ref, entry, joined.state);
+  respond.ok(loginReply(ctx, session, room, joined.state));
+  const kickedMeanwhile = ctx.local.admit(session, room, joined.state.seq, joined.state.count);
+  if (kickedMeanwhile !== undefined) applyKick(ctx, kickedMeanwhile);
+  ctx.log.debug(
+    { session: session.id, appID: ref.appID, created: joined.created, kicked: joined.kicked.length },
+    'login',
+  );
+}
+
+/** The join itself: recorded first (cluster mode), the room's events expected, then the call. */
+async function joinBackend(
+  ctx: RoomContext,
+  session: Session,
+  ref: RoomRef,
+  entry: Entry,
+): Promise<JoinResult> {
+  const joining = { roomID: entry.roomID, userUpdate: entry.userUpdate, joinSeq: 0, grant: entry.grant };
+  await recordJoining(ctx, session, joining);
+  ctx.local.expect(session, ref);
+  try {
+    return await ctx.backend.join({
+      room: ref,
+      user: entry.user,
+      sessionID: session.id,
+      multi: session.multi,
+      userUpdate: entry.userUpdate,
+      maxMemberCount: entry.maxMemberCount,
+      duplicateLogin: ctx.options.duplicateLogin,
+      withMembers: entry.userUpdate,
+      nowMs: ctx.now(),
+    });
+  } catch (error) {
+    // The join may have run before the call failed (Redis lost mid-way).
+    await abandonJoin(ctx, session, ref, true);
+    throw error;
+  }
+}
+
+/** The join was made: the session holds the room (and, on its first login, this link). */
+function holdRoom(
+  ctx: RoomContext,
+  slot: SessionSlot,
+  session: Session,
+  ref: RoomRef,
+  entry: Entry,
+  state: RoomState,
+): SessionRoom {
   // The backend's state is taken right after this membership's `join` event.
   const room: SessionRoom = {
     ref,
@@ -194,17 +223,11 @@ async function enterRoom(
   ctx.kicks.forget(session.id, entry.roomID);
   if (!ctx.sessions.has(session.id)) {
     ctx.sessions.set(session.id, session);
-    session.link = slot.link;
+    session.attach(slot.link);
     slot.session = session;
   }
   persistSession(ctx, session);
-  respond.ok(loginReply(ctx, session, room, state));
-  const kickedMeanwhile = ctx.local.admit(session, room, state.seq, state.count);
-  if (kickedMeanwhile !== undefined) applyKick(ctx, kickedMeanwhile);
-  ctx.log.debug(
-    { session: session.id, appID: ref.appID, created: joined.created, kicked: joined.kicked.length },
-    'login',
-  );
+  return room;
 }
 
 /**
@@ -215,7 +238,7 @@ async function abandonJoin(ctx: RoomContext, session: Session, ref: RoomRef, und
   ctx.local.abandon(session, ref);
   if (undo) await removeUnclaimed(ctx, session, ref);
   if (ctx.sessions.has(session.id)) persistSession(ctx, session);
-  else forgetSession(ctx, session);
+  else forgetStored(ctx, session);
 }
 
 function loginReply(ctx: RoomContext, session: Session, room: SessionRoom, state: RoomState): LoginReplyData {

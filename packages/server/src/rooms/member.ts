@@ -1,8 +1,7 @@
 // Finding the membership a room request acts as.
 
 import type { Actor } from '../backend/types.js';
-import { liveSession } from './leave.js';
-import type { Session, SessionRoom, SessionSlot } from './session.js';
+import { liveSession, type Session, type SessionRoom, type SessionSlot } from './session.js';
 
 export interface Acting {
   session: Session;

@@ -4,9 +4,8 @@
 import { Code, type RenewFrame } from '@atrium/protocol';
 import { checkLoginToken, type TokenCheck } from '../auth/token.js';
 import type { Respond, RoomContext } from './context.js';
-import { liveSession } from './leave.js';
-import type { SessionRoom, SessionSlot } from './session.js';
-import { persistSession } from './takeover.js';
+import { persistSession } from './persist.js';
+import { liveSession, type SessionRoom, type SessionSlot } from './session.js';
 
 export async function renew(
   ctx: RoomContext,

@@ -1,11 +1,11 @@
-// Resuming a session on a new link (SPEC §6, docs/protocol.md "Session resume"). Per room the
-// client names the last `seq` it processed; the room's bounded history replays what it missed, or
-// a fresh snapshot stands in when the history no longer reaches back. Events ordered while the
-// history is read are held and follow the replay, so nothing is lost, repeated or reordered.
+// Resuming a session on a new link (docs/contract.md "Reconnection", docs/protocol.md "Session
+// resume"). Per room the client names the last `seq` it processed; the room's bounded history
+// replays what it missed, or a fresh snapshot stands in when the history no longer reaches back.
+// Events ordered while the history is read are held and follow the replay, so nothing is lost,
+// repeated or reordered.
 
 import {
   Code,
-  encodeFrame,
   isErrorCode,
   type ResumedRoom,
   type ResumeFrame,
@@ -13,11 +13,12 @@ import {
 } from '@atrium/protocol';
 import type { RoomState, SequencedEvent } from '../backend/types.js';
 import type { ReplayPlan, Respond, RoomContext } from './context.js';
-import { leaveRoom, liveSession, settle } from './leave.js';
-import type { Session, SessionRoom, SessionSlot } from './session.js';
+import { endIfEmpty } from './end.js';
+import { type Kick, kickedRooms, replayKicks } from './kick.js';
+import { leaveRoom } from './leave.js';
+import { liveSession, type Session, type SessionRoom, type SessionSlot, sameKey } from './session.js';
 import { snapshotFor } from './snapshot.js';
 import { takeOver } from './takeover.js';
-import { type RoomKick, sameKey } from './tombstone.js';
 
 const SESSION_UNKNOWN = 'session unknown';
 
@@ -29,6 +30,14 @@ interface RoomRead {
   replay: SequencedEvent[] | null;
   /** The snapshot standing in for a replay; null when the room is gone. */
   state: RoomState | null;
+}
+
+/** What the resume's reply says of each room, and what follows it for the rooms resumed. */
+interface Outcome {
+  rooms: Record<string, ResumedRoom>;
+  resumed: RoomRead[];
+  plans: Map<RoomRead, ReplayPlan>;
+  kicked: Map<string, Kick>;
 }
 
 export async function resume(
@@ -49,28 +58,14 @@ export async function resume(
     );
   }
 
-  const generation = ++session.resumeGen;
-  // A dead link the sweep has not caught yet must not receive anything from now on.
-  ctx.detach(session);
-  session.resuming++;
+  const generation = session.beginResume();
   let reads: RoomRead[];
   try {
-    // The client gave up the rooms it does not name (a logout lost in the cut, say).
-    for (const roomID of [...session.rooms.keys()]) {
-      if (!Object.hasOwn(frame.rooms, roomID)) await leaveRoom(ctx, session, roomID);
-    }
-    reads = await readRooms(ctx, session, frame.rooms);
-  } catch (error) {
-    // Release the holds, unless a newer resume has put its own in their place.
-    if (session.resumeGen === generation) {
-      for (const room of session.rooms.values()) ctx.local.abandon(session, room.ref);
-    }
-    throw error;
+    reads = await readUnderHold(ctx, session, frame, generation);
   } finally {
-    session.resuming--;
+    session.finishResume();
   }
-
-  if (session.resumeGen !== generation) {
+  if (!session.isLatestResume(generation)) {
     // A newer resume of the same session took over; its holds replaced ours.
     return respond.fail(Code.NOT_LOGGED_IN, 'resumed on another link');
   }
@@ -80,49 +75,39 @@ export async function resume(
     return respond.fail(Code.NOT_LOGGED_IN, 'link closed while resuming');
   }
 
-  const rooms: Record<string, ResumedRoom> = {};
-  const resumed: RoomRead[] = [];
-  const plans = new Map<RoomRead, ReplayPlan>();
-  for (const read of reads) {
-    const roomID = read.room.ref.roomID;
-    if (session.rooms.get(roomID) !== read.room) continue; // kicked while we read: below
-    if (read.replay !== null) {
-      const plan = ctx.local.replayFor(session, read.room, read.afterSeq, read.replay);
-      plans.set(read, plan);
-      rooms[roomID] = { replayed: true, upTo: plan.upTo };
-    } else if (read.state !== null) {
-      const snapshot = snapshotFor(session.user.userID, read.room.userUpdate, read.state);
-      rooms[roomID] = { replayed: false, snapshot };
-    } else {
-      // The backend lost the room under a member: nothing to resume into.
-      session.rooms.delete(roomID);
-      ctx.local.leave(session, read.room.ref);
-      continue;
-    }
-    resumed.push(read);
-  }
-  const kicked = kickedRooms(frame, ctx.kicks.kicksOf(session.id, session.key));
-  for (const [roomID, kick] of kicked) rooms[roomID] = { kicked: kick.code, ext: kick.ext };
-
-  if (resumed.length === 0) {
-    settle(ctx, undefined, session);
+  const outcome = planRooms(ctx, session, frame, reads);
+  if (outcome.resumed.length === 0) {
+    endIfEmpty(ctx, undefined, session);
     return refuseGone(ctx, slot, frame, respond);
   }
+  answer(ctx, slot, session, outcome, respond);
+}
 
-  // Everything from here to the last replayed event runs without a pause, so the reply, the
-  // replay and the held events reach the link before any live event of these rooms.
-  session.link = slot.link;
-  session.detachedAtMs = undefined;
-  slot.session = session;
-  sendKicks(slot, kicked);
-  const data: ResumeReplyData = { hb: ctx.options.heartbeatIntervalMs, rooms };
-  respond.ok(data);
-  for (const read of resumed) {
-    const plan = plans.get(read);
-    if (plan !== undefined) ctx.local.release(session, read.room, plan);
-    else if (read.state !== null) ctx.local.admit(session, read.room, read.state.seq, read.state.count);
+/**
+ * Takes the session off any link it still had, gives up the rooms the client no longer names,
+ * then reads the others with their events held. The holds are released if the reading fails,
+ * unless a newer resume has put its own in their place.
+ */
+async function readUnderHold(
+  ctx: RoomContext,
+  session: Session,
+  frame: ResumeFrame,
+  generation: number,
+): Promise<RoomRead[]> {
+  // A dead link the sweep has not caught yet must not receive anything from now on.
+  ctx.detach(session);
+  try {
+    // The client gave up the rooms it does not name (a logout lost in the cut, say).
+    for (const roomID of [...session.rooms.keys()]) {
+      if (!Object.hasOwn(frame.rooms, roomID)) await leaveRoom(ctx, session, roomID);
+    }
+    return await readRooms(ctx, session, frame.rooms);
+  } catch (error) {
+    if (session.isLatestResume(generation)) {
+      for (const room of session.rooms.values()) ctx.local.abandon(session, room.ref);
+    }
+    throw error;
   }
-  ctx.log.debug({ session: session.id, rooms: resumed.length, kicked: kicked.size }, 'session resumed');
 }
 
 /** Holds each named room's events, then reads its history, or its snapshot if that is gone. */
@@ -149,25 +134,55 @@ async function readRooms(
   );
 }
 
-/** The named rooms the session was kicked from. */
-function kickedRooms(
-  frame: ResumeFrame,
-  kicks: ReadonlyMap<string, RoomKick> | undefined,
-): Map<string, RoomKick> {
-  const out = new Map<string, RoomKick>();
-  if (kicks === undefined) return out;
-  for (const roomID of Object.keys(frame.rooms)) {
-    const kick = kicks.get(roomID);
-    if (kick !== undefined) out.set(roomID, kick);
+/** Per room read: a replay, a snapshot, or nothing (kicked meanwhile, or the room is gone). */
+function planRooms(ctx: RoomContext, session: Session, frame: ResumeFrame, reads: RoomRead[]): Outcome {
+  const outcome: Outcome = { rooms: {}, resumed: [], plans: new Map(), kicked: new Map() };
+  for (const read of reads) {
+    const roomID = read.room.ref.roomID;
+    if (session.rooms.get(roomID) !== read.room) continue; // kicked while we read: below
+    if (read.replay !== null) {
+      const plan = ctx.local.replayFor(session, read.room, read.afterSeq, read.replay);
+      outcome.plans.set(read, plan);
+      outcome.rooms[roomID] = { replayed: true, upTo: plan.upTo };
+    } else if (read.state !== null) {
+      const snapshot = snapshotFor(session.user.userID, read.room.userUpdate, read.state);
+      outcome.rooms[roomID] = { replayed: false, snapshot };
+    } else {
+      // The backend lost the room under a member: nothing to resume into.
+      session.rooms.delete(roomID);
+      ctx.local.leave(session, read.room.ref);
+      continue;
+    }
+    outcome.resumed.push(read);
   }
-  return out;
+  outcome.kicked = kickedRooms(Object.keys(frame.rooms), ctx.kicks.kicksOf(session.id, session.key));
+  for (const [roomID, kick] of outcome.kicked) outcome.rooms[roomID] = { kicked: kick.code, ext: kick.ext };
+  return outcome;
 }
 
-/** The kicks the client missed, as the `kick` frames it would have had on a live link. */
-function sendKicks(slot: SessionSlot, kicked: ReadonlyMap<string, RoomKick>): void {
-  for (const [room, kick] of kicked) {
-    slot.link.send(encodeFrame({ t: 'kick', room, code: kick.code, ext: kick.ext }));
+/**
+ * Everything from here to the last replayed event runs without a pause, so the reply, the
+ * replay and the held events reach the link before any live event of these rooms.
+ */
+function answer(
+  ctx: RoomContext,
+  slot: SessionSlot,
+  session: Session,
+  outcome: Outcome,
+  respond: Respond,
+): void {
+  session.attach(slot.link);
+  slot.session = session;
+  replayKicks(slot.link, outcome.kicked);
+  const data: ResumeReplyData = { hb: ctx.options.heartbeatIntervalMs, rooms: outcome.rooms };
+  respond.ok(data);
+  for (const read of outcome.resumed) {
+    const plan = outcome.plans.get(read);
+    if (plan !== undefined) ctx.local.release(session, read.room, plan);
+    else if (read.state !== null) ctx.local.admit(session, read.room, read.state.seq, read.state.count);
   }
+  const { resumed, kicked } = outcome;
+  ctx.log.debug({ session: session.id, rooms: resumed.length, kicked: kicked.size }, 'session resumed');
 }
 
 /**
@@ -176,11 +191,11 @@ function sendKicks(slot: SessionSlot, kicked: ReadonlyMap<string, RoomKick>): vo
  * (which would kick the winner); otherwise it is refused as unknown and logs in afresh.
  */
 function refuseGone(ctx: RoomContext, slot: SessionSlot, frame: ResumeFrame, respond: Respond): void {
-  const kicked = kickedRooms(frame, ctx.kicks.kicksOf(frame.session, frame.key));
-  sendKicks(slot, kicked);
-  const named = Object.keys(frame.rooms).length;
+  const named = Object.keys(frame.rooms);
+  const kicked = kickedRooms(named, ctx.kicks.kicksOf(frame.session, frame.key));
+  replayKicks(slot.link, kicked);
   const last = [...kicked.values()].at(-1);
-  if (last !== undefined && kicked.size === named) {
+  if (last !== undefined && kicked.size === named.length) {
     respond.fail(isErrorCode(last.code) ? last.code : Code.KICKED_BY_BACKEND, last.ext);
   } else {
     respond.fail(Code.NOT_LOGGED_IN, SESSION_UNKNOWN);

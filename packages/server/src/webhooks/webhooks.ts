@@ -1,7 +1,7 @@
 // Webhooks of one server: the backend's room events become ZEGO-style webhook events
 // (events.ts), delivered in order per room with retries (delivery.ts). In cluster mode the
 // backend queues each room's webhook facts itself (durable, one sender per room:
-// backend/redis-hooks.ts) and this server sends the rooms it takes from there instead.
+// backend/redis/hooks.ts) and this server sends the rooms it takes from there instead.
 
 import type { Logger } from 'pino';
 import type { BackendMessage, HookQueue } from '../backend/types.js';

@@ -4,7 +4,7 @@
 // of channel messages returns undefined instead, since it runs inside an event handler.
 
 import type { BroadcastMessageInfo, RoomEvent, RoomExtraInfo, StreamInfo } from '@atrium/protocol';
-import type { KickMessage, Member, MembershipNote, RoomState, SequencedEvent } from './types.js';
+import type { KickMessage, Member, MembershipNote, RoomState, SequencedEvent } from '../types.js';
 
 export class RedisReplyError extends Error {
   constructor(what: string, reply: unknown) {
@@ -111,7 +111,7 @@ export function parseState(reply: unknown, withMembers: boolean): RoomState {
 /** One event of a room as logged and published, with what rides along. */
 export interface FeedEntry {
   seq: number;
-  /** `base + seq`: keeps growing when a room of the same name is re-created (redis-scripts.ts). */
+  /** `base + seq`: keeps growing when a room of the same name is re-created (scripts.ts). */
   pos: number;
   count: number;
   event: RoomEvent;

@@ -5,7 +5,7 @@
 // array into an object and print big numbers in exponent form); numbers that come from the
 // node arrive already written as JSON numbers.
 //
-// Room scripts: KEYS = meta, members, streams, extra, log, gone, kicks (see redis-keys.ts);
+// Room scripts: KEYS = meta, members, streams, extra, log, gone, kicks (see keys.ts);
 // ARGV[1] = channel, ARGV[2] = MAXLEN, ARGV[3] = tombstone ms, then the script's own.
 // Actor scripts continue with ARGV[4] = userID, [5] = sessionID, [6] = '1' when the business
 // backend acts (asServer), [7] = its userName, then their own from ARGV[8].
@@ -18,9 +18,22 @@
 // `{"b": msg}`, unlogged. Scripts that wait for delivery return the position of their last event.
 
 import { createHash } from 'node:crypto';
-import type { RedisClient } from './redis-keys.js';
+import type { RedisClient } from './keys.js';
+
+/** A room's kicks are pruned of expired ones once it holds this many… */
+const KICKS_PRUNE_FROM = 256;
+/** …by a scan every this many kicks (a mass kick costs linear time, not quadratic). */
+const KICKS_PRUNE_EVERY = 64;
+/** A webhook queue nobody drains any more (webhooks turned off on every node) goes after a week. */
+const HOOKS_IDLE_MS = 7 * 24 * 3_600_000;
+/** A room's lifetime ID ends with this many digits of its base position. */
+const LIFE_BASE_DIGITS = 6;
 
 const ROOM_PRELUDE = `
+local KICKS_PRUNE_FROM, KICKS_PRUNE_EVERY = ${KICKS_PRUNE_FROM}, ${KICKS_PRUNE_EVERY}
+local HOOKS_IDLE_MS = ${HOOKS_IDLE_MS}
+local LIFE_BASE_DIGITS = ${LIFE_BASE_DIGITS}
+local MS_PER_S, US_PER_MS = 1000, 1000
 local META, MEMBERS, STREAMS, EXTRA, LOG, GONE = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local KICKS, HOOKS = KEYS[7], KEYS[8]
 local CHANNEL, MAXLEN, TOMBSTONE_MS = ARGV[1], ARGV[2], ARGV[3]
@@ -42,16 +55,16 @@ end
 -- Redis's clock, so every node reads kick ages alike.
 local function nowMs()
   local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  return tonumber(t[1]) * MS_PER_S + math.floor(tonumber(t[2]) / US_PER_MS)
 end
 
 -- A kick of a session, kept keepMs for its resume elsewhere. Old ones are pruned once there are
--- many, by a scan every 64th kick (so a mass kick costs linear time, not quadratic; each is
--- also checked for age when read), so a room's kicks stay bounded by time.
+-- many, by a scan every KICKS_PRUNE_EVERY-th kick (each is also checked for age when read), so a
+-- room's kicks stay bounded by time.
 local function noteKick(sessionID, code, ext, keepMs)
   local now = nowMs()
   local n = redis.call('HLEN', KICKS)
-  if n >= 256 and n % 64 == 0 then
+  if n >= KICKS_PRUNE_FROM and n % KICKS_PRUNE_EVERY == 0 then
     local all = redis.call('HGETALL', KICKS)
     for i = 1, #all, 2 do
       if cjson.decode(all[i + 1]).t + keepMs < now then redis.call('HDEL', KICKS, all[i]) end
@@ -99,7 +112,7 @@ local function record(seq, event, kick, note, hook)
     if redis.call('LLEN', HOOKS) < HOOKS_MAX then
       redis.call('RPUSH', HOOKS, msg .. ',"l":' .. str(life()) .. ',"w":' .. nowMs() .. hook .. '}')
       -- A list nobody drains any more (webhooks turned off on every node) goes in the end.
-      redis.call('PEXPIRE', HOOKS, 604800000)
+      redis.call('PEXPIRE', HOOKS, HOOKS_IDLE_MS)
     else
       redis.call('HINCRBY', META, 'hdrop', 1)
     end
@@ -194,7 +207,7 @@ local created = redis.call('EXISTS', META) == 0
 if created then
   local base = redis.call('GET', GONE) or '0'
   -- The lifetime ID: creation time, then the base (which grows with each lifetime of the name).
-  local lifeID = nowMs .. string.format('%06d', tonumber(base) % 1000000)
+  local lifeID = nowMs .. string.format('%0' .. LIFE_BASE_DIGITS .. 'd', tonumber(base) % 10 ^ LIFE_BASE_DIGITS)
   redis.call('HSET', META, 'seq', '0', 'base', base, 'max', maxCount, 'bseq', '0', 'life', lifeID)
   redis.call('DEL', GONE)
 else

@@ -11,8 +11,8 @@
 // client logging in afresh is always correct. A primary at a new address is only recorded.
 
 import { Cluster, type Redis } from 'ioredis';
-import type { FeedLog } from './redis-feed.js';
-import type { RedisClient } from './redis-keys.js';
+import type { FeedLog } from './feed.js';
+import type { RedisClient } from './keys.js';
 
 /** A primary that does not answer INFO in this long is skipped (asked again next time). */
 const INFO_TIMEOUT_MS = 3000;

@@ -1,6 +1,7 @@
 // The cluster-mode Backend: every room in Redis, changed by one Lua script per call (check,
-// mutate, sequence, log, publish; redis-scripts.ts), its events fanned out by sharded pub/sub
-// to the nodes that have members in it (redis-feed.ts). Any number of nodes share one Redis;
+// mutate, sequence, log, publish; scripts.ts), its events fanned out by sharded pub/sub to the
+// nodes that have members in it (feed.ts). Its cluster facet (cluster.ts) shares sessions,
+// webhook facts and admin nonces between the nodes. Any number of nodes share one Redis;
 // each room has one total order whichever node wrote.
 //
 // A room's keys share one Cluster slot, a user's index of rooms has another, so a login that
@@ -9,29 +10,18 @@
 // user index (which returns the memberships it displaces, and so decides races: the later
 // record wins), then remove those from their rooms with a kick. See docs/operations.md.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Code } from '@atrium/protocol';
-import { asArray, asInt, asString, historyOf, parseLogEntries, parseState } from './redis-codec.js';
-import { connect, quit, untilReady } from './redis-connect.js';
-import { type FeedLog, RoomFeed } from './redis-feed.js';
-import { RedisHookQueue } from './redis-hooks.js';
-import { UserIndex } from './redis-index.js';
-import { type RedisClient, type RoomKeys, roomKeyList, roomKeys } from './redis-keys.js';
-import { NodeLease } from './redis-lease.js';
-import { RestartWatch } from './redis-restart.js';
-import { type LuaScript, Scripts } from './redis-scripts.js';
-import { RedisSessionStore } from './redis-sessions.js';
-import type { SessionStore } from './session-store.js';
-import { streamStoppedBy, streamsLeftBecause } from './stream-delete.js';
+import type { Backend, ClusterFacet } from '../backend.js';
+import { streamStoppedBy, streamsLeftBecause } from '../stream-delete.js';
 import type {
   Actor,
-  AdoptResult,
-  Backend,
   BackendListener,
   CommandRequest,
   Done,
   JoinRequest,
   JoinResult,
+  Kick,
   KickedMember,
   LeaveCause,
   MessageRequest,
@@ -46,62 +36,19 @@ import type {
   SequencedEvent,
   StreamExtraRequest,
   StreamRequest,
-} from './types.js';
-
-export interface RedisBackendOptions {
-  /**
-   * `redis://[:password@]host:port[/db]` or `rediss://…`; several, comma-separated, for a Redis
-   * Cluster (its seed nodes).
-   */
-  url: string;
-  /** Sequenced events kept per room for replay (the log's MAXLEN). */
-  historyMaxEvents?: number;
-  /** Prefix of every key and channel, so deployments can share one Redis. */
-  keyPrefix?: string;
-  /** This node's identity in member records (random by default). */
-  nodeID?: string;
-  /** A destroyed room's last position is kept this long (see redis-scripts.ts, `p`). */
-  roomTombstoneMs?: number;
-  /** How long a call waits for its own events to come back by pub/sub before reading the log. */
-  deliveryWaitMs?: number;
-  /** How long a join waits for the subscriber connection (Redis down: the join fails after). */
-  subscribeTimeoutMs?: number;
-  /** A node's lease lives this long unrenewed (it is renewed every third of it). */
-  leaseTtlMs?: number;
-  /** The server's sessionGraceMs: a dead node's sessions are removed this long after its lease lapsed. */
-  sessionGraceMs?: number;
-  /** The server's kickMemoryMs: how long a kick is kept in its room for a resume elsewhere. */
-  kickMemoryMs?: number;
-  /** Reliable request IDs remembered per user, across nodes. */
-  appliedWindow?: number;
-  /**
-   * Webhooks on: each room queues its webhook facts in Redis, up to this many waiting (more are
-   * dropped and counted), sent by one node at a time (redis-hooks.ts). 0 or absent: off.
-   */
-  webhookQueueMax?: number;
-  /** How often every node scans for queued webhook facts nobody listed (a node died in between). */
-  webhookScanMs?: number;
-  /** Rooms whose webhooks this node sends at once (they take turns beyond). Default 64. */
-  webhookMaxRooms?: number;
-  /** A subscriber threw; the backend carries on (default: ignore). */
-  onListenerError?: (error: unknown) => void;
-  /** Where connection trouble and lost events are reported (a pino logger fits). */
-  log?: FeedLog;
-}
-
-export const REDIS_BACKEND_DEFAULTS = {
-  historyMaxEvents: 1024,
-  keyPrefix: 'atrium',
-  roomTombstoneMs: 3_600_000,
-  deliveryWaitMs: 1000,
-  subscribeTimeoutMs: 5000,
-  leaseTtlMs: 5000,
-  sessionGraceMs: 30_000,
-  kickMemoryMs: 300_000,
-  appliedWindow: 512,
-  webhookScanMs: 30_000,
-  webhookMaxRooms: 64,
-} as const;
+} from '../types.js';
+import { RedisCluster } from './cluster.js';
+import { asArray, asInt, asString, historyOf, parseLogEntries, parseState } from './codec.js';
+import { connect, quit, untilReady } from './connect.js';
+import { type FeedLog, RoomFeed } from './feed.js';
+import { RedisHookQueue } from './hooks.js';
+import { type RedisClient, type RoomKeys, roomKeyList, roomKeys } from './keys.js';
+import { NodeLease } from './lease.js';
+import { REDIS_BACKEND_DEFAULTS, type RedisBackendOptions } from './options.js';
+import { RestartWatch } from './restart.js';
+import { type LuaScript, Scripts } from './scripts.js';
+import { RedisSessionStore } from './sessions.js';
+import { UserIndex } from './user-index.js';
 
 const NOT_MEMBER: Refusal = { ok: false, code: Code.NOT_LOGGED_IN };
 const BAD_INPUT: Refusal = { ok: false, code: Code.INPUT_PARAM };
@@ -118,12 +65,15 @@ interface Removal {
   userID: string;
   sessionID?: string;
   joinPos?: number;
-  kick?: { code: number; ext: string };
+  kick?: Kick;
   cause?: Exclude<LeaveCause, 'kick'>;
 }
 
+export { REDIS_BACKEND_DEFAULTS, type RedisBackendOptions } from './options.js';
+
 export class RedisBackend implements Backend {
   readonly nodeID: string;
+  readonly cluster: ClusterFacet;
   private readonly redis: RedisClient;
   private readonly subscriber: RedisClient;
   private readonly feed: RoomFeed;
@@ -202,6 +152,17 @@ export class RedisBackend implements Backend {
       this.feed.reset();
       this.lease.forgetEpoch();
     });
+    this.cluster = new RedisCluster({
+      redis: this.redis,
+      prefix: this.prefix,
+      feed: this.feed,
+      sessions: this.store,
+      lease: this.lease,
+      restarts: this.restarts,
+      hooks: this.hooks,
+      adoptScript: (room, userID, sessionID) =>
+        this.run(Scripts.adopt, this.keysOf(room), [userID, sessionID, this.nodeID, this.kickKeepMs]),
+    });
     this.redis.on('ready', () => void this.restarts.check());
     this.subscriber.on('ready', () => {
       // After a reconnect, messages published while it was down never arrive: read the logs
@@ -214,55 +175,6 @@ export class RedisBackend implements Backend {
 
   subscribe(listener: BackendListener): () => void {
     return this.feed.subscribe(listener);
-  }
-
-  sessions(): SessionStore {
-    return this.store;
-  }
-
-  /** Takes over a membership on resume: held when `sessionID` still holds it. */
-  async adopt(room: RoomRef, userID: string, sessionID: string): Promise<AdoptResult> {
-    await this.lease.ensure();
-    let kick: { code: number; ext: string } | undefined;
-    const held = await this.feed.adopt(room, userID, async () => {
-      const reply = asArray(
-        await this.run(Scripts.adopt, this.keysOf(room), [userID, sessionID, this.nodeID, this.kickKeepMs]),
-        'adopt',
-      );
-      const status = asString(reply[0], 'adopt status');
-      if (status === 'kicked') {
-        const k = JSON.parse(asString(reply[1], 'adopt kick')) as { c: number; x: string };
-        kick = { code: k.c, ext: k.x };
-      }
-      if (status !== 'held') return null;
-      const member = JSON.parse(asString(reply[1], 'adopt member')) as { p?: unknown };
-      return typeof member.p === 'number' ? { sessionID, joinPos: member.p } : null;
-    });
-    if (held) return { held: true };
-    return kick === undefined ? { held: false } : { held: false, kick };
-  }
-
-  release(room: RoomRef, userID: string, sessionID: string): void {
-    this.feed.forget(room, userID, sessionID);
-  }
-
-  onReset(listener: () => void): () => void {
-    return this.restarts.onReset(listener);
-  }
-
-  async claimNonce(appID: number, nonce: string, keepMs: number): Promise<boolean> {
-    // Hashed: a nonce is caller text, of any characters (a '{' would make its own hash tag).
-    const digest = createHash('sha256').update(nonce).digest('base64url');
-    const key = `${this.prefix}:nonce:${appID}:${digest}`;
-    return (await this.redis.set(key, '1', 'PX', Math.max(1, Math.ceil(keepMs)), 'NX')) === 'OK';
-  }
-
-  hookQueue(): RedisHookQueue | undefined {
-    return this.hooks;
-  }
-
-  onFenced(listener: () => void): () => void {
-    return this.lease.onFenced(listener);
   }
 
   ready(): boolean {

@@ -1,13 +1,13 @@
 // Sessions in Redis (cluster mode), so a client resumes on any node: one record per session
 // (JSON, the resume key only as a hash), the set of sessions each node holds (what a surviving
-// node removes once that node's lease has lapsed, redis-lease.ts), and per user a bounded window
+// node removes once that node's lease has lapsed, lease.ts), and per user a bounded window
 // of the reliable sends applied, so a resend reaching another node is not applied twice.
 // Each key has its own hash tag: every step here touches one key or one user's pair of keys.
 
-import { asInt } from './redis-codec.js';
-import type { RedisClient } from './redis-keys.js';
-import { LuaScript } from './redis-scripts.js';
-import { keyMatches, type SessionStore, type StoredOutcome, type StoredSession } from './session-store.js';
+import { keyMatches, type SessionStore, type StoredOutcome, type StoredSession } from '../session-store.js';
+import { asInt } from './codec.js';
+import type { RedisClient } from './keys.js';
+import { LuaScript } from './scripts.js';
 
 /** What is stored: the session and the node holding it. */
 export interface SessionRecord extends StoredSession {
@@ -19,7 +19,7 @@ export const sessionKey = (prefix: string, id: string): string => `${prefix}:ses
 const reapedKey = (prefix: string, id: string): string => `${sessionKey(prefix, id)}:reaped`;
 const REAPED_KEEP_MS = 600_000;
 export const nodeSessionsKey = (prefix: string, node: string): string => `${prefix}:node:{${node}}:sessions`;
-/** The nodes the reaper looks at (redis-lease.ts). */
+/** The nodes the reaper looks at (lease.ts). */
 export const nodesKey = (prefix: string): string => `${prefix}:nodes`;
 const appliedKeys = (prefix: string, appID: number, userID: string): [string, string] => {
   const base = `${prefix}:{${appID}:u:${userID}}`;
@@ -76,7 +76,7 @@ redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
 return raw`,
 );
 
-/** How a reaper takes a dead node's sessions (redis-lease.ts). */
+/** How a reaper takes a dead node's sessions (lease.ts). */
 export interface SessionReaper {
   /**
    * The session's record if `node` still holds it, marked as being reaped in the same step: a

@@ -7,11 +7,11 @@
 // its removal was recorded) is only a hint: reject-new checks entries against the room itself
 // and prunes what is gone; kick-old just finds nothing to remove.
 
-import { asArray, asInt, asString } from './redis-codec.js';
-import type { RedisClient } from './redis-keys.js';
-import { roomKeys, userIndexKey } from './redis-keys.js';
-import { Scripts } from './redis-scripts.js';
-import type { JoinRequest, RoomRef } from './types.js';
+import type { JoinRequest, RoomRef } from '../types.js';
+import { asArray, asInt, asString } from './codec.js';
+import type { RedisClient } from './keys.js';
+import { roomKeys, userIndexKey } from './keys.js';
+import { Scripts } from './scripts.js';
 
 /** A membership as the user index knows it: its room, session and join position. */
 export interface Displaced {

@@ -1,7 +1,7 @@
 // Webhooks in cluster mode: one sender per room, and nothing lost with a node. The room scripts
 // queue each webhook-relevant event's facts (HookFacts: the event, the room's lifetime ID, Redis's
 // time, what a stream_close needs) in the room's own list, `{<app>:<room>}:hooks`, in the same
-// atomic step as the change itself (redis-scripts.ts, `record`). Any node may send them: a node
+// atomic step as the change itself (scripts.ts, `record`). Any node may send them: a node
 // takes a room by its lock (`:hooklock`, SET NX PX, renewed while it sends), hands the room's
 // facts to the sink in order, and removes each only once the sink is done with it (delivered, or
 // given up after its retries). A node that dies mid-way leaves the fact at the head of the list
@@ -20,11 +20,11 @@
 import { randomInt } from 'node:crypto';
 import type { StreamInfo } from '@atrium/protocol';
 import { Cluster } from 'ioredis';
-import { parseChannelMessage } from './redis-codec.js';
-import type { FeedLog } from './redis-feed.js';
-import { type RedisClient, roomKeys } from './redis-keys.js';
-import { LuaScript } from './redis-scripts.js';
-import type { HookFacts, HookQueue, RoomRef } from './types.js';
+import type { HookFacts, HookQueue, RoomRef } from '../types.js';
+import { parseChannelMessage } from './codec.js';
+import type { FeedLog } from './feed.js';
+import { type RedisClient, roomKeys } from './keys.js';
+import { LuaScript } from './scripts.js';
 
 export interface RedisHookQueueOptions {
   prefix: string;

@@ -5,11 +5,11 @@
 // anything after it is delivered; duplicates are dropped. The backend's calls wait here until
 // their own events have been delivered, as the in-memory backend delivers before it returns.
 
-import { type FeedEntry, parseChannelMessage, parseLogEntries } from './redis-codec.js';
-import type { RedisClient } from './redis-keys.js';
-import { type RoomKeys, roomKeyList, roomKeys } from './redis-keys.js';
-import { Scripts } from './redis-scripts.js';
-import type { BackendListener, BackendMessage, RoomRef } from './types.js';
+import type { BackendListener, BackendMessage, RoomRef } from '../types.js';
+import { type FeedEntry, parseChannelMessage, parseLogEntries } from './codec.js';
+import type { RedisClient } from './keys.js';
+import { type RoomKeys, roomKeyList, roomKeys } from './keys.js';
+import { Scripts } from './scripts.js';
 
 export interface FeedLog {
   warn(details: object, message: string): void;

@@ -5,7 +5,7 @@
 // the two never meet). Neither a roomID nor a userID may contain '}', which would cut a tag short.
 
 import type { Cluster, Redis } from 'ioredis';
-import type { RoomRef } from './types.js';
+import type { RoomRef } from '../types.js';
 
 /** One Redis, or a Redis Cluster (every multi-key step here stays within one hash tag). */
 export type RedisClient = Redis | Cluster;
@@ -34,7 +34,7 @@ export interface RoomKeys {
    */
   kicks: string;
   /**
-   * List: the room's webhook entries not yet delivered, oldest first (redis-hooks.ts). Outlives
+   * List: the room's webhook entries not yet delivered, oldest first (hooks.ts). Outlives
    * the room until drained.
    */
   hooks: string;

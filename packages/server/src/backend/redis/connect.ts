@@ -4,8 +4,8 @@
 // failed attempt).
 
 import { Cluster, Redis } from 'ioredis';
-import type { FeedLog } from './redis-feed.js';
-import type { RedisClient } from './redis-keys.js';
+import type { FeedLog } from './feed.js';
+import type { RedisClient } from './keys.js';
 
 /** A connection for `role` ('cmd', 'sub'), named so CLIENT LIST tells a node's connections apart. */
 export function connect(url: string, nodeID: string, role: string, log: FeedLog): RedisClient {

@@ -1,14 +1,14 @@
 // Node leases and their fencing (SPEC §9). Each node keeps `<prefix>:node:{<id>}` alive (its
 // epoch, PX ttl, renewed every ttl/3, and at once when Redis answers) and lists itself in
 // `<prefix>:nodes` (so does the session store, before it records a session of the node's:
-// redis-sessions.ts). The epoch tells this run of a node from an earlier one with the same ID.
+// sessions.ts). The epoch tells this run of a node from an earlier one with the same ID.
 //
 // Every node also looks, at the same pace, for listed nodes whose lease has lapsed (or never
 // came: a node killed right after it started). Once a lapse has lasted the grace period, a
 // surviving node *fences* the lapsed one: it records in `<prefix>:node:{<id>}:fenced` that every
 // epoch up to the current one is dead — in one step with checking that the lease is still
 // absent, so a node that came back just in time is not fenced. Then it removes the sessions that
-// node still held (redis-sessions.ts claims each one first, so a resume elsewhere and the reaper
+// node still held (sessions.ts claims each one first, so a resume elsewhere and the reaper
 // cannot both have it), with cause `timeout`, as the dead node's own grace sweep would have done.
 // No member outlives its node by more than lease TTL + grace (+ one renewal interval).
 //
@@ -18,11 +18,11 @@
 // (no renewal answered within the TTL, by its own monotonic clock, counted from when the renewal
 // was sent) refuses writes (`ensure`), so the reaper never races a write from the node it reaps.
 
-import { untilReady } from './redis-connect.js';
-import type { RedisClient } from './redis-keys.js';
-import { LuaScript } from './redis-scripts.js';
-import { nodeSessionsKey, nodesKey, type SessionReaper } from './redis-sessions.js';
-import type { RoomRef } from './types.js';
+import type { RoomRef } from '../types.js';
+import { untilReady } from './connect.js';
+import type { RedisClient } from './keys.js';
+import { LuaScript } from './scripts.js';
+import { nodeSessionsKey, nodesKey, type SessionReaper } from './sessions.js';
 
 export interface NodeLeaseOptions {
   prefix: string;
@@ -32,7 +32,7 @@ export interface NodeLeaseOptions {
   graceMs: number;
   /** How long a write waits for a connecting Redis before it is refused. */
   connectWaitMs: number;
-  /** Claims a dead node's sessions one by one (redis-sessions.ts). */
+  /** Claims a dead node's sessions one by one (sessions.ts). */
   reaper: SessionReaper;
   /** Removes one membership of a session (cause timeout). */
   remove(room: RoomRef, userID: string, sessionID: string): Promise<void>;

@@ -1,7 +1,7 @@
 // A room's bounded history of sequenced events, for replay on resume. A ring, so appending
 // never copies and memory per room is capped.
 
-import type { SequencedEvent } from './types.js';
+import type { SequencedEvent } from '../types.js';
 
 export class EventHistory {
   private readonly ring: (SequencedEvent | undefined)[];

@@ -1,19 +1,21 @@
 // The embedded Backend: one process, plain maps. Each method runs to completion synchronously
-// inside its promise, which is what makes it atomic here (Redis will use a script per method).
+// inside its promise, which is what makes it atomic here (the Redis one runs a script per
+// method). It has no cluster facet: its sessions live and end on this one node.
 // Subscribers are called synchronously, in seq order, before the method's promise settles.
 
 import { Code, type RoomEvent, type RoomExtraInfo, type StreamInfo } from '@atrium/protocol';
-import { EventHistory } from './history.js';
-import { streamStoppedBy, streamsLeftBecause } from './stream-delete.js';
+import { SharedDefaults } from '../../defaults.js';
+import type { Backend } from '../backend.js';
+import { streamStoppedBy, streamsLeftBecause } from '../stream-delete.js';
 import type {
   Actor,
-  Backend,
   BackendListener,
   BackendMessage,
   CommandRequest,
   Done,
   JoinRequest,
   JoinResult,
+  Kick,
   KickedMember,
   LeaveCause,
   Member,
@@ -30,7 +32,8 @@ import type {
   SequencedEvent,
   StreamExtraRequest,
   StreamRequest,
-} from './types.js';
+} from '../types.js';
+import { EventHistory } from './history.js';
 
 export interface MemoryBackendOptions {
   /** Sequenced events kept per room for replay. */
@@ -40,7 +43,7 @@ export interface MemoryBackendOptions {
 }
 
 export const MEMORY_BACKEND_DEFAULTS = {
-  historyMaxEvents: 1024,
+  historyMaxEvents: SharedDefaults.historyMaxEvents,
 } as const;
 
 interface MemoryRoom {
@@ -73,6 +76,12 @@ export class MemoryBackend implements Backend {
     this.historyMaxEvents = options.historyMaxEvents ?? MEMORY_BACKEND_DEFAULTS.historyMaxEvents;
     this.onListenerError = options.onListenerError ?? (() => {});
   }
+
+  ready(): boolean {
+    return true;
+  }
+
+  async whenReady(): Promise<void> {}
 
   subscribe(listener: BackendListener): () => void {
     // A fresh wrapper, so the same function subscribed twice is two subscriptions.
@@ -273,7 +282,7 @@ export class MemoryBackend implements Backend {
   private removeMember(
     ref: RoomRef,
     member: Member,
-    kick: { code: number; ext: string } | undefined,
+    kick: Kick | undefined,
     cause: LeaveCause,
     destroyIfEmpty: boolean,
   ): boolean {

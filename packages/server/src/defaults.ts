@@ -1,0 +1,16 @@
+// The server's defaults that more than one part reads (the options, both backends), defined
+// once. The ones the SDK shares (heartbeat, grace, reconnect window) live in the protocol
+// package's `Defaults`; the rest of the server's option defaults are in options.ts.
+
+import { Defaults } from '@atrium/protocol';
+
+export const SharedDefaults = {
+  /** Sequenced events kept per room for replay on resume. */
+  historyMaxEvents: 1024,
+  /** Cluster mode: a node's lease lives this long unrenewed. */
+  leaseTtlMs: 5000,
+  /** How long a broken session is kept for resume. */
+  sessionGraceMs: Defaults.sessionGraceMs,
+  /** How long a session's kicks are remembered: the SDK's whole reconnect window. */
+  kickMemoryMs: Defaults.reconnectWindowMs,
+} as const;
