@@ -1,8 +1,10 @@
-// The options of `createRoomServer`: the contract's fields (SPEC §8, api.d.ts) plus a few of
-// our own, all optional but `apps`. Defaults live in one object; validation names the field.
+// The options of `createRoomServer`: the contract's fields (docs/contract.md, "Server options";
+// contract/api.d.ts) plus a few of our own, all optional but `apps`. Each numeric option is one
+// row of a `{ default, min, max }` table; validation names the field.
 
 import { checkAppID, Defaults, Limits } from '@atrium/protocol';
 import type { Backend } from './backend/backend.js';
+import { SharedDefaults } from './defaults.js';
 
 export interface AppCredentials {
   appID: number;
@@ -16,152 +18,208 @@ export type DuplicateLoginPolicy = 'kick-old' | 'reject-new';
 export interface WebhookOptions {
   /** The http(s) URL events are POSTed to. */
   url: string;
-  /** Signs each event (TOKEN04.md, "Webhook signature"). */
+  /** Signs each event (docs/token04.md, "Webhook signature"). */
   secret: string;
-  /** The delay before each retry; its length is the number of retries. Default ZEGO's 2, 4, 8, 16, 32 s. */
+  /**
+   * The delay before each retry; its length is the number of retries (at most 20).
+   * @default [2000, 4000, 8000, 16000, 32000] (ZEGO's)
+   */
   retryDelaysMs?: number[];
-  /** One attempt's deadline. Default 5000. */
+  /** One attempt's deadline, 1 to 600000 ms. @default 5000 */
   timeoutMs?: number;
-  /** Events waiting (in flight included) beyond which new ones are dropped. Default 10000. */
+  /** Events waiting (in flight included) beyond which new ones are dropped. @default 10000 */
   maxQueued?: number;
   /**
    * Events one room may have waiting (in flight included); beyond it that room's new events are
    * dropped, whatever room else is quiet. In cluster mode, the bound of each room's queue in Redis.
-   * Default 1000.
+   * @default 1000
    */
   maxQueuedPerRoom?: number;
-  /** Requests in flight at once; each room has at most one. Default 16. */
+  /** Requests in flight at once; each room has at most one. @default 16 */
   maxConcurrent?: number;
-  /** On close, how long queued events may still be delivered before the rest is dropped. Default 2000. */
+  /** On close, how long queued events may still be delivered before the rest is dropped. @default 2000 */
   drainOnCloseMs?: number;
 }
 
 export type ResolvedWebhook = Required<WebhookOptions>;
 
-export const WEBHOOK_DEFAULTS = {
-  retryDelaysMs: [2000, 4000, 8000, 16000, 32000],
-  timeoutMs: 5000,
-  maxQueued: 10_000,
-  maxQueuedPerRoom: 1000,
-  maxConcurrent: 16,
-  drainOnCloseMs: 2000,
-} as const;
-
 export interface RoomServerOptions {
+  /** The apps served, each with the secret its tokens are made with. Required, at least one. */
   apps: AppCredentials[];
-  /** Default 8800; 0 picks a free port. */
+  /** The port to listen on; 0 picks a free port. @default 8800 */
   port?: number;
-  /** Default '127.0.0.1'. */
+  /** The address to listen on. @default '127.0.0.1' */
   host?: string;
-  /** Cluster mode (SPEC §9): the Redis every node shares, `redis://…` or `rediss://…`. */
+  /**
+   * Cluster mode (docs/contract.md, "Cluster mode"): the Redis every node shares, `redis://…`
+   * or `rediss://…` (comma-separated seeds for a Redis Cluster).
+   * @default undefined (one node, in memory)
+   */
   redis?: string;
-  /** A link silent for 2 × this is dead. Default 5000. */
+  /** A link silent for 2 × this is dead; sent to clients in `hello`. @default 5000 */
   heartbeatIntervalMs?: number;
-  /** How long a broken session is kept for resume before its member is removed. Default 30000. */
+  /** How long a broken session is kept for resume before its member is removed. @default 30000 */
   sessionGraceMs?: number;
   /**
    * How long a session's kicks are remembered after its end, so a client kicked while away that
    * comes back later than the grace period learns its kick instead of logging in afresh (and
-   * kicking the winner). Default: the SDK's reconnect window, 300000; never less than
-   * sessionGraceMs.
+   * kicking the winner). Never less than sessionGraceMs.
+   * @default 300000 (the SDK's reconnect window)
    */
   kickMemoryMs?: number;
   /**
    * Cluster mode: a node's lease in Redis lives this long unrenewed (renewed every third of it);
-   * a dead node's members are removed once its lease lapsed and the grace period passed. Default 5000.
+   * a dead node's members are removed once its lease lapsed and the grace period passed.
+   * @default 5000
    */
   leaseTtlMs?: number;
-  /** The multi-room limit. Default 5. */
+  /** The multi-room limit: rooms one session may be in at once. @default 5 */
   maxRoomsPerUser?: number;
-  /** Default 'kick-old'. */
+  /** What a second login of the same user does to the first. @default 'kick-old' */
   duplicateLogin?: DuplicateLoginPolicy;
-  /** Kick sessions whose token expires unrenewed (KICKOUT, Code.TOKEN_EXPIRED). Default false. */
+  /** Kick sessions whose token expires unrenewed (KICKOUT, Code.TOKEN_EXPIRED). @default false */
   kickOnTokenExpiry?: boolean;
-  /** Webhooks to the business backend: `{ url, secret }` and delivery knobs. */
+  /** Webhooks to the business backend: `{ url, secret }` and delivery knobs. @default undefined (none) */
   webhook?: WebhookOptions;
-  /** pino level or 'silent'. Default 'info'. */
+  /** pino level or 'silent'. @default 'info' */
   logLevel?: string;
 
   // ---------------------------------------------------------------- Atrium's own
 
-  /** `count` frames at most this often per room while the count changes. Default 30000. */
+  /** `count` frames at most this often per room while the count changes. @default 30000 */
   onlineCountIntervalMs?: number;
   /**
    * The largest broadcast, barrage, custom command or transparent message content, in bytes
-   * (1009013 for messages, 1009002 for commands beyond it). Default 1024, ZEGO's documented limit.
+   * (1009013 for messages, 1009002 for commands beyond it), at most 32768.
+   * @default 1024 (ZEGO's documented limit)
    */
   messageMaxBytes?: number;
-  /** Room extra info limits (SPEC §2): keys per room, key and value sizes. */
+  /** Room extra info: keys per room (docs/contract.md, "Identifiers and limits"). @default 1 */
   roomExtraMaxKeys?: number;
+  /** Room extra info: bytes of a key. @default 10 */
   roomExtraKeyMaxBytes?: number;
+  /** Room extra info: bytes of a value. @default 128 */
   roomExtraValueMaxBytes?: number;
-  /** Sequenced events kept per room for replay on resume. Default 1024. */
+  /** Sequenced events kept per room for replay on resume. @default 1024 */
   historyMaxEvents?: number;
-  /** WebSocket messages above this close the link (the protocol refuses frames above 64 KiB politely). */
+  /**
+   * WebSocket messages above this close the link (the protocol refuses frames above 64 KiB
+   * politely). @default 1048576 (16 × 64 KiB)
+   */
   maxPayloadBytes?: number;
-  /** A link whose unsent bytes exceed this is closed as too slow. Default 8 MiB. */
+  /** A link whose unsent bytes exceed this is closed as too slow. @default 8388608 (8 MiB) */
   linkMaxBufferedBytes?: number;
-  /** The demo page's files. Default: apps/demo/dist of this repository, when built. */
+  /** The demo page's files. @default apps/demo/dist of this repository, when built */
   staticDir?: string;
-  /** Serves `GET /dev/token` for the first app. Default false (the CLI turns it on without a config). */
+  /** Serves `GET /dev/token` and `POST /dev/admin` for the first app. @default false (the CLI turns it on without a config) */
   devMode?: boolean;
-  /** Admin API requests per second per app (a token bucket holding one second's worth). Default 100. */
+  /** Admin API requests per second per app (a token bucket holding one second's worth). @default 100 */
   adminRateLimitPerSec?: number;
-  /** Admin API requests per second per source address, whatever the app. Default 100. */
+  /** Admin API requests per second per source address, whatever the app. @default 100 */
   adminRateLimitPerSourcePerSec?: number;
-  /** Development mode on a host other than loopback (`--dev-expose`). Default false: refused. */
+  /** Development mode on a host other than loopback (`--dev-expose`); otherwise refused. @default false */
   devExpose?: boolean;
   /**
    * Host names (no port) development mode's endpoints answer besides loopback names — and, when
-   * exposed, IP addresses (`--dev-allowed-hosts`). Default none: any other name is refused, so
-   * a site re-pointing its own name at this server (DNS rebinding) cannot use them.
+   * exposed, IP addresses (`--dev-allowed-hosts`). Any other name is refused, so a site
+   * re-pointing its own name at this server (DNS rebinding) cannot use them.
+   * @default [] (none)
    */
   devAllowedHosts?: string[];
   /**
    * Accept legacy Token04 tokens encrypted with AES-CBC (unauthenticated: their bits can be
-   * flipped). Default true, as ZEGO does; false accepts only AES-GCM tokens.
+   * flipped); false accepts only AES-GCM tokens.
+   * @default true (as ZEGO does)
    */
   acceptCbcTokens?: boolean;
-  /** Serve /metrics, /healthz and /readyz on a listener of their own at this port (0: a free one). */
+  /**
+   * Serve /metrics, /healthz and /readyz on a listener of their own at this port (0: a free one).
+   * @default undefined (on the public listener)
+   */
   metricsPort?: number;
-  /** The metrics listener's address. Default '127.0.0.1'. */
+  /** The metrics listener's address. @default '127.0.0.1' */
   metricsHost?: string;
-  /** Also export Node's process metrics (CPU, memory, event loop, GC) on /metrics. Default false. */
+  /** Also export Node's process metrics (CPU, memory, event loop, GC) on /metrics. @default false */
   processMetrics?: boolean;
-  /** Where the JSON log lines go. Default stdout. */
+  /** Where the JSON log lines go. @default process.stdout */
   logStream?: { write(line: string): unknown };
-  /** Wall clock in ms; tests move it to expire tokens. Default Date.now. */
+  /** Wall clock in ms; tests move it to expire tokens. @default Date.now */
   now?: () => number;
-  /** A backend to use instead of a fresh in-memory one; the server does not close it. */
+  /** A backend to use instead of a fresh in-memory one; the server does not close it. @default undefined */
   backend?: Backend;
 }
 
-export const SERVER_DEFAULTS = {
-  port: Defaults.port,
-  host: Defaults.host,
-  heartbeatIntervalMs: Defaults.heartbeatIntervalMs,
-  sessionGraceMs: Defaults.sessionGraceMs,
-  kickMemoryMs: Defaults.reconnectWindowMs,
-  leaseTtlMs: 5000,
-  maxRoomsPerUser: Defaults.maxRoomsPerUser,
-  duplicateLogin: 'kick-old' as DuplicateLoginPolicy,
+interface IntRule {
+  default: number;
+  min: number;
+  max: number;
+}
+
+const DAY_MS = 86_400_000;
+const MiB = 1024 * 1024;
+
+/** Every integer option: its default and the range it must fall in. */
+const INT_OPTIONS = {
+  port: { default: Defaults.port, min: 0, max: 65535 },
+  heartbeatIntervalMs: { default: Defaults.heartbeatIntervalMs, min: 20, max: DAY_MS },
+  sessionGraceMs: { default: SharedDefaults.sessionGraceMs, min: 0, max: DAY_MS },
+  kickMemoryMs: { default: SharedDefaults.kickMemoryMs, min: 0, max: DAY_MS },
+  leaseTtlMs: { default: SharedDefaults.leaseTtlMs, min: 150, max: DAY_MS },
+  maxRoomsPerUser: { default: Defaults.maxRoomsPerUser, min: 1, max: 1000 },
+  onlineCountIntervalMs: { default: Defaults.onlineCountIntervalMs, min: 10, max: DAY_MS },
+  // Base64 of a transparent message this large still fits in one protocol frame.
+  messageMaxBytes: { default: Limits.messageMaxBytes, min: 1, max: 32 * 1024 },
+  roomExtraMaxKeys: { default: Limits.extraMaxKeys, min: 1, max: 1000 },
+  roomExtraKeyMaxBytes: { default: Limits.extraKeyMaxBytes, min: 1, max: 1024 },
+  roomExtraValueMaxBytes: { default: Limits.extraValueMaxBytes, min: 1, max: 60_000 },
+  historyMaxEvents: { default: SharedDefaults.historyMaxEvents, min: 0, max: 1_000_000 },
+  maxPayloadBytes: { default: 16 * Limits.frameMaxBytes, min: Limits.frameMaxBytes + 1, max: 64 * MiB },
+  linkMaxBufferedBytes: { default: 8 * MiB, min: 1024, max: 1024 * MiB },
+  adminRateLimitPerSec: { default: 100, min: 1, max: 1_000_000 },
+  adminRateLimitPerSourcePerSec: { default: 100, min: 1, max: 1_000_000 },
+} as const satisfies Record<string, IntRule>;
+
+/** Integer options without a default: absent means the feature is off. */
+const OPTIONAL_INT_OPTIONS = {
+  metricsPort: { min: 0, max: 65535 },
+} as const satisfies Record<string, Omit<IntRule, 'default'>>;
+
+const BOOL_OPTIONS = {
   kickOnTokenExpiry: false,
-  logLevel: 'info',
-  onlineCountIntervalMs: Defaults.onlineCountIntervalMs,
-  messageMaxBytes: Limits.messageMaxBytes,
-  roomExtraMaxKeys: Limits.extraMaxKeys,
-  roomExtraKeyMaxBytes: Limits.extraKeyMaxBytes,
-  roomExtraValueMaxBytes: Limits.extraValueMaxBytes,
-  historyMaxEvents: 1024,
-  maxPayloadBytes: 16 * Limits.frameMaxBytes,
-  linkMaxBufferedBytes: 8 * 1024 * 1024,
   devMode: false,
-  adminRateLimitPerSec: 100,
   processMetrics: false,
-  adminRateLimitPerSourcePerSec: 100,
   devExpose: false,
   acceptCbcTokens: true,
+} as const;
+
+const WEBHOOK_INT_OPTIONS = {
+  timeoutMs: { default: 5000, min: 1, max: 600_000 },
+  maxQueued: { default: 10_000, min: 1, max: 10_000_000 },
+  maxQueuedPerRoom: { default: 1000, min: 1, max: 10_000_000 },
+  maxConcurrent: { default: 16, min: 1, max: 1000 },
+  drainOnCloseMs: { default: 2000, min: 0, max: 600_000 },
+} as const satisfies Record<string, IntRule>;
+
+const RETRY_DELAYS = { default: [2000, 4000, 8000, 16000, 32000], maxCount: 20, maxMs: DAY_MS } as const;
+
+type IntDefaults<T extends Record<string, IntRule>> = { readonly [K in keyof T]: number };
+
+function defaultsOf<T extends Record<string, IntRule>>(table: T): IntDefaults<T> {
+  return Object.fromEntries(Object.entries(table).map(([k, rule]) => [k, rule.default])) as IntDefaults<T>;
+}
+
+export const SERVER_DEFAULTS = {
+  ...defaultsOf(INT_OPTIONS),
+  ...BOOL_OPTIONS,
+  host: Defaults.host,
   metricsHost: '127.0.0.1',
+  duplicateLogin: 'kick-old' as DuplicateLoginPolicy,
+  logLevel: 'info',
+} as const;
+
+export const WEBHOOK_DEFAULTS = {
+  ...defaultsOf(WEBHOOK_INT_OPTIONS),
+  retryDelaysMs: RETRY_DELAYS.default,
 } as const;
 
 /** Options after defaults: what the rest of the server reads. */
@@ -194,7 +252,9 @@ export class OptionsError extends Error {
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 const SECRET_LENGTH = 32;
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+type Fields = Record<string, unknown>;
+
+function isRecord(v: unknown): v is Fields {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -202,23 +262,48 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * The object's own enumerable fields, on no prototype: what checkOptionNames looked at is all
  * that is read, so a polluted Object.prototype (`devMode`, `apps`…) cannot change an option.
  */
-function ownFields(v: Record<string, unknown>): Record<string, unknown> {
-  return Object.assign(Object.create(null) as Record<string, unknown>, v);
+function ownFields(v: Fields): Fields {
+  return Object.assign(Object.create(null) as Fields, v);
 }
 
-function intField(
-  o: Record<string, unknown>,
+/** The field of `o`, undefined when absent; throws naming it when out of range. */
+function intOf(
+  o: Fields,
   field: string,
-  min: number,
-  max: number,
+  { min, max }: Omit<IntRule, 'default'>,
   prefix = '',
 ): number | undefined {
   const v = o[field];
-  if (v === undefined) return undefined;
-  if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max) {
+  if (v !== undefined && (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max)) {
     throw new OptionsError(`${prefix}${field}`, `must be an integer from ${min} to ${max}`);
   }
-  return v as number;
+  return v as number | undefined;
+}
+
+/** Each field of `table`, from `o` or its default; throws naming the first out of range. */
+function intsOf<T extends Record<string, IntRule>>(o: Fields, table: T, prefix = ''): IntDefaults<T> {
+  const out: Record<string, number> = {};
+  for (const [field, rule] of Object.entries(table))
+    out[field] = intOf(o, field, rule, prefix) ?? rule.default;
+  return out as IntDefaults<T>;
+}
+
+function boolsOf(o: Fields): Record<keyof typeof BOOL_OPTIONS, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const [field, fallback] of Object.entries(BOOL_OPTIONS)) {
+    const v = o[field];
+    if (v !== undefined && typeof v !== 'boolean') throw new OptionsError(field, 'must be a boolean');
+    out[field] = (v as boolean | undefined) ?? fallback;
+  }
+  return out as Record<keyof typeof BOOL_OPTIONS, boolean>;
+}
+
+function strOf(o: Fields, field: string): string | undefined {
+  const v = o[field];
+  if (v !== undefined && (typeof v !== 'string' || v === '')) {
+    throw new OptionsError(field, 'must be a non-empty string');
+  }
+  return v as string | undefined;
 }
 
 function validateApps(apps: unknown): AppCredentials[] {
@@ -243,38 +328,60 @@ function validateApps(apps: unknown): AppCredentials[] {
 /** Applies the defaults; throws an OptionsError naming the first bad field. */
 export function resolveOptions(input: RoomServerOptions): ResolvedOptions {
   if (!isRecord(input)) throw new OptionsError('apps', 'is required (options must be an object)');
-  const o = ownFields(input as unknown as Record<string, unknown>);
+  const o = ownFields(input as unknown as Fields);
   const apps = validateApps(o.apps);
-  const d = SERVER_DEFAULTS;
-  const bool = (field: string, fallback: boolean): boolean => {
-    const v = o[field];
-    if (v === undefined) return fallback;
-    if (typeof v !== 'boolean') throw new OptionsError(field, 'must be a boolean');
-    return v;
+  const choices = choicesOf(o);
+  const hooks = { webhook: o.webhook === undefined ? undefined : resolveWebhook(o.webhook) };
+  const plumbing = plumbingOf(o);
+  const redis = redisOf(o);
+  const ints = intsOf(o, INT_OPTIONS);
+  return {
+    apps,
+    ...ints,
+    // Kicks are remembered at least as long as a session may still come back.
+    kickMemoryMs: Math.max(ints.kickMemoryMs, ints.sessionGraceMs),
+    host: strOf(o, 'host') ?? SERVER_DEFAULTS.host,
+    ...metricsListenerOf(o),
+    devAllowedHosts: devHostsOf(o),
+    ...choices,
+    ...hooks,
+    redis,
+    ...boolsOf(o),
+    staticDir: strOf(o, 'staticDir'),
+    ...plumbing,
   };
-  const str = (field: string): string | undefined => {
-    const v = o[field];
-    if (v !== undefined && (typeof v !== 'string' || v === '')) {
-      throw new OptionsError(field, 'must be a non-empty string');
-    }
-    return v as string | undefined;
-  };
-  const duplicateLogin = o.duplicateLogin ?? d.duplicateLogin;
+}
+
+/** The options that pick one of a few values. */
+function choicesOf(o: Fields): Pick<ResolvedOptions, 'duplicateLogin' | 'logLevel'> {
+  const duplicateLogin = o.duplicateLogin ?? SERVER_DEFAULTS.duplicateLogin;
   if (duplicateLogin !== 'kick-old' && duplicateLogin !== 'reject-new') {
     throw new OptionsError('duplicateLogin', "must be 'kick-old' or 'reject-new'");
   }
-  const logLevel = o.logLevel ?? d.logLevel;
+  const logLevel = o.logLevel ?? SERVER_DEFAULTS.logLevel;
   if (typeof logLevel !== 'string' || !LOG_LEVELS.has(logLevel)) {
     throw new OptionsError('logLevel', `must be one of ${[...LOG_LEVELS].join(', ')}`);
   }
-  const webhook = o.webhook === undefined ? undefined : resolveWebhook(o.webhook);
+  return { duplicateLogin, logLevel };
+}
+
+/** The objects and functions passed in: a log stream, a clock, a backend. */
+function plumbingOf(o: Fields): Pick<ResolvedOptions, 'logStream' | 'now' | 'backend'> {
   const logStream = o.logStream;
   if (logStream !== undefined && (!isRecord(logStream) || typeof logStream.write !== 'function')) {
     throw new OptionsError('logStream', 'must have a write(line) method');
   }
   if (o.now !== undefined && typeof o.now !== 'function') throw new OptionsError('now', 'must be a function');
   if (o.backend !== undefined && !isRecord(o.backend)) throw new OptionsError('backend', 'must be a Backend');
-  const redis = str('redis');
+  return {
+    logStream: logStream as RoomServerOptions['logStream'],
+    now: (o.now as (() => number) | undefined) ?? Date.now,
+    backend: o.backend as Backend | undefined,
+  };
+}
+
+function redisOf(o: Fields): string | undefined {
+  const redis = strOf(o, 'redis');
   const redisUrls = redis?.split(',').map((u) => u.trim()) ?? [];
   if (redisUrls.some((u) => !/^rediss?:\/\/[^/]/.test(u) || !URL.canParse(u))) {
     throw new OptionsError(
@@ -285,44 +392,7 @@ export function resolveOptions(input: RoomServerOptions): ResolvedOptions {
   if (redis !== undefined && o.backend !== undefined) {
     throw new OptionsError('redis', 'cannot be combined with backend (the server would not use it)');
   }
-  const day = 86_400_000;
-  return {
-    apps,
-    port: intField(o, 'port', 0, 65535) ?? d.port,
-    host: str('host') ?? d.host,
-    heartbeatIntervalMs: intField(o, 'heartbeatIntervalMs', 20, day) ?? d.heartbeatIntervalMs,
-    sessionGraceMs: intField(o, 'sessionGraceMs', 0, day) ?? d.sessionGraceMs,
-    kickMemoryMs: Math.max(
-      intField(o, 'kickMemoryMs', 0, day) ?? d.kickMemoryMs,
-      intField(o, 'sessionGraceMs', 0, day) ?? d.sessionGraceMs,
-    ),
-    leaseTtlMs: intField(o, 'leaseTtlMs', 150, day) ?? d.leaseTtlMs,
-    maxRoomsPerUser: intField(o, 'maxRoomsPerUser', 1, 1000) ?? d.maxRoomsPerUser,
-    duplicateLogin,
-    kickOnTokenExpiry: bool('kickOnTokenExpiry', d.kickOnTokenExpiry),
-    webhook,
-    redis,
-    logLevel,
-    onlineCountIntervalMs: intField(o, 'onlineCountIntervalMs', 10, day) ?? d.onlineCountIntervalMs,
-    // Base64 of a transparent message this large still fits in one protocol frame.
-    messageMaxBytes: intField(o, 'messageMaxBytes', 1, 32 * 1024) ?? d.messageMaxBytes,
-    roomExtraMaxKeys: intField(o, 'roomExtraMaxKeys', 1, 1000) ?? d.roomExtraMaxKeys,
-    roomExtraKeyMaxBytes: intField(o, 'roomExtraKeyMaxBytes', 1, 1024) ?? d.roomExtraKeyMaxBytes,
-    roomExtraValueMaxBytes: intField(o, 'roomExtraValueMaxBytes', 1, 60_000) ?? d.roomExtraValueMaxBytes,
-    historyMaxEvents: intField(o, 'historyMaxEvents', 0, 1_000_000) ?? d.historyMaxEvents,
-    maxPayloadBytes:
-      intField(o, 'maxPayloadBytes', Limits.frameMaxBytes + 1, 64 * 1024 * 1024) ?? d.maxPayloadBytes,
-    linkMaxBufferedBytes:
-      intField(o, 'linkMaxBufferedBytes', 1024, 1024 * 1024 * 1024) ?? d.linkMaxBufferedBytes,
-    staticDir: str('staticDir'),
-    devMode: bool('devMode', d.devMode),
-    adminRateLimitPerSec: intField(o, 'adminRateLimitPerSec', 1, 1_000_000) ?? d.adminRateLimitPerSec,
-    processMetrics: bool('processMetrics', d.processMetrics),
-    ...resolveEdgeOptions(o),
-    logStream: logStream as RoomServerOptions['logStream'],
-    now: (o.now as (() => number) | undefined) ?? Date.now,
-    backend: o.backend as Backend | undefined,
-  };
+  return redis;
 }
 
 function resolveWebhook(given: unknown): ResolvedWebhook {
@@ -342,33 +412,22 @@ function resolveWebhook(given: unknown): ResolvedWebhook {
   if (typeof w.secret !== 'string' || w.secret === '') {
     throw new OptionsError('webhook.secret', 'must be a non-empty string');
   }
-  const d = WEBHOOK_DEFAULTS;
-  const day = 86_400_000;
-  let retryDelaysMs: number[] = [...d.retryDelaysMs];
+  let retryDelaysMs: number[] = [...RETRY_DELAYS.default];
   if (w.retryDelaysMs !== undefined) {
     const delays = w.retryDelaysMs;
     if (
       !Array.isArray(delays) ||
-      delays.length > 20 ||
-      !delays.every((ms) => Number.isSafeInteger(ms) && ms >= 0 && ms <= day)
+      delays.length > RETRY_DELAYS.maxCount ||
+      !delays.every((ms) => Number.isSafeInteger(ms) && ms >= 0 && ms <= RETRY_DELAYS.maxMs)
     ) {
       throw new OptionsError(
         'webhook.retryDelaysMs',
-        'must be an array of at most 20 delays, each 0 to 86400000 ms',
+        `must be an array of at most ${RETRY_DELAYS.maxCount} delays, each 0 to ${RETRY_DELAYS.maxMs} ms`,
       );
     }
     retryDelaysMs = [...(delays as number[])];
   }
-  return {
-    url: w.url,
-    secret: w.secret,
-    retryDelaysMs,
-    timeoutMs: intField(w, 'timeoutMs', 1, 600_000, 'webhook.') ?? d.timeoutMs,
-    maxQueued: intField(w, 'maxQueued', 1, 10_000_000, 'webhook.') ?? d.maxQueued,
-    maxQueuedPerRoom: intField(w, 'maxQueuedPerRoom', 1, 10_000_000, 'webhook.') ?? d.maxQueuedPerRoom,
-    maxConcurrent: intField(w, 'maxConcurrent', 1, 1000, 'webhook.') ?? d.maxConcurrent,
-    drainOnCloseMs: intField(w, 'drainOnCloseMs', 0, 600_000, 'webhook.') ?? d.drainOnCloseMs,
-  };
+  return { url: w.url, secret: w.secret, retryDelaysMs, ...intsOf(w, WEBHOOK_INT_OPTIONS, 'webhook.') };
 }
 
 function decodable(text: string): boolean {
@@ -380,19 +439,21 @@ function decodable(text: string): boolean {
   }
 }
 
-/** The options guarding the server's edges: development mode, admin limits, tokens, metrics. */
-function resolveEdgeOptions(o: Record<string, unknown>) {
-  const d = SERVER_DEFAULTS;
-  const bool = (field: string, fallback: boolean): boolean => {
-    const v = o[field];
-    if (v === undefined) return fallback;
-    if (typeof v !== 'boolean') throw new OptionsError(field, 'must be a boolean');
-    return v;
-  };
-  const metricsHost = o.metricsHost ?? d.metricsHost;
-  if (typeof metricsHost !== 'string' || metricsHost === '') {
-    throw new OptionsError('metricsHost', 'must be a non-empty string');
+/** The metrics listener's port and address: an address without a port has no listener to name. */
+function metricsListenerOf(o: Fields): Pick<ResolvedOptions, 'metricsPort' | 'metricsHost'> {
+  const metricsPort = intOf(o, 'metricsPort', OPTIONAL_INT_OPTIONS.metricsPort);
+  const metricsHost = strOf(o, 'metricsHost');
+  if (metricsHost !== undefined && metricsPort === undefined) {
+    throw new OptionsError(
+      'metricsHost',
+      'is set without metricsPort: there is no metrics listener, and /metrics stays on the public one',
+    );
   }
+  return { metricsPort, metricsHost: metricsHost ?? SERVER_DEFAULTS.metricsHost };
+}
+
+/** Development mode's extra host names, lowercased. */
+function devHostsOf(o: Fields): string[] {
   const allowed = o.devAllowedHosts ?? [];
   if (
     !Array.isArray(allowed) ||
@@ -404,20 +465,5 @@ function resolveEdgeOptions(o: Record<string, unknown>) {
       'must be an array of at most 100 host names, without port or scheme (e.g. ["atrium.lan"])',
     );
   }
-  const metricsPort = intField(o, 'metricsPort', 0, 65535);
-  if (o.metricsHost !== undefined && metricsPort === undefined) {
-    throw new OptionsError(
-      'metricsHost',
-      'is set without metricsPort: there is no metrics listener, and /metrics stays on the public one',
-    );
-  }
-  return {
-    adminRateLimitPerSourcePerSec:
-      intField(o, 'adminRateLimitPerSourcePerSec', 1, 1_000_000) ?? d.adminRateLimitPerSourcePerSec,
-    devExpose: bool('devExpose', d.devExpose),
-    devAllowedHosts: (allowed as string[]).map((h) => h.toLowerCase()),
-    acceptCbcTokens: bool('acceptCbcTokens', d.acceptCbcTokens),
-    metricsPort,
-    metricsHost,
-  };
+  return (allowed as string[]).map((h) => h.toLowerCase());
 }

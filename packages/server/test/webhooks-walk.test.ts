@@ -5,7 +5,7 @@
 
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { useTestRedis } from '../../../test/support/redis.js';
-import { RedisBackend } from '../src/backend/redis.js';
+import { RedisBackend } from '../src/backend/redis/redis.js';
 import type { Backend, RoomServer, WebhookOptions } from '../src/index.js';
 import { WebhookReceiver } from './admin-helpers.js';
 import { Harness } from './helpers.js';
