@@ -1,4 +1,4 @@
-// docs/benchmarks.md from the suite's results: the targets of issue 7 with the ratios measured
+// docs/benchmarks.md from the suite's results: the project's performance targets with the ratios measured
 // in this run, every figure per benchmark for Atrium and its peers, the plot, and for each missed
 // target by how much and what stands in the way.
 
@@ -509,7 +509,7 @@ process; load comes from other processes spread over several 127.0.0.x source ad
 memory come from \`/proc/<pid>\`. Other test suites shared this 2-core machine during the run, so absolute
 figures are noisy: the ratios (Atrium / peer, measured minutes apart in the same run) are what count.
 ${failed.length ? `\nFailed in this run:\n${failed.join('\n')}\n` : ''}
-## Targets (issue 7)
+## Targets
 
 ${mdTable(['target', 'measured', 'bound', ''], targetRows)}
 

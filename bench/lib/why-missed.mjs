@@ -1,4 +1,4 @@
-// What stands in the way of each target of issue 7 when a run misses it, from profiling the
+// What stands in the way of each performance target when a run misses it, from profiling the
 // servers and reading Atrium's; docs/benchmarks.md quotes the entry of every missed target. Each
 // entry takes the run's results, so the figures it cites are this run's.
 
@@ -9,7 +9,7 @@ export const WHY_MISSED = {
     'a burst already leaves each member in one write per tick and the frame is built once; what ' +
     'remains per delivery is one write call into Node’s stream buffer per member per broadcast. Going ' +
     'lower means concatenating a member’s frames of a tick into one buffer before writing, or native ' +
-    'topic pub/sub (Bun/uWebSockets, ARCHITECTURE §3).',
+    'topic pub/sub (Bun/uWebSockets, docs/architecture.md principle 3).',
 
   'fanout-paced': () =>
     'paced broadcasts fall in separate ticks, so every delivery is its own write syscall, and on ' +
@@ -39,7 +39,7 @@ export const WHY_MISSED = {
     return (
       `the bound sits at or below what raw ws itself needs per member (${parts.join('; ')}): a ws ` +
       'WebSocket with its receiver and sender and the net.Socket under it cost about as much as the ' +
-      'whole budget. Meeting it means a lighter transport than ws (uWebSockets via Bun, ARCHITECTURE §3), ' +
+      'whole budget. Meeting it means a lighter transport than ws (uWebSockets via Bun, docs/architecture.md principle 3), ' +
       'or Atrium’s own per-session state (the heap figures, and the note on raw ws) shrinking to nearly nothing.'
     );
   },
@@ -73,7 +73,7 @@ export const WHY_MISSED = {
     return (
       `the time until all are back is set by the clients’ retry schedules more than by the server (a CPU ` +
       `profile of Atrium’s server through a storm of 2,000 found it idle 70 % of the time): Atrium’s SDK retries at 250 ms doubling to a 5 s cap with ` +
-      `±20 % jitter (SPEC §6), so after a ${s} ms outage its members come back on the retry step that ` +
+      `±20 % jitter (docs/contract.md, "Reconnection"), so after a ${s} ms outage its members come back on the retry step that ` +
       'follows; Socket.IO starts at 1 s with ±50 % randomization. The ratio moves with the outage ' +
       'length, with the random draws of both and with the machine’s load, run to run: across the day’s ' +
       'runs here it went from 0.47× to 1.33× at 2,000 and from 0.36× to 2.5× at 6,000 (see the storm ' +

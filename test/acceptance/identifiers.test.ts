@@ -1,5 +1,6 @@
-// SPEC §2: every identifier rule has its code, checked by the SDK before any traffic
-// (the server checks again; packages/server/test covers that side with raw frames).
+// docs/contract.md, identifiers and limits: every identifier rule has its code, checked by the SDK
+// before any traffic (the server checks again; packages/server/test covers that side with raw
+// frames).
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { joined, token, World } from '../support/world.js';

@@ -1,6 +1,6 @@
-// SPEC §5, the rows this slice covers: login, its token and network failures, the login
-// rules of §7, duplicate-login kicks, logout, logout failure and switching — end to end,
-// real server, real sockets.
+// The contract's state machine (docs/contract.md), the rows this slice covers: login, its token and
+// network failures, the login rules of §7, duplicate-login kicks, logout, logout failure and
+// switching — end to end, real server, real sockets.
 
 import { createServer } from 'node:net';
 import { RoomError } from '@atrium/sdk';

@@ -1,5 +1,5 @@
 // What a room holds and carries, end to end: users, the online count, streams, extra info,
-// broadcast, barrage and custom commands (SPEC §4), over a real server.
+// broadcast, barrage and custom commands (docs/contract.md), over a real server.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { joined, token, World } from '../support/world.js';

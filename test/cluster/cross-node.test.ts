@@ -1,9 +1,9 @@
-// Cluster mode end to end (SPEC §9): three room servers sharing one real Redis — in this
-// process, and again as three separate server processes (the built CLI) — real engines logged
-// in through different nodes. A room is one room whichever node its members came
-// through: they see each other, every event reaches every member once and in the room's one
-// order, a duplicate login on one node kicks the session on another, and a room emptied on
-// every node is gone from Redis.
+// Cluster mode end to end (docs/contract.md, "Cluster mode"): three room servers sharing one real
+// Redis — in this process, and again as three separate server processes (the built CLI) — real
+// engines logged in through different nodes. A room is one room whichever node its members came
+// through: they see each other, every event reaches every member once and in the room's one order,
+// a duplicate login on one node kicks the session on another, and a room emptied on every node is
+// gone from Redis.
 
 import { AdminCode } from '@atrium/protocol';
 import type { RoomServer } from '@atrium/server';

@@ -1,9 +1,9 @@
-// SPEC §9, lease fencing: a node that is alive but cut off from Redis for longer than its lease
-// TTL + grace has its sessions removed by the others (the others see its members leave). When
-// the cut heals, the node learns from its next renewal that it was fenced: it takes a new epoch
-// and ends every session it held, so its clients come back (bye 1002051, then a fresh login:
-// {"recovered":false}) instead of believing, forever, that they are in rooms where nobody sees
-// them. Writes from the fenced run never land.
+// Cluster mode (docs/contract.md), lease fencing: a node that is alive but cut off from Redis for
+// longer than its lease TTL + grace has its sessions removed by the others (the others see its
+// members leave). When the cut heals, the node learns from its next renewal that it was fenced: it
+// takes a new epoch and ends every session it held, so its clients come back (bye 1002051, then a
+// fresh login: {"recovered":false}) instead of believing, forever, that they are in rooms where
+// nobody sees them. Writes from the fenced run never land.
 
 import { Code } from '@atrium/protocol';
 import type { RoomServer } from '@atrium/server';

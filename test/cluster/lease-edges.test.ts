@@ -1,4 +1,4 @@
-// Lease fencing at its edges (SPEC §9), each once a way to leave a ghost member:
+// Lease fencing at its edges (docs/contract.md, "Cluster mode"), each once a way to leave a ghost member:
 // 1. Redis answering a node later than its lease TTL when a session's grace runs out: the
 //    removal is not fenced (a removal only takes away) and is retried until made; the session's
 //    record goes only after.

@@ -1,6 +1,6 @@
-// SPEC §9, a node dies (kill -9): three server processes on one real Redis, real engines given
-// every node's URL. The dead node's clients resume on the others with nothing lost
-// ({"recovered":true}); a member whose client never comes back is removed once the dead node's
+// Cluster mode (docs/contract.md): a node dies (kill -9): three server processes on one real Redis,
+// real engines given every node's URL. The dead node's clients resume on the others with nothing
+// lost ({"recovered":true}); a member whose client never comes back is removed once the dead node's
 // lease has lapsed and the grace period has passed (the others get DELETE); nobody else is
 // disturbed.
 

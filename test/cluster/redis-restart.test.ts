@@ -1,7 +1,8 @@
-// Redis lost under a cluster (SPEC §9): during an outage /readyz is false and a new login waits
-// (each node answers `bye` 1002051 with retryMs, and the SDK tries again) instead of failing; a
-// Redis that comes back empty leaves no ghost — every node drops the sessions it held, their
-// clients log in afresh ({"recovered":false}) — and no reliable message sent meanwhile is lost.
+// Redis lost under a cluster (docs/contract.md, "Cluster mode"): during an outage /readyz is false
+// and a new login waits (each node answers `bye` 1002051 with retryMs, and the SDK tries again)
+// instead of failing; a Redis that comes back empty leaves no ghost — every node drops the sessions
+// it held, their clients log in afresh ({"recovered":false}) — and no reliable message sent
+// meanwhile is lost.
 
 import type { RoomServer } from '@atrium/server';
 import type { Redis } from 'ioredis';

@@ -1,8 +1,8 @@
-// Resuming on another node of a cluster (SPEC §6, §9) with every node alive: a node that closes
-// hands its sessions over (its clients resume elsewhere with nothing lost), a link to one node
-// cut while that node lives on resumes on another and the first node then lets the session go
-// without ending it, and a reliable send whose acknowledgement was lost is applied once even
-// when its resend reaches another node.
+// Resuming on another node of a cluster (docs/contract.md, "Reconnection" and "Cluster mode") with
+// every node alive: a node that closes hands its sessions over (its clients resume elsewhere with
+// nothing lost), a link to one node cut while that node lives on resumes on another and the first
+// node then lets the session go without ending it, and a reliable send whose acknowledgement was
+// lost is applied once even when its resend reaches another node.
 
 import type { RoomServer } from '@atrium/server';
 import type { Redis } from 'ioredis';

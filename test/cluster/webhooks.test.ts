@@ -1,7 +1,8 @@
-// Webhooks in cluster mode (SPEC §8, §9): the room scripts queue each room's webhook facts in
-// Redis and one node at a time sends a room's, so a room spread over three nodes yields each
-// event exactly once, in the room's order, with one room_seq — and the facts a node was still
-// trying to deliver when it died (kill -9) are delivered by another node.
+// Webhooks in cluster mode (docs/operations.md, "Webhooks"; docs/contract.md, "Cluster mode"): the
+// room scripts queue each room's webhook facts in Redis and one node at a time sends a room's, so a
+// room spread over three nodes yields each event exactly once, in the room's order, with one
+// room_seq — and the facts a node was still trying to deliver when it died (kill -9) are delivered
+// by another node.
 
 import type { RoomServer } from '@atrium/server';
 import { afterEach, describe, expect, it } from 'vitest';

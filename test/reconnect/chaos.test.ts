@@ -1,8 +1,9 @@
 // Randomised chaos: several engines in one room, each behind its own fault proxy, broadcast and
 // send commands while their links are reset, blackholed, cut for a while (some beyond the grace
 // period) or slowed; then the network heals and the room goes quiet. Afterwards: every reliable
-// message reached every member that stayed exactly once and in order, every room's state
-// sequence is valid per SPEC §5, and the server keeps no member whose session is gone.
+// message reached every member that stayed exactly once and in order, every room's state sequence
+// is valid per the contract's state machine (docs/contract.md), and the server keeps no member
+// whose session is gone.
 //
 // The seed is printed; CHAOS_SEED=<seed> replays the same script (the interleaving on a real
 // network differs from run to run, which is the point of running it often).

@@ -1,6 +1,7 @@
-// Reliable messages across cuts (SPEC §6): sent while RECONNECTING they wait and go once the room
-// is back; a send whose acknowledgement was lost is sent again and applied once; what others
-// broadcast meanwhile is replayed exactly once, in order, before RECONNECTED.
+// Reliable messages across cuts (docs/contract.md, "Reconnection"): sent while RECONNECTING they
+// wait and go once the room is back; a send whose acknowledgement was lost is sent again and
+// applied once; what others broadcast meanwhile is replayed exactly once, in order, before
+// RECONNECTED.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { Net, received, statesSince } from './net.js';

@@ -1,6 +1,7 @@
-// SPEC §5's reconnection rows and §6, end to end: a real server, real engines, and a TCP proxy
-// that resets, blackholes or refuses one client's links. Each row: what that client's room goes
-// through, and what the other members see of it (nothing, while the session survives).
+// The contract's reconnection rows and its reconnection model (docs/contract.md), end to end: a
+// real server, real engines, and a TCP proxy that resets, blackholes or refuses one client's links.
+// Each row: what that client's room goes through, and what the other members see of it (nothing,
+// while the session survives).
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { token } from '../support/world.js';

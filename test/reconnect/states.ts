@@ -1,6 +1,7 @@
-// SPEC §5's machine as a checker over what an app saw: a room's `roomStateChanged` events, in
-// order, each checked against the state it left and the code its row allows. Returns the
-// violations (empty when the sequence is valid), so a failing run says exactly what went wrong.
+// The contract's state machine (docs/contract.md) as a checker over what an app saw: a room's
+// `roomStateChanged` events, in order, each checked against the state it left and the code its row
+// allows. Returns the violations (empty when the sequence is valid), so a failing run says exactly
+// what went wrong.
 
 import { Code } from '@atrium/sdk';
 

@@ -1,6 +1,6 @@
 // A TCP proxy between clients and a server that misbehaves on command: reset every link,
 // blackhole them (bytes stop, sockets stay open), refuse new ones, or delay bytes. The
-// network faults of SPEC §6, made on loopback so tests can cause them at will.
+// network faults of docs/contract.md, "Reconnection", made on loopback so tests can cause them at will.
 
 import { connect, createServer, type Server, type Socket } from 'node:net';
 

@@ -1,4 +1,4 @@
-// The room state machine of SPEC §5 as an inline SVG: nine nodes laid out by hand, the current
+// The room state machine (docs/contract.md) as an inline SVG: nine nodes laid out by hand, the current
 // reason lit, and each transition's edge highlighted for a moment with its error code.
 
 import { REASONS, type RoomStateChangedReason } from '@atrium/protocol';

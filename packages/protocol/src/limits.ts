@@ -1,4 +1,5 @@
-// Sizes and defaults fixed by SPEC §2, §4, §6 and §8, one place for each.
+// Sizes and defaults of the contract (docs/contract.md: identifiers and limits, reconnection,
+// server options), one place for each.
 
 export const Limits = {
   roomIDMaxBytes: 128,

@@ -1,4 +1,5 @@
-// The nine room-state reasons (SPEC §5) and the legacy three-state view of each.
+// The nine room-state reasons (docs/contract.md, "The room state machine") and the legacy
+// three-state view of each.
 
 export const REASONS = [
   'LOGINING',
@@ -35,7 +36,3 @@ export const TERMINAL_REASONS: ReadonlySet<RoomStateChangedReason> = new Set([
   'KICKOUT',
   'LOGOUT',
 ]);
-
-export function isReason(value: unknown): value is RoomStateChangedReason {
-  return typeof value === 'string' && (REASONS as readonly string[]).includes(value);
-}

@@ -1,5 +1,6 @@
-// Retry delays (SPEC §6): exponential from 250 ms to a 5 s cap, with the jitter applied after the
-// cap so that a storm of clients stuck at the cap still spreads out instead of retrying in lockstep.
+// Retry delays (docs/contract.md, "Reconnection"): exponential from 250 ms to a 5 s cap, with the
+// jitter applied after the cap so that a storm of clients stuck at the cap still spreads out
+// instead of retrying in lockstep.
 
 import { Defaults } from '@atrium/protocol';
 

@@ -1,5 +1,5 @@
 // What the server pushes, turned into what the app hears: replies to their requests, room events
-// in server order and at most once (SPEC §5 invariant 5), kicks, counts, barrage, token warnings.
+// in server order and at most once (docs/contract.md, invariant 5), kicks, counts, barrage, token warnings.
 
 import { Code, type RoomEventFrame, type ServerFrame } from '@atrium/protocol';
 import type { Session } from './session.js';

@@ -1,7 +1,7 @@
-// The app's logins and switches (SPEC §4, §5): LOGINING at once; the frame goes out as soon as a
-// link is ready (a resume in flight goes first, so a new room joins the resumed session); the
-// login keeps trying through cuts until its deadline; exactly one of LOGINED / LOGIN_FAILED comes
-// before the promise settles.
+// The app's logins and switches (docs/contract.md, the state machine): LOGINING at once; the frame
+// goes out as soon as a link is ready (a resume in flight goes first, so a new room joins the
+// resumed session); the login keeps trying through cuts until its deadline; exactly one of LOGINED
+// / LOGIN_FAILED comes before the promise settles.
 
 import { type ClientRequest, Code, codeMessage, type ZegoUser } from '@atrium/protocol';
 import { RoomError } from './errors.js';

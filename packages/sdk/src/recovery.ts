@@ -1,8 +1,9 @@
-// Getting the rooms back after a cut (SPEC §6). On a fresh link: `resume` the session with the
-// last sequence of each room; a room the server replays is RECONNECTED {"recovered":true} once the
-// replay is in; a room it cannot replay comes with a snapshot. A refused resume means the session
-// is gone: each room logs in again with the token held, the fresh snapshot is diffed against what
-// the app was told, and only the differences are emitted before RECONNECTED {"recovered":false}.
+// Getting the rooms back after a cut (docs/contract.md, "Reconnection"). On a fresh link: `resume`
+// the session with the last sequence of each room; a room the server replays is RECONNECTED
+// {"recovered":true} once the replay is in; a room it cannot replay comes with a snapshot. A
+// refused resume means the session is gone: each room logs in again with the token held, the fresh
+// snapshot is diffed against what the app was told, and only the differences are emitted before
+// RECONNECTED {"recovered":false}.
 
 import { Code, type RoomSnapshot } from '@atrium/protocol';
 import type { Reply } from './requests.js';

@@ -1,7 +1,7 @@
 // Request/reply correlation. Ids are made here, once per engine, and never reused across
 // reconnects: a reliable request re-sent after a cut keeps its id, so the server can tell a resend
-// of something it already applied (SPEC §6). The server remembers ids per user, and a user may
-// run several engines, so each engine starts counting at a random point.
+// of something it already applied (docs/contract.md, "Reconnection"). The server remembers ids per
+// user, and a user may run several engines, so each engine starts counting at a random point.
 
 import type { ClientRequest, ReplyFrame } from '@atrium/protocol';
 

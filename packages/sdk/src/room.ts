@@ -1,5 +1,6 @@
-// One room's state machine (SPEC §5) as a pure function. The engine feeds it what happened and
-// acts on what it returns; the invariants of §5 hold here, whatever the shell does.
+// One room's state machine (docs/contract.md, "The room state machine") as a pure function. The
+// engine feeds it what happened and acts on what it returns; the contract's invariants hold here,
+// whatever the shell does.
 
 import { Code, codeMessage, type RoomStateChangedReason } from '@atrium/protocol';
 

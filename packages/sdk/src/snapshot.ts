@@ -1,5 +1,6 @@
-// Diff a fresh room snapshot against what the app was last told (SPEC §6, "when resume is
-// impossible"): the app hears only what changed while it was away, never the room again.
+// Diff a fresh room snapshot against what the app was last told (docs/contract.md, "Reconnection":
+// when resume is impossible): the app hears only what changed while it was away, never the room
+// again.
 
 import type { RoomExtraInfo, StreamInfo, ZegoUser } from '@atrium/protocol';
 import { type AppEvent, type RoomView, streamsAdded, streamsDeleted } from './view.js';

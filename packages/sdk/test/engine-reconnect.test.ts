@@ -1,5 +1,6 @@
-// SPEC §6 from the SDK's side: dead-link detection, resume with replay, rebuild from a snapshot
-// when the resume is refused, the reconnect window, kicks, and requests made while away.
+// Reconnection (docs/contract.md) from the SDK's side: dead-link detection, resume with replay,
+// rebuild from a snapshot when the resume is refused, the reconnect window, kicks, and requests
+// made while away.
 
 import { codeMessage } from '@atrium/protocol';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
-// fast-check drives random input sequences through the room machine and checks SPEC §5's
-// invariants on the reasons it emits.
+// fast-check drives random input sequences through the room machine and checks the contract's
+// (docs/contract.md) invariants on the reasons it emits.
 import { Code, type RoomStateChangedReason, TERMINAL_REASONS } from '@atrium/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -40,7 +40,7 @@ const NEXT: Record<RoomStateChangedReason, readonly RoomStateChangedReason[]> = 
 };
 
 describe('room state machine invariants (fast-check)', () => {
-  it('holds SPEC §5 invariants 1 and 2 over random input sequences', () => {
+  it('holds invariants 1 and 2 of the contract over random input sequences', () => {
     fc.assert(
       fc.property(fc.array(input, { maxLength: 60 }), (inputs) => {
         let state = INITIAL_ROOM_STATE;

@@ -1,4 +1,4 @@
-// One test per row of SPEC §5's table, against the pure state machine.
+// One test per row of the state machine's table (docs/contract.md), against the pure state machine.
 import { Code, codeMessage, LEGACY_STATE, type RoomStateChangedReason } from '@atrium/protocol';
 import { describe, expect, it } from 'vitest';
 import {
@@ -47,7 +47,7 @@ function expectRow(
   if (reason !== 'LOGOUT_FAILED') expect(run(inputs).state.reason).toBe(reason);
 }
 
-describe('room state machine: the rows of SPEC §5', () => {
+describe('room state machine: the rows of the contract table', () => {
   it('LOGINING 0 when loginRoom is called (CONNECTING)', () => {
     expectRow([{ type: 'loginCalled' }], 'LOGINING', Code.OK, 'CONNECTING');
   });

@@ -1,4 +1,4 @@
-// The admin API's gate over real HTTP: ZEGO's signature (TOKEN04.md test vector), the
+// The admin API's gate over real HTTP: ZEGO's signature (docs/token04.md example), the
 // timestamp window, nonce replay, public-parameter errors, the per-app rate limit, the ways
 // parameters may arrive, and the unsigned development-mode door the demo page uses.
 
@@ -12,7 +12,7 @@ const h = new Harness();
 afterEach(() => h.close());
 
 describe('the server API signature', () => {
-  it('is md5(AppId + SignatureNonce + ServerSecret + Timestamp), lowercase hex (TOKEN04.md vector)', () => {
+  it('is md5(AppId + SignatureNonce + ServerSecret + Timestamp), lowercase hex (docs/token04.md example)', () => {
     expect(adminSignature(12345, '4fd24687296dd9f3', '9193cc662a4c0ec135ec71fb57194b38', 1615186943)).toBe(
       '43e5cfcca828314675f91b001390566a',
     );

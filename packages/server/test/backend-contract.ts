@@ -1,4 +1,4 @@
-// The contract every Backend must pass (memory today, Redis later): run it with
+// The contract every Backend must pass (memory and Redis): run it with
 // `backendContract('memory', () => new MemoryBackend())`.
 
 import { Code, StreamDeleteReason } from '@atrium/protocol';

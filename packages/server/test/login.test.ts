@@ -1,4 +1,4 @@
-// Every login rule of docs/protocol.md and SPEC §2/§3/§7, each with its code, over real sockets.
+// Every login rule of docs/protocol.md and docs/contract.md, each with its code, over real sockets.
 
 import { Code, type LoginReplyData } from '@atrium/protocol';
 import { encodeToken04 } from '@atrium/token';
@@ -8,7 +8,7 @@ import { APP_ID, Harness, OTHER_APP_ID, SECRET, tokenFor } from './helpers.js';
 const h = new Harness();
 afterEach(() => h.close());
 
-describe('login: identifiers (SPEC §2, checked again on the server)', () => {
+describe('login: identifiers (docs/contract.md, checked again on the server)', () => {
   const cases: [string, string, string, number][] = [
     ['empty roomID', '', 'u1', Code.ROOM_ID_EMPTY],
     ['roomID with a space', 'a b', 'u1', Code.ROOM_ID_ILLEGAL],

@@ -8,7 +8,7 @@ const h = new Harness();
 afterEach(() => h.close());
 
 describe('room extra info', () => {
-  it('enforces the key and value limits of SPEC §2', async () => {
+  it('enforces the key and value limits of docs/contract.md', async () => {
     const c = await h.client(await h.server());
     await c.joined('r1', 'u1');
     const extra = (key: string, value: string) => c.request({ t: 'extra', room: 'r1', key, value });

@@ -13,7 +13,7 @@ import { SECRET } from './helpers.js';
 const apps = [{ appID: 1, serverSecret: SECRET }];
 
 describe('resolveOptions', () => {
-  it('fills in the defaults of SPEC §8', () => {
+  it('fills in the defaults of docs/contract.md', () => {
     const o = resolveOptions({ apps });
     expect(o).toMatchObject({
       port: 8800,

@@ -1,4 +1,4 @@
-// A session kicked while its link was down cannot come back by resuming (SPEC §5 invariant 3):
+// A session kicked while its link was down cannot come back by resuming (docs/contract.md, invariant 3):
 // the client hears each kick as the `kick` frame it missed, and the resume is refused with the
 // kick's code — or, for a multi-room session kicked from some rooms, those rooms are `kicked`.
 

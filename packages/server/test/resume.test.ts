@@ -1,6 +1,7 @@
-// Session resume on the server (SPEC §6, docs/protocol.md "Session resume"): a broken link's
-// session is kept for the grace period unseen by the others, resumed with a replay of what it
-// missed (or a snapshot when the history is gone), and removed when the grace runs out.
+// Session resume on the server (docs/contract.md, "Reconnection", docs/protocol.md "Session
+// resume"): a broken link's session is kept for the grace period unseen by the others, resumed with
+// a replay of what it missed (or a snapshot when the history is gone), and removed when the grace
+// runs out.
 
 import { Code, type ReplyFrame } from '@atrium/protocol';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
-// Token lifecycle rules the other suites leave open (SPEC §3): an expired token does not end a
-// session unless kickOnTokenExpiry says so, a renewal in time prevents the kick, and each room
-// of a multi-room session keeps its own token and its own warning.
+// Token lifecycle rules the other suites leave open (docs/contract.md, "Tokens"): an expired token
+// does not end a session unless kickOnTokenExpiry says so, a renewal in time prevents the kick, and
+// each room of a multi-room session keeps its own token and its own warning.
 
 import { Code } from '@atrium/protocol';
 import { afterEach, describe, expect, it } from 'vitest';

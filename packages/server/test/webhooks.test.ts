@@ -43,7 +43,7 @@ async function hooked(options: Parameters<Harness['server']>[0] = {}, backend: B
 const deliveredAtLeast = (r: WebhookReceiver, n: number) => r.until(() => r.delivered.length >= n);
 
 describe('webhook signature', () => {
-  it('is sha1 of secret, timestamp and nonce sorted as strings (TOKEN04.md vector)', () => {
+  it('is sha1 of secret, timestamp and nonce sorted as strings (docs/token04.md example)', () => {
     expect(webhookSignature('secret', 1470820198, '123412')).toBe('5bd59fd62953a8059fb7eaba95720f66d19e4517');
   });
 });

@@ -1,4 +1,4 @@
-// The Token04 envelope: "04" + base64(expire, iv, cipher, [mode]) — see TOKEN04.md.
+// The Token04 envelope: "04" + base64(expire, iv, cipher, [mode]) — see docs/token04.md.
 // Unpacking is the first thing applied to untrusted input, so every length is checked before
 // it is used and failures are returned, never thrown.
 

@@ -1,4 +1,4 @@
-// The privilege payload of a "strict" token (TOKEN04.md): which room the token is for and
+// The privilege payload of a "strict" token (docs/token04.md, "Privileges"): which room the token is for and
 // whether it may log in and publish. The payload is authenticated with the token, so parsing
 // is about reading the author's intent faithfully, and about refusing what cannot be read.
 
@@ -31,7 +31,7 @@ const DENIED = 0;
  * one, a field that is absent restricts nothing either (as `room_id: ""` and a null stream list
  * already do), while a field that is present but malformed makes the whole payload unreadable:
  * guessing at a privilege could grant one the author withheld. An empty stream list reads as
- * null, because TOKEN04.md gives it the same meaning and callers then have one "any" case.
+ * null, because the format gives it the same meaning and callers then have one "any" case.
  */
 export function parseTokenPayload(payload: string): ParsedTokenPayload {
   if (typeof payload !== 'string') return fail('not a string');

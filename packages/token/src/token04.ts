@@ -1,5 +1,5 @@
 // ZEGO Token04: generation (AES-256-GCM) and verification (GCM and legacy CBC), byte-compatible
-// with ZEGO's generators so an app's existing token service keeps working (TOKEN04.md).
+// with ZEGO's generators so an app's existing token service keeps working (docs/token04.md).
 
 import { Buffer } from 'node:buffer';
 import { createCipheriv, createDecipheriv, randomBytes, randomInt } from 'node:crypto';

@@ -34,7 +34,7 @@ const PRIVILEGED = {
 };
 const BEFORE_EXPIRY = 1_700_000_100;
 
-// TOKEN04.md, verbatim.
+// docs/token04.md, "Test vectors".
 const VECTORS = [
   {
     name: 'CBC',

@@ -1,6 +1,6 @@
-// Who may call the admin API: ZEGO's server-API signature (the operations guide, "The admin
-// API"), a timestamp within 10 minutes, a SignatureNonce used once. The order matters: a replay
-// is refused before any rate limit is charged (a used URL from an access log must not starve the
+// Who may call the admin API: ZEGO's server-API signature (docs/token04.md, "The admin API's
+// signature"), a timestamp within 10 minutes, a SignatureNonce used once. The order matters: a
+// replay is refused before any rate limit is charged (a used URL from an access log must not starve the
 // calls of its owner), and a nonce is spent as soon as its signature is right, so a request
 // refused for any later reason (rate limit included) can never run afterwards. The secret never
 // leaves this module in any form but the md5 it is hashed into.

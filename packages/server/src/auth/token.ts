@@ -1,4 +1,4 @@
-// Token04 checks of the room server (SPEC §3): a login token must decrypt with the app's
+// Token04 checks of the room server (docs/contract.md, "Tokens"): a login token must decrypt with the app's
 // secret and name this app, this user and (if restricted) this room with the login privilege;
 // a publish needs an unexpired token with the publish privilege for that stream ID.
 // `ext` names the failed check for a GCM token: authenticated, it decrypts only if the app's

@@ -1,4 +1,4 @@
-// The socket seam (ARCHITECTURE principle 3). The gateway speaks only to this; `ws` implements
+// The socket seam (docs/architecture.md, principle 3). The gateway speaks only to this; `ws` implements
 // it today (ws-transport.ts), and a Bun transport with native topic pub/sub can replace it
 // without touching room logic. Topics let a room's event be written once for every recipient.
 

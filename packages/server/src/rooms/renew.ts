@@ -1,4 +1,4 @@
-// Renewing a session's token without interrupting it (SPEC §3): the new expiry drives
+// Renewing a session's token without interrupting it (docs/contract.md, "Tokens"): the new expiry drives
 // `expiring`, publish checks and expiry kicks; its privileges apply to the next publish.
 
 import { Code, type RenewFrame } from '@atrium/protocol';

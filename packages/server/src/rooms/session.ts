@@ -4,27 +4,27 @@
 //
 // Its lifecycle on this node (docs/architecture.md, "The session lifecycle"):
 //
-//            login's join made               link closed, or a resume takes it
-//   (new) ─────────────────────► attached ─────────────────────────────────────► detached
-//                                  │  ▲                                              │
-//                                  │  └──────── attach(link): a resume answered ─────┤
-//                                  │                                                 │
-//                                  │ last room left or kicked     grace over (sweep) │
-//                                  │ server closing alone         taken elsewhere    │
-//                                  │ backend lost / node fenced   backend lost ...   │
-//                                  ▼                                                 ▼
-//                                 ended ◄────────────────────── end(why) ─────────────
+//          its login's join made          the link closed, or a resume began
+//   (new) ──────────────────────► attached ─────────────────────────────────► detached
+//                                   │  ▲                                          │
+//                                   │  └──── attach(link): a resume answered ─────┤
+//                                   │                                             │
+//                  end('emptied'): last room left                 end('expired'): grace over
+//                  end('expired'): lone server closing            end('taken'): resumed elsewhere
+//                  end('lost'): backend lost state, fenced        end('lost'): likewise
+//                                   ▼                                             ▼
+//                                 ended ◄──────────────────────────────────────────
 //
 //   - A resume racing the grace period: `beginResume()` counts it in flight and the grace sweep
 //     leaves the session alone until it finishes (it attaches the session, or gives up). Every
 //     resume gets a generation; only the newest may attach (an older, slower one is refused).
 //   - Takeover (cluster mode): a session resumed from another node's record starts here
 //     detached, as if its link had just broken, until its resume attaches it.
-//   - Fencing (cluster mode): a node cut off for longer than its lease ends every session at
-//     once; its memberships are removed unless another node has taken the session over.
+//   - Fencing (cluster mode): a node cut off from Redis for longer than its lease ends every
+//     session at once ('lost'); their memberships are removed unless another node took them.
 //
 // `attach`, `detach` and `end` are the only writers of the state; `end` returns false when the
-// session had already ended, so whatever follows an end runs once.
+// session had already ended, so whatever follows an end runs once (rooms/end.ts).
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ZegoUser } from '@atrium/protocol';

@@ -1,4 +1,4 @@
-// The webhook signature of TOKEN04.md ("Webhook signature"), as ZEGO signs its callbacks:
+// The webhook signature (docs/token04.md, "The webhook signature"), as ZEGO signs its callbacks:
 // sha1 of the secret, timestamp and nonce, sorted as strings and concatenated.
 
 import { createHash } from 'node:crypto';

@@ -1,7 +1,8 @@
-// Node leases and their fencing (SPEC §9). Each node keeps `<prefix>:node:{<id>}` alive (its
-// epoch, PX ttl, renewed every ttl/3, and at once when Redis answers) and lists itself in
-// `<prefix>:nodes` (so does the session store, before it records a session of the node's:
-// sessions.ts). The epoch tells this run of a node from an earlier one with the same ID.
+// Node leases and their fencing (docs/contract.md, "Cluster mode"). Each node keeps
+// `<prefix>:node:{<id>}` alive (its epoch, PX ttl, renewed every ttl/3, and at once when Redis
+// answers) and lists itself in `<prefix>:nodes` (so does the session store, before it records a
+// session of the node's: sessions.ts). The epoch tells this run of a node from an earlier one with
+// the same ID.
 //
 // Every node also looks, at the same pace, for listed nodes whose lease has lapsed (or never
 // came: a node killed right after it started). Once a lapse has lasted the grace period, a

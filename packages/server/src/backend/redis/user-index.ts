@@ -1,11 +1,11 @@
 // The per-app user index of cluster mode: which rooms a user is in, through which session, so a
-// login can find the memberships it displaces (duplicate login, SPEC §9) in any room. It lives
-// in its own Cluster slot (`{<appID>:u:<userID>}`), apart from the rooms, so it is kept by
-// separate steps: a join records its membership here after joining (the record names what it
-// displaces, and decides a race between two logins: the later record wins), a removal forgets
-// exactly the membership it removed. A membership the rooms no longer hold (a node gone before
-// its removal was recorded) is only a hint: reject-new checks entries against the room itself
-// and prunes what is gone; kick-old just finds nothing to remove.
+// login can find the memberships it displaces (duplicate login, docs/contract.md "Kicks") in any
+// room. It lives in its own Cluster slot (`{<appID>:u:<userID>}`), apart from the rooms, so it is
+// kept by separate steps: a join records its membership here after joining (the record names what
+// it displaces, and decides a race between two logins: the later record wins), a removal forgets
+// exactly the membership it removed. A membership the rooms no longer hold (a node gone before its
+// removal was recorded) is only a hint: reject-new checks entries against the room itself and
+// prunes what is gone; kick-old just finds nothing to remove.
 
 import type { JoinRequest, RoomRef } from '../types.js';
 import { asArray, asInt, asString } from './codec.js';
