@@ -44,10 +44,18 @@ export interface RoomEmit {
  */
 export type RoomEffect = { kind: 'flush' } | { kind: 'drop'; code: number };
 
+/**
+ * What the shell does with the room's timers, in this order: clearWindow (the reconnect window
+ * is over: back in, or gone), armWindow (RECONNECTING: the window starts, and its expiry comes
+ * back as `windowExpired`), forget (the room is left: its login deadline and its own streams go).
+ */
+export type TimerEffect = { kind: 'clearWindow' } | { kind: 'armWindow' } | { kind: 'forget' };
+
 export interface RoomTransition {
   readonly state: RoomState;
   readonly emits: readonly RoomEmit[];
   readonly effects: readonly RoomEffect[];
+  readonly timers: readonly TimerEffect[];
 }
 
 /** Refusals that mean the session was thrown out, not that the network failed. */
@@ -55,15 +63,17 @@ export function isKickCode(code: number): boolean {
   return code === Code.KICKED_DUPLICATE_LOGIN || code === Code.KICKED_BY_BACKEND;
 }
 
+type Step = Omit<RoomTransition, 'timers'>;
+
 /** KICKOUT's extendedData, in ZEGO's shape: the business backend's reason, else what the code means. */
 export function kickoutExtendedData(code: number, reason = ''): string {
   return JSON.stringify({ custom_kickout_message: reason !== '' ? reason : codeMessage(code) });
 }
 
-const kickout = (code: number, reason?: string): RoomTransition =>
+const kickout = (code: number, reason?: string): Step =>
   gone('KICKOUT', code, kickoutExtendedData(code, reason));
 
-const unchanged = (state: RoomState): RoomTransition => ({ state, emits: [], effects: [] });
+const unchanged = (state: RoomState): Step => ({ state, emits: [], effects: [] });
 
 function to(
   phase: RoomPhase,
@@ -71,16 +81,31 @@ function to(
   errorCode: number,
   extendedData = '',
   effects: RoomEffect[] = [],
-): RoomTransition {
+): Step {
   return { state: { phase, reason }, emits: [{ reason, errorCode, extendedData }], effects };
 }
 
 /** Leaving the room for good: whatever was waiting for it is settled with `code`. */
-function gone(reason: RoomStateChangedReason, code: number, ext = '', dropCode = code): RoomTransition {
+function gone(reason: RoomStateChangedReason, code: number, ext = '', dropCode = code): Step {
   return to('idle', reason, code, ext, [{ kind: 'drop', code: dropCode }]);
 }
 
 export function transition(state: RoomState, input: RoomInput): RoomTransition {
+  const step = next(state, input);
+  return { ...step, timers: timersBetween(state.phase, step.state.phase) };
+}
+
+/** The timers follow the phase: the reconnect window lives exactly as long as RECONNECTING. */
+function timersBetween(from: RoomPhase, to: RoomPhase): TimerEffect[] {
+  if (from === to) return [];
+  const timers: TimerEffect[] = [];
+  if (from === 'reconnecting') timers.push({ kind: 'clearWindow' });
+  if (to === 'reconnecting') timers.push({ kind: 'armWindow' });
+  if (to === 'idle') timers.push({ kind: 'forget' });
+  return timers;
+}
+
+function next(state: RoomState, input: RoomInput): Step {
   switch (state.phase) {
     case 'idle':
       if (input.type === 'loginCalled') return to('logining', 'LOGINING', Code.OK);

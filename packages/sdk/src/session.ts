@@ -11,7 +11,14 @@ import type { Logger } from './log.js';
 import { Logins, type PendingLogin } from './login.js';
 import { Recovery } from './recovery.js';
 import { type Outgoing, type Reply, Requests } from './requests.js';
-import { INITIAL_ROOM_STATE, type RoomEmit, type RoomInput, type RoomState, transition } from './room.js';
+import {
+  INITIAL_ROOM_STATE,
+  type RoomEmit,
+  type RoomInput,
+  type RoomState,
+  type TimerEffect,
+  transition,
+} from './room.js';
 import { type AppEvent, emptyView, type RoomView } from './view.js';
 
 export interface SessionOptions {
@@ -155,27 +162,33 @@ export class Session {
 
   // ------------------------------------------------------------------ the state machine's shell
 
-  /** Feed the room's machine, act on its effects, then tell the app. */
+  /** Feed the room's machine, act on its timer effects and its effects, then tell the app. */
   apply(entry: RoomEntry, input: RoomInput): void {
-    const before = entry.state.phase;
     const t = transition(entry.state, input);
     entry.state = t.state;
-    const after = t.state.phase;
-    if (before !== after) {
-      if (before === 'reconnecting') this.options.timers.clearTimeout(entry.windowTimer);
-      if (after === 'reconnecting') {
-        entry.windowTimer = this.options.timers.setTimeout(() => {
-          if (entry.state.phase === 'reconnecting') this.apply(entry, { type: 'windowExpired' });
-        }, this.options.reconnectWindowMs);
-      }
-      if (after === 'idle') this.forget(entry);
-    }
+    for (const timer of t.timers) this.runTimer(entry, timer);
     for (const effect of t.effects) {
       if (effect.kind === 'flush') this.flush(entry);
       else this.drop(entry, effect.code);
     }
     for (const emit of t.emits) this.emitState(entry.roomID, emit);
-    if (after === 'idle') this.releaseLinkIfUnused();
+    if (t.state.phase === 'idle') this.releaseLinkIfUnused();
+  }
+
+  private runTimer(entry: RoomEntry, timer: TimerEffect): void {
+    const { timers, reconnectWindowMs } = this.options;
+    switch (timer.kind) {
+      case 'clearWindow':
+        timers.clearTimeout(entry.windowTimer);
+        return;
+      case 'armWindow':
+        entry.windowTimer = timers.setTimeout(() => {
+          if (entry.state.phase === 'reconnecting') this.apply(entry, { type: 'windowExpired' });
+        }, reconnectWindowMs);
+        return;
+      case 'forget':
+        this.forget(entry);
+    }
   }
 
   emitState(roomID: string, emit: RoomEmit): void {

@@ -87,4 +87,32 @@ describe('room state machine invariants (fast-check)', () => {
       }),
     );
   });
+
+  it('arms the reconnect window on RECONNECTING and clears it on leaving, once each; forgets a room it leaves', () => {
+    fc.assert(
+      fc.property(fc.array(input, { maxLength: 60 }), (inputs) => {
+        let state = INITIAL_ROOM_STATE;
+        // A model of the shell's timers: is the reconnect window armed?
+        let armed = false;
+        for (const step of inputs) {
+          const t = transition(state, step);
+          const kinds = t.timers.map((timer) => timer.kind);
+          for (const kind of kinds) {
+            if (kind === 'armWindow') expect(armed).toBe(false);
+            if (kind === 'clearWindow') expect(armed).toBe(true);
+            if (kind !== 'forget') armed = kind === 'armWindow';
+          }
+          // The window lives exactly as long as the room is reconnecting: no timer leaks, none missing.
+          expect(armed).toBe(t.state.phase === 'reconnecting');
+          // Leaving the room (to idle) forgets it, once; staying or joining does not.
+          const left = state.phase !== 'idle' && t.state.phase === 'idle';
+          expect(kinds.filter((k) => k === 'forget')).toHaveLength(left ? 1 : 0);
+          // Nothing changes with the phase unchanged.
+          if (state.phase === t.state.phase) expect(kinds).toEqual([]);
+          state = t.state;
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
