@@ -26,7 +26,7 @@ export interface RequestKind {
   readonly needsBackend: boolean;
 }
 
-export const REQUEST_KINDS: { readonly [T in ClientRequest['t']]: RequestKind } = {
+export const REQUEST_KINDS = {
   login: { delivery: 'login', needsBackend: true },
   switch: { delivery: 'login', needsBackend: true },
   resume: { delivery: 'resume', needsBackend: true },
@@ -39,7 +39,12 @@ export const REQUEST_KINDS: { readonly [T in ClientRequest['t']]: RequestKind } 
   pub: { delivery: 'reliable', appliedOnce: 'session', needsBackend: false },
   unpub: { delivery: 'reliable', appliedOnce: 'session', needsBackend: false },
   sextra: { delivery: 'reliable', appliedOnce: 'session', needsBackend: false },
-};
+} as const satisfies { readonly [T in ClientRequest['t']]: RequestKind };
+
+/** The row of a request tag. */
+export function requestKind(t: ClientRequest['t']): RequestKind {
+  return REQUEST_KINDS[t];
+}
 
 /** The requests applied at most once per id (see RequestKind.appliedOnce). */
 export type AppliedOnceRequest = Extract<
@@ -48,5 +53,5 @@ export type AppliedOnceRequest = Extract<
 >;
 
 export function isAppliedOnce(frame: ClientRequest): frame is AppliedOnceRequest {
-  return REQUEST_KINDS[frame.t].appliedOnce !== undefined;
+  return requestKind(frame.t).appliedOnce !== undefined;
 }

@@ -2,12 +2,27 @@
 // in server order and at most once (docs/contract.md, invariant 5), kicks, counts, barrage, token warnings.
 
 import { Code, type RoomEventFrame, type ServerFrame } from '@atrium/protocol';
-import type { Session } from './session.js';
-import { applyRoomEvent } from './view.js';
+import type { Logger } from './log.js';
+import type { Logins } from './login.js';
+import type { Requests } from './requests.js';
+import type { RoomInput } from './room.js';
+import type { RoomEntry, SessionOptions } from './session.js';
+import { type AppEvent, applyRoomEvent } from './view.js';
 import { isMessage, readRoomEvent } from './wire.js';
 
+/** What the feed needs of the engine's session (session.ts implements it). */
+export interface FeedHost {
+  readonly rooms: ReadonlyMap<string, RoomEntry>;
+  readonly requests: Pick<Requests, 'reply'>;
+  readonly logins: Pick<Logins, 'fail'>;
+  readonly options: Pick<SessionOptions, 'emitter' | 'log'>;
+  readonly log: Logger;
+  apply(entry: RoomEntry, input: RoomInput): void;
+  tell(entry: RoomEntry, events: readonly AppEvent[]): void;
+}
+
 export class Feed {
-  constructor(private readonly session: Session) {}
+  constructor(private readonly session: FeedHost) {}
 
   frame(frame: ServerFrame): void {
     const { session } = this;

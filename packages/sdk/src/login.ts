@@ -5,11 +5,13 @@
 
 import { type ClientRequest, Code, codeMessage, type ZegoUser } from '@atrium/protocol';
 import { RoomError } from './errors.js';
-import type { Reply } from './requests.js';
-import { INITIAL_ROOM_STATE, type RoomInput, transition } from './room.js';
-import type { RoomEntry, Session } from './session.js';
+import type { Link } from './link.js';
+import type { Recovery } from './recovery.js';
+import type { Reply, Requests } from './requests.js';
+import { INITIAL_ROOM_STATE, type RoomEmit, type RoomInput, type RoomState, transition } from './room.js';
+import type { RoomEntry, SessionOptions } from './session.js';
 import { diffEvents, diffViews } from './snapshot.js';
-import { emptyView, viewFromSnapshot } from './view.js';
+import { type AppEvent, emptyView, viewFromSnapshot } from './view.js';
 import { readLoginData } from './wire.js';
 
 export interface PendingLogin {
@@ -32,8 +34,26 @@ export interface LoginParams {
   from?: string;
 }
 
+/** What the logins need of the engine's session (session.ts implements it). */
+export interface LoginsHost {
+  readonly link: Pick<Link, 'start' | 'send'>;
+  readonly requests: Pick<Requests, 'nextId' | 'send'>;
+  readonly recovery: Pick<Recovery, 'ready'>;
+  readonly options: Pick<SessionOptions, 'appID' | 'timers' | 'loginTimeoutMs'>;
+  readonly multiRoom: boolean;
+  user: ZegoUser | undefined;
+  credential: { session: string; key: string } | undefined;
+  entryFor(roomID: string): RoomEntry;
+  roomsIn(phase: RoomState['phase']): RoomEntry[];
+  apply(entry: RoomEntry, input: RoomInput): void;
+  emitState(roomID: string, emit: RoomEmit): void;
+  tell(entry: RoomEntry, events: readonly AppEvent[]): void;
+  holdingLink<T>(fn: () => T): T;
+  sendOnce(frame: ClientRequest): void;
+}
+
 export class Logins {
-  constructor(private readonly session: Session) {}
+  constructor(private readonly session: LoginsHost) {}
 
   start(roomID: string, params: LoginParams): Promise<boolean> {
     const { session } = this;

@@ -5,19 +5,39 @@
 // snapshot is diffed against what the app was told, and only the differences are emitted before
 // RECONNECTED {"recovered":false}.
 
-import { Code, type RoomSnapshot } from '@atrium/protocol';
-import type { Reply } from './requests.js';
-import { isKickCode } from './room.js';
-import type { RoomEntry, Session } from './session.js';
+import { Code, type RoomSnapshot, type ZegoUser } from '@atrium/protocol';
+import type { Link } from './link.js';
+import type { Logger } from './log.js';
+import type { Logins } from './login.js';
+import type { Reply, Requests } from './requests.js';
+import { isKickCode, type RoomInput, type RoomState } from './room.js';
+import type { OwnStream, RoomEntry, SessionOptions } from './session.js';
 import { diffEvents, diffViews } from './snapshot.js';
+import type { AppEvent } from './view.js';
 import { viewFromSnapshot } from './view.js';
 import { readLoginData, readResumedRooms } from './wire.js';
+
+/** What recovery needs of the engine's session (session.ts implements it). */
+export interface RecoveryHost {
+  readonly link: Pick<Link, 'isOpen' | 'barrier' | 'send'>;
+  readonly requests: Pick<Requests, 'nextId' | 'send'>;
+  readonly logins: Pick<Logins, 'sendPending'>;
+  readonly options: Pick<SessionOptions, 'appID'>;
+  readonly ownStreams: ReadonlyMap<string, OwnStream>;
+  readonly log: Logger;
+  readonly user: ZegoUser | undefined;
+  readonly multiRoom: boolean;
+  credential: { session: string; key: string } | undefined;
+  roomsIn(phase: RoomState['phase']): RoomEntry[];
+  apply(entry: RoomEntry, input: RoomInput): void;
+  tell(entry: RoomEntry, events: readonly AppEvent[]): void;
+}
 
 export class Recovery {
   /** A resume is in flight: new logins wait for it, so they join the resumed session. */
   private resuming = false;
 
-  constructor(private readonly session: Session) {}
+  constructor(private readonly session: RecoveryHost) {}
 
   /** Whether a login may go out now. */
   get ready(): boolean {

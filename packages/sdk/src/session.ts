@@ -2,7 +2,7 @@
 // link they share, and the requests in flight. The public facade (engine.ts) validates input and
 // shapes results; everything that changes a room's state goes through `apply` here.
 
-import { type ClientRequest, Code, LEGACY_STATE, type ZegoUser } from '@atrium/protocol';
+import { type ClientRequest, Code, LEGACY_STATE, REQUEST_KINDS, type ZegoUser } from '@atrium/protocol';
 import type { ReconnectPolicy } from './backoff.js';
 import type { RoomEmitter } from './events.js';
 import { Feed } from './feed.js';
@@ -290,7 +290,8 @@ export class Session {
         resolve();
         this.releaseLinkIfUnused();
       };
-      if (!this.requests.send(this.link, { id: frame.id, frame, kind: 'once', onReply: release })) release();
+      const out: Outgoing = { id: frame.id, frame, kind: REQUEST_KINDS.logout.delivery, onReply: release };
+      if (!this.requests.send(this.link, out)) release();
     });
   }
 
@@ -308,7 +309,8 @@ export class Session {
       entry.token = token;
       if (entry.state.phase === 'logining') continue;
       const room = entry.roomID;
-      void this.request(room, (id) => ({ t: 'renew', id, token, room }), 'reliable').then((reply) => {
+      const renewal = (id: number): ClientRequest => ({ t: 'renew', id, token, room });
+      void this.request(room, renewal, REQUEST_KINDS.renew.delivery).then((reply) => {
         if (reply.code !== Code.OK) this.log.warn(`renewToken for ${room} failed: ${reply.code}`);
       });
     }

@@ -6,7 +6,7 @@
 // mode the applied IDs are also written to the session store, so a resend that reaches another
 // node (the first one died with the reply unsent) is recognised there.
 
-import { type AppliedOnceRequest, Code, type ErrorCode, REQUEST_KINDS } from '@atrium/protocol';
+import { type AppliedOnceRequest, Code, type ErrorCode, requestKind } from '@atrium/protocol';
 import type { SessionStore } from '../backend/session-store.js';
 import type { Respond } from '../rooms/context.js';
 import type { Session } from '../rooms/session.js';
@@ -202,7 +202,7 @@ export class AppliedRequests {
     if (seen.t !== frame.t || seen.room !== frame.room || seen.print !== print) return false;
     // A state change resent under a new session (the old one expired, and its streams with it)
     // must be applied again to hold; a message must not be delivered twice.
-    return REQUEST_KINDS[frame.t].appliedOnce === 'user' || seen.sessionID === session.id;
+    return requestKind(frame.t).appliedOnce === 'user' || seen.sessionID === session.id;
   }
 
   private windowOf(user: string): UserWindow {

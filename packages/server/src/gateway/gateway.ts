@@ -14,8 +14,8 @@ import {
   encodeFrame,
   isAppliedOnce,
   PROTOCOL_VERSION,
-  REQUEST_KINDS,
   type ReplyFrame,
+  requestKind,
 } from '@atrium/protocol';
 import type { Respond, RoomContext } from '../rooms/context.js';
 import { endIfEmpty, endSession } from '../rooms/end.js';
@@ -37,7 +37,7 @@ const MAX_QUEUED_REQUESTS = 256;
  * the SDK sends it again on its next link, to this node or another.
  */
 const BACKEND_RETRY_MS = 1000;
-const needsBackend = (frame: ClientRequest): boolean => REQUEST_KINDS[frame.t].needsBackend;
+const needsBackend = (frame: ClientRequest): boolean => requestKind(frame.t).needsBackend;
 
 export class Gateway {
   private readonly connections = new Map<TransportLink, Connection>();
