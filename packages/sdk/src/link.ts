@@ -12,7 +12,9 @@ import {
 } from '@atrium/protocol';
 import { nextDelayMs, type ReconnectPolicy } from './backoff.js';
 import type { Logger } from './log.js';
-import { resolveWebSocket, type SocketLike } from './socket.js';
+import { type NetworkMode, resolveWebSocket, SimulatedNetwork, type SocketLike } from './socket.js';
+
+export type { NetworkMode } from './socket.js';
 
 export interface Timers {
   setTimeout(callback: () => void, ms: number): unknown;
@@ -58,9 +60,6 @@ export interface LinkHandlers {
 
 type Phase = 'stopped' | 'connecting' | 'open' | 'waiting';
 
-/** Simulated network faults (the demo's buttons): down refuses links, silent loses every byte. */
-export type NetworkMode = 'up' | 'down' | 'silent';
-
 const OPEN = 1;
 
 export class Link {
@@ -82,7 +81,8 @@ export class Link {
   private barriers: { afterPong: number; callback: () => void }[] = [];
   private readonly closing = new Map<SocketLike, unknown>();
   private readonly onOnline = () => this.retryNow('online');
-  private fault: NetworkMode = 'up';
+  /** Installed by the first `simulateNetwork`; until then sockets are bare. */
+  private network: SimulatedNetwork | undefined;
 
   constructor(
     private readonly options: LinkOptions,
@@ -118,7 +118,6 @@ export class Link {
 
   send(frame: ClientFrame): boolean {
     if (this.phase !== 'open' || this.socket === null) return false;
-    if (this.fault === 'silent') return true; // lost on the way, as on a blackholed link
     try {
       this.socket.send(encodeFrame(frame));
       return true;
@@ -143,18 +142,14 @@ export class Link {
     this.phase = 'connecting';
     const url = this.nextUrl();
     this.options.log.debug(`connecting to ${url}`);
-    if (this.fault === 'down') {
-      // Refused at once, as a dead network would, but never synchronously inside connect().
-      this.connectTimer = this.options.timers.setTimeout(() => this.fail(generation, 'network down'), 0);
-      return;
-    }
     this.connectTimer = this.options.timers.setTimeout(
       () => this.fail(generation, `no hello from ${url} within ${this.options.connectTimeoutMs} ms`),
       this.options.connectTimeoutMs,
     );
     resolveWebSocket(this.options.webSocket).then(
-      (SocketClass) => {
+      (BareSocket) => {
         if (generation !== this.generation) return;
+        const SocketClass = this.network?.wrap(BareSocket) ?? BareSocket;
         let socket: SocketLike;
         try {
           socket = new SocketClass(url);
@@ -186,7 +181,7 @@ export class Link {
   }
 
   private onMessage(generation: number, data: unknown): void {
-    if (generation !== this.generation || this.fault === 'silent') return;
+    if (generation !== this.generation) return;
     this.lastFrameAt = this.options.now();
     if (typeof data !== 'string') {
       this.options.log.debug('ignored a binary frame');
@@ -309,12 +304,17 @@ export class Link {
   }
 
   /**
-   * Fault injection for demos and manual testing: 'down' cuts the link and refuses new ones,
-   * 'silent' keeps sockets open but loses every frame both ways, 'up' heals and retries at once.
+   * Fault injection for demos and manual testing (socket.ts, SimulatedNetwork): 'down' cuts the
+   * link and refuses new ones, 'silent' keeps sockets open but loses every frame both ways, 'up'
+   * heals and retries at once. The first call puts the sockets, the open one too, behind it.
    */
   simulateNetwork(mode: NetworkMode): void {
     this.options.log.info(`simulated network: ${mode}`);
-    this.fault = mode;
+    if (this.network === undefined) {
+      this.network = new SimulatedNetwork(this.options.timers);
+      if (this.socket !== null) this.socket = this.network.adopt(this.socket);
+    }
+    this.network.mode = mode;
     if (mode === 'down' && (this.phase === 'open' || this.phase === 'connecting')) {
       this.fail(this.generation, 'network down (simulated)');
     } else if (mode === 'up') this.retryNow('network up (simulated)');
