@@ -5,6 +5,7 @@
 
 import {
   type ClientFrame,
+  CloseCode,
   Defaults,
   decodeServerFrame,
   encodeFrame,
@@ -348,7 +349,7 @@ export class Link {
     if (socket === null) return;
     try {
       if (graceful && socket.readyState === OPEN) {
-        socket.close(1000, 'bye');
+        socket.close(CloseCode.normal, 'bye');
         if (typeof socket.terminate === 'function') {
           const cut = this.options.timers.setTimeout(() => {
             this.closing.delete(socket);
