@@ -44,6 +44,8 @@ export class Gateway {
   private readonly hello: string;
   private readonly applied: AppliedRequests;
   private shuttingDown = false;
+  /** Cluster mode: the sessions here can be resumed on another node. */
+  private readonly clustered: boolean;
   /** Monotonic ms of the last sweep, and whether it held back its silence verdicts. */
   private lastSweepAtMs: number;
   private heldBackVerdicts = false;
@@ -54,6 +56,7 @@ export class Gateway {
     /** Monotonic ms: heartbeat deadlines must not move with the wall clock. */
     private readonly monoNow: () => number,
   ) {
+    this.clustered = ctx.backend.cluster !== undefined;
     this.applied = new AppliedRequests(APPLIED_DEFAULTS, ctx.backend.cluster?.sessions);
     this.lastSweepAtMs = monoNow();
     this.hello = encodeFrame({ t: 'hello', v: PROTOCOL_VERSION, hb: ctx.options.heartbeatIntervalMs });
@@ -159,7 +162,7 @@ export class Gateway {
     for (const conn of conns) conn.link.send(bye);
     for (const conn of conns) this.endConnection(conn, 'server closing');
     await Promise.all(conns.map((c) => c.whenIdle()));
-    if (this.ctx.backend.cluster !== undefined) return;
+    if (this.clustered) return;
     const left = [...this.ctx.sessions.values()];
     await Promise.all(left.map((session) => endSession(this.ctx, session, 'expired')));
   }
@@ -213,8 +216,7 @@ export class Gateway {
       conn.session = undefined;
       if (session === undefined || session.ended || session.link !== conn.link) return;
       this.detach(session);
-      const alone = this.ctx.backend.cluster === undefined;
-      if ((this.shuttingDown && alone) || this.ctx.options.sessionGraceMs === 0) {
+      if ((this.shuttingDown && !this.clustered) || this.ctx.options.sessionGraceMs === 0) {
         await endSession(this.ctx, session, 'expired');
       } else {
         this.ctx.log.debug({ session: session.id, why }, 'session detached');
@@ -225,7 +227,7 @@ export class Gateway {
   private async handle(conn: Connection, frame: ClientRequest): Promise<void> {
     if (conn.closed) return;
     const respond = new Reply(conn.link, frame.id);
-    const shared = this.ctx.backend.cluster !== undefined;
+    const shared = this.clustered;
     if (shared && needsBackend(frame) && !this.ctx.backend.ready()) {
       return this.comeBackLater(conn, 'backend not ready');
     }

@@ -50,6 +50,9 @@ import { type LuaScript, Scripts } from './scripts.js';
 import { RedisSessionStore } from './sessions.js';
 import { UserIndex } from './user-index.js';
 
+// The options are declared beside the backend, and imported from it.
+export { REDIS_BACKEND_DEFAULTS, type RedisBackendOptions } from './options.js';
+
 const NOT_MEMBER: Refusal = { ok: false, code: Code.NOT_LOGGED_IN };
 const BAD_INPUT: Refusal = { ok: false, code: Code.INPUT_PARAM };
 const ELSEWHERE = { ok: false, code: Code.LOGGED_IN_ELSEWHERE } as const;
@@ -68,8 +71,6 @@ interface Removal {
   kick?: Kick;
   cause?: Exclude<LeaveCause, 'kick'>;
 }
-
-export { REDIS_BACKEND_DEFAULTS, type RedisBackendOptions } from './options.js';
 
 export class RedisBackend implements Backend {
   readonly nodeID: string;
