@@ -13,4 +13,6 @@ export const SharedDefaults = {
   sessionGraceMs: Defaults.sessionGraceMs,
   /** How long a session's kicks are remembered: the SDK's whole reconnect window. */
   kickMemoryMs: Defaults.reconnectWindowMs,
+  /** Reliable request IDs remembered per user (on the node, and across nodes in Redis). */
+  appliedWindow: 512,
 } as const;

@@ -8,6 +8,7 @@
 
 import { type AppliedOnceRequest, Code, type ErrorCode, requestKind } from '@atrium/protocol';
 import type { SessionStore } from '../backend/session-store.js';
+import { SharedDefaults } from '../defaults.js';
 import type { Respond } from '../rooms/context.js';
 import type { Session } from '../rooms/session.js';
 
@@ -40,7 +41,7 @@ export interface AppliedRequestsOptions {
   windowSize: number;
 }
 
-export const APPLIED_DEFAULTS: AppliedRequestsOptions = { windowSize: 512 };
+export const APPLIED_DEFAULTS: AppliedRequestsOptions = { windowSize: SharedDefaults.appliedWindow };
 
 /** Records the first reply given, and passes it on. */
 class Recording implements Respond {

@@ -53,7 +53,7 @@ export const REDIS_BACKEND_DEFAULTS = {
   leaseTtlMs: SharedDefaults.leaseTtlMs,
   sessionGraceMs: SharedDefaults.sessionGraceMs,
   kickMemoryMs: SharedDefaults.kickMemoryMs,
-  appliedWindow: 512,
+  appliedWindow: SharedDefaults.appliedWindow,
   webhookScanMs: 30_000,
   webhookMaxRooms: 64,
 } as const;
