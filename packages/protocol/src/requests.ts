@@ -46,11 +46,11 @@ export function requestKind(t: ClientRequest['t']): RequestKind {
   return REQUEST_KINDS[t];
 }
 
-/** The requests applied at most once per id (see RequestKind.appliedOnce). */
-export type AppliedOnceRequest = Extract<
-  ClientRequest,
-  { t: 'bcast' | 'cmd' | 'extra' | 'pub' | 'unpub' | 'sextra' }
->;
+type Rows = typeof REQUEST_KINDS;
+type AppliedOnceTag = { [T in keyof Rows]: Rows[T] extends { appliedOnce: string } ? T : never }[keyof Rows];
+
+/** The requests applied at most once per id (see RequestKind.appliedOnce), read off the table. */
+export type AppliedOnceRequest = Extract<ClientRequest, { t: AppliedOnceTag }>;
 
 export function isAppliedOnce(frame: ClientRequest): frame is AppliedOnceRequest {
   return requestKind(frame.t).appliedOnce !== undefined;
