@@ -5,6 +5,25 @@
 import { checkAppID, Defaults, Limits } from '@atrium/protocol';
 import type { Backend } from './backend/backend.js';
 import { SharedDefaults } from './defaults.js';
+import {
+  DAY_MS,
+  defaultsOf,
+  type Fields,
+  type IntRule,
+  intOf,
+  intsOf,
+  isRecord,
+  OptionsError,
+  ownFields,
+} from './options-rules.js';
+import { type ResolvedWebhook, resolveWebhook, type WebhookOptions } from './webhook-options.js';
+
+export { OptionsError } from './options-rules.js';
+export {
+  type ResolvedWebhook,
+  WEBHOOK_DEFAULTS,
+  type WebhookOptions,
+} from './webhook-options.js';
 
 export interface AppCredentials {
   appID: number;
@@ -13,35 +32,6 @@ export interface AppCredentials {
 }
 
 export type DuplicateLoginPolicy = 'kick-old' | 'reject-new';
-
-/** Webhooks to the business backend (docs/operations.md, "Webhooks"). */
-export interface WebhookOptions {
-  /** The http(s) URL events are POSTed to. */
-  url: string;
-  /** Signs each event (docs/token04.md, "Webhook signature"). */
-  secret: string;
-  /**
-   * The delay before each retry; its length is the number of retries (at most 20).
-   * @default [2000, 4000, 8000, 16000, 32000] (ZEGO's)
-   */
-  retryDelaysMs?: number[];
-  /** One attempt's deadline, 1 to 600000 ms. @default 5000 */
-  timeoutMs?: number;
-  /** Events waiting (in flight included) beyond which new ones are dropped. @default 10000 */
-  maxQueued?: number;
-  /**
-   * Events one room may have waiting (in flight included); beyond it that room's new events are
-   * dropped, whatever room else is quiet. In cluster mode, the bound of each room's queue in Redis.
-   * @default 1000
-   */
-  maxQueuedPerRoom?: number;
-  /** Requests in flight at once; each room has at most one. @default 16 */
-  maxConcurrent?: number;
-  /** On close, how long queued events may still be delivered before the rest is dropped. @default 2000 */
-  drainOnCloseMs?: number;
-}
-
-export type ResolvedWebhook = Required<WebhookOptions>;
 
 export interface RoomServerOptions {
   /** The apps served, each with the secret its tokens are made with. Required, at least one. */
@@ -149,13 +139,6 @@ export interface RoomServerOptions {
   backend?: Backend;
 }
 
-interface IntRule {
-  default: number;
-  min: number;
-  max: number;
-}
-
-const DAY_MS = 86_400_000;
 const MiB = 1024 * 1024;
 
 /** Every integer option: its default and the range it must fall in. */
@@ -192,22 +175,6 @@ const BOOL_OPTIONS = {
   acceptCbcTokens: true,
 } as const;
 
-const WEBHOOK_INT_OPTIONS = {
-  timeoutMs: { default: 5000, min: 1, max: 600_000 },
-  maxQueued: { default: 10_000, min: 1, max: 10_000_000 },
-  maxQueuedPerRoom: { default: 1000, min: 1, max: 10_000_000 },
-  maxConcurrent: { default: 16, min: 1, max: 1000 },
-  drainOnCloseMs: { default: 2000, min: 0, max: 600_000 },
-} as const satisfies Record<string, IntRule>;
-
-const RETRY_DELAYS = { default: [2000, 4000, 8000, 16000, 32000], maxCount: 20, maxMs: DAY_MS } as const;
-
-type IntDefaults<T extends Record<string, IntRule>> = { readonly [K in keyof T]: number };
-
-function defaultsOf<T extends Record<string, IntRule>>(table: T): IntDefaults<T> {
-  return Object.fromEntries(Object.entries(table).map(([k, rule]) => [k, rule.default])) as IntDefaults<T>;
-}
-
 export const SERVER_DEFAULTS = {
   ...defaultsOf(INT_OPTIONS),
   ...BOOL_OPTIONS,
@@ -215,11 +182,6 @@ export const SERVER_DEFAULTS = {
   metricsHost: '127.0.0.1',
   duplicateLogin: 'kick-old' as DuplicateLoginPolicy,
   logLevel: 'info',
-} as const;
-
-export const WEBHOOK_DEFAULTS = {
-  ...defaultsOf(WEBHOOK_INT_OPTIONS),
-  retryDelaysMs: RETRY_DELAYS.default,
 } as const;
 
 /** Options after defaults: what the rest of the server reads. */
@@ -239,54 +201,8 @@ export interface ResolvedOptions
   now: () => number;
 }
 
-export class OptionsError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`RoomServerOptions.${field} ${message}`);
-    this.name = 'OptionsError';
-  }
-}
-
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 const SECRET_LENGTH = 32;
-
-type Fields = Record<string, unknown>;
-
-function isRecord(v: unknown): v is Fields {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/**
- * The object's own enumerable fields, on no prototype: what checkOptionNames looked at is all
- * that is read, so a polluted Object.prototype (`devMode`, `apps`…) cannot change an option.
- */
-function ownFields(v: Fields): Fields {
-  return Object.assign(Object.create(null) as Fields, v);
-}
-
-/** The field of `o`, undefined when absent; throws naming it when out of range. */
-function intOf(
-  o: Fields,
-  field: string,
-  { min, max }: Omit<IntRule, 'default'>,
-  prefix = '',
-): number | undefined {
-  const v = o[field];
-  if (v !== undefined && (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max)) {
-    throw new OptionsError(`${prefix}${field}`, `must be an integer from ${min} to ${max}`);
-  }
-  return v as number | undefined;
-}
-
-/** Each field of `table`, from `o` or its default; throws naming the first out of range. */
-function intsOf<T extends Record<string, IntRule>>(o: Fields, table: T, prefix = ''): IntDefaults<T> {
-  const out: Record<string, number> = {};
-  for (const [field, rule] of Object.entries(table))
-    out[field] = intOf(o, field, rule, prefix) ?? rule.default;
-  return out as IntDefaults<T>;
-}
 
 function boolsOf(o: Fields): Record<keyof typeof BOOL_OPTIONS, boolean> {
   const out: Record<string, boolean> = {};
@@ -393,50 +309,6 @@ function redisOf(o: Fields): string | undefined {
     throw new OptionsError('redis', 'cannot be combined with backend (the server would not use it)');
   }
   return redis;
-}
-
-function resolveWebhook(given: unknown): ResolvedWebhook {
-  if (!isRecord(given)) throw new OptionsError('webhook', 'must be { url, secret }');
-  const w = ownFields(given);
-  if (typeof w.url !== 'string' || !/^https?:\/\/[^/]/.test(w.url) || !URL.canParse(w.url)) {
-    throw new OptionsError('webhook.url', 'must be an http:// or https:// URL');
-  }
-  // Sent as Authorization: Basic once decoded: a bad escape would fail every start, unexplained.
-  const { username, password } = new URL(w.url);
-  if (!decodable(username) || !decodable(password)) {
-    throw new OptionsError(
-      'webhook.url',
-      'has a user name or password that is not valid percent-encoding (write % as %25)',
-    );
-  }
-  if (typeof w.secret !== 'string' || w.secret === '') {
-    throw new OptionsError('webhook.secret', 'must be a non-empty string');
-  }
-  let retryDelaysMs: number[] = [...RETRY_DELAYS.default];
-  if (w.retryDelaysMs !== undefined) {
-    const delays = w.retryDelaysMs;
-    if (
-      !Array.isArray(delays) ||
-      delays.length > RETRY_DELAYS.maxCount ||
-      !delays.every((ms) => Number.isSafeInteger(ms) && ms >= 0 && ms <= RETRY_DELAYS.maxMs)
-    ) {
-      throw new OptionsError(
-        'webhook.retryDelaysMs',
-        `must be an array of at most ${RETRY_DELAYS.maxCount} delays, each 0 to ${RETRY_DELAYS.maxMs} ms`,
-      );
-    }
-    retryDelaysMs = [...(delays as number[])];
-  }
-  return { url: w.url, secret: w.secret, retryDelaysMs, ...intsOf(w, WEBHOOK_INT_OPTIONS, 'webhook.') };
-}
-
-function decodable(text: string): boolean {
-  try {
-    decodeURIComponent(text);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The metrics listener's port and address: an address without a port has no listener to name. */

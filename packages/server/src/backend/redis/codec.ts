@@ -1,10 +1,15 @@
-// Reading what the Redis scripts return and publish: records in the room hashes, log entries,
+// Writing the scripts' arguments, and reading what they return and publish: records in the room hashes, log entries,
 // channel messages. Replies come from our own scripts, so a surprise means Redis (or a foreign
 // writer) misbehaves: the readers of replies throw, which rejects the backend call; the reader
 // of channel messages returns undefined instead, since it runs inside an event handler.
 
 import type { BroadcastMessageInfo, RoomEvent, RoomExtraInfo, StreamInfo } from '@atrium/protocol';
 import type { KickMessage, Member, MembershipNote, RoomState, SequencedEvent } from '../types.js';
+
+/** A number as JSON for the scripts to splice into events (non-finite ones become 0). */
+export const jsonNumber = (n: number): string => JSON.stringify(Number.isFinite(n) ? n : 0);
+/** A boolean as the scripts read it. */
+export const flag = (b: boolean): string => (b ? '1' : '0');
 
 export class RedisReplyError extends Error {
   constructor(what: string, reply: unknown) {

@@ -24,6 +24,7 @@ import type { HookFacts, HookQueue, RoomRef } from '../types.js';
 import { parseChannelMessage } from './codec.js';
 import type { FeedLog } from './feed.js';
 import { type RedisClient, roomKeys } from './keys.js';
+import { REDIS_BACKEND_DEFAULTS, type RedisBackendOptions } from './options.js';
 import { LuaScript } from './scripts.js';
 
 export interface RedisHookQueueOptions {
@@ -82,6 +83,29 @@ export function parseHookEntry(room: RoomRef, raw: string): HookFacts | undefine
   if (typeof extra.o === 'number') facts.pubSeq = extra.o;
   if (Array.isArray(extra.x)) facts.closing = extra.x as { stream: StreamInfo; pubSeq: number }[];
   return facts;
+}
+
+/** The backend's webhook queue when webhooks are on (a queue bound above 0), else undefined. */
+export function hookQueueOf(
+  redis: RedisClient,
+  prefix: string,
+  nodeID: string,
+  leaseTtlMs: number,
+  options: Pick<RedisBackendOptions, 'webhookQueueMax' | 'webhookScanMs' | 'webhookMaxRooms'>,
+  log: FeedLog,
+): RedisHookQueue | undefined {
+  if ((options.webhookQueueMax ?? 0) <= 0) return undefined;
+  const d = REDIS_BACKEND_DEFAULTS;
+  return new RedisHookQueue(redis, {
+    prefix,
+    nodeID,
+    // A sender that died lets go of its rooms as fast as its lease lets go of its sessions.
+    lockTtlMs: leaseTtlMs,
+    pollMs: Math.max(100, Math.floor(leaseTtlMs / 3)),
+    scanMs: options.webhookScanMs ?? d.webhookScanMs,
+    maxRooms: options.webhookMaxRooms ?? d.webhookMaxRooms,
+    log,
+  });
 }
 
 export class RedisHookQueue implements HookQueue {

@@ -38,10 +38,19 @@ import type {
   StreamRequest,
 } from '../types.js';
 import { RedisCluster } from './cluster.js';
-import { asArray, asInt, asString, historyOf, parseLogEntries, parseState } from './codec.js';
+import {
+  asArray,
+  asInt,
+  asString,
+  flag,
+  historyOf,
+  jsonNumber,
+  parseLogEntries,
+  parseState,
+} from './codec.js';
 import { connect, quit, untilReady } from './connect.js';
 import { type FeedLog, RoomFeed } from './feed.js';
-import { RedisHookQueue } from './hooks.js';
+import { hookQueueOf, type RedisHookQueue } from './hooks.js';
 import { type RedisClient, type RoomKeys, roomKeyList, roomKeys } from './keys.js';
 import { NodeLease } from './lease.js';
 import { REDIS_BACKEND_DEFAULTS, type RedisBackendOptions } from './options.js';
@@ -58,10 +67,6 @@ const BAD_INPUT: Refusal = { ok: false, code: Code.INPUT_PARAM };
 const ELSEWHERE = { ok: false, code: Code.LOGGED_IN_ELSEWHERE } as const;
 const DUPLICATE_KICK = { code: Code.KICKED_DUPLICATE_LOGIN, ext: '' };
 const silentLog: FeedLog = { warn: () => {} };
-
-/** A number as JSON for the scripts to splice into events (non-finite ones become 0). */
-const jsonNumber = (n: number): string => JSON.stringify(Number.isFinite(n) ? n : 0);
-const flag = (b: boolean): string => (b ? '1' : '0');
 
 interface Removal {
   room: RoomRef;
@@ -116,19 +121,7 @@ export class RedisBackend implements Backend {
     this.subscribeTimeoutMs = options.subscribeTimeoutMs ?? d.subscribeTimeoutMs;
     const leaseTtlMs = options.leaseTtlMs ?? d.leaseTtlMs;
     this.hooksMax = String(options.webhookQueueMax ?? 0);
-    this.hooks =
-      (options.webhookQueueMax ?? 0) > 0
-        ? new RedisHookQueue(this.redis, {
-            prefix: this.prefix,
-            nodeID: this.nodeID,
-            // A sender that died lets go of its rooms as fast as its lease lets go of its sessions.
-            lockTtlMs: leaseTtlMs,
-            pollMs: Math.max(100, Math.floor(leaseTtlMs / 3)),
-            scanMs: options.webhookScanMs ?? d.webhookScanMs,
-            maxRooms: options.webhookMaxRooms ?? d.webhookMaxRooms,
-            log: this.log,
-          })
-        : undefined;
+    this.hooks = hookQueueOf(this.redis, this.prefix, this.nodeID, leaseTtlMs, options, this.log);
     this.store = new RedisSessionStore(this.redis, {
       prefix: this.prefix,
       nodeID: this.nodeID,
