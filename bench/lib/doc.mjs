@@ -64,6 +64,30 @@ const FINDINGS = `### Found while measuring
   the end of the tick, so a member's frames of one tick leave in one write. Measured A/B in one run
   (server CPU per delivery): bursts into 1,000 members 13.1 → 0.95 µs, paced 12.7 → 6.0 µs, 100 rooms
   of 100 12.0 → 4.1 µs; Socket.IO in the same run 12.7 / 12.3 / 11.9 µs.
+- **The structural rework (one session lifecycle, kicks in rooms/kick.ts, the backend seam in
+  backend/backend.ts with one optional cluster facet, the request table, the option rows) changes
+  no hot path**, and the figures say so. Measured on 2026-12-02 on the 2-core machine (AMD EPYC,
+  Node v20.20.2) while other agents loaded it (load average 2.5 to 9.3 during the runs), each
+  command run alternately on the commit before the rework (630232e), on the main branch it was
+  rebased onto (714df64) and on the rework itself:
+  \`node bench/fanout.mjs --systems atrium --target-deliveries 200000 --plot-sizes 100 --rooms 100 --room-size 100\`
+  (3 rounds, then 4 more of main and the rework with \`--rooms 0\`) and
+  \`node bench/resume.mjs --systems atrium\` (20 movers × 10 rounds; 7 rounds each). Median (range):
+
+  | | before (630232e) | main (714df64) | after (the rework) |
+  | --- | --- | --- | --- |
+  | fan-out, bursts into 1,000: server CPU µs/delivery | 0.90 (0.85–1.28), 3 runs | 0.73 (0.65–1.13), 7 | 0.85 (0.73–1.10), 7 |
+  | fan-out, paced | 6.31 (5.31–8.21), 3 | 6.76 (5.21–8.71), 7 | 5.81 (4.96–8.06), 7 |
+  | fan-out, bursts into 100 | 1.29 (1.10–1.65), 3 | 1.19 (1.15–1.56), 7 | 1.38 (1.24–1.52), 7 |
+  | fan-out, 100 rooms of 100 | 2.68 (1.97–3.94), 3 | 2.68 (1.87–2.98), 3 | 2.48 (1.57–2.88), 3 |
+  | resume p50, ms | 1.61 (1.07–3.07), 7 | 1.60 (1.11–6.90), 7 | 1.25 (0.94–1.59), 7 |
+  | resume p99, ms | 14.9 (8.9–78.0), 7 | 11.8 (6.5–95.7), 7 | 6.9 (4.3–20.3), 7 |
+
+  Every resume recovered (200 of 200 each run). The differences sit inside each column's own
+  run-to-run spread on this loaded machine; in the four back-to-back pairs of main and the rework
+  the burst medians were 0.79 and 0.80 µs. A delivery still goes backend → RoomFanout.deliver →
+  one pre-built frame per topic, and a resume still reads the history once under a hold; what
+  moved is where the code lives and who may change a session's state.
 `;
 
 function targets(results) {
