@@ -1,4 +1,4 @@
-// Every error code Atrium uses, with its message: the one table (SPEC §10).
+// Every error code Atrium uses, with its message: the one table (docs/contract.md, "Error codes").
 // Import `Code.X`; never write the number anywhere else.
 
 export const Code = {

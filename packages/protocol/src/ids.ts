@@ -1,4 +1,4 @@
-// Identifier and content rules of SPEC §2. Each check returns the code of the first rule
+// Identifier and content rules (docs/contract.md, "Identifiers and limits"). Each check returns the code of the first rule
 // broken, or 0; the SDK runs them before any traffic and the server runs them again.
 
 import { Code, type ErrorCode } from './codes.js';

@@ -1,4 +1,5 @@
 export * from './close.js';
+export * from './codec.js';
 export * from './codes.js';
 export * from './frames.js';
 export * from './ids.js';

@@ -12,6 +12,7 @@ import {
   checkUserIDList,
   type ErrorCode,
   Limits,
+  REQUEST_KINDS,
   type ZegoUser,
 } from '@atrium/protocol';
 import { toBase64 } from './base64.js';
@@ -54,7 +55,7 @@ export class Messaging {
     const reply = await this.session.request(
       roomID,
       (id) => ({ t: 'bcast', id, room: roomID, msg: message }),
-      'reliable',
+      REQUEST_KINDS.bcast.delivery,
     );
     const id = messageIDOf(reply);
     return id === undefined ? settle(reply) : { ...settle(reply), messageID: Number(id) };
@@ -70,7 +71,7 @@ export class Messaging {
     const reply = await this.session.request(
       roomID,
       (id) => ({ t: 'barrage', id, room: roomID, msg: message }),
-      'once',
+      REQUEST_KINDS.barrage.delivery,
     );
     const id = messageIDOf(reply);
     return id === undefined ? settle(reply) : { ...settle(reply), messageID: String(id) };
@@ -136,7 +137,7 @@ export class Messaging {
     const reply = await this.session.request(
       roomID,
       (id) => ({ t: 'extra', id, room: roomID, key, value }),
-      'reliable',
+      REQUEST_KINDS.extra.delivery,
     );
     const result = settle(reply);
     this.session.noteOwnExtraInfo(roomID, key, value);
@@ -163,7 +164,7 @@ export class Messaging {
       enc === undefined
         ? { t: 'cmd', id, room: roomID, msg, to }
         : { t: 'cmd', id, room: roomID, msg, to, enc };
-    return settle(await this.session.request(roomID, build, 'reliable'));
+    return settle(await this.session.request(roomID, build, REQUEST_KINDS.cmd.delivery));
   }
 }
 

@@ -1,4 +1,4 @@
-// The engine's options: the contract's four (SPEC §4) plus the internals tests and embedders may
+// The engine's options: the contract's four (docs/api.md, "The SDK") plus the internals tests and embedders may
 // inject. Every default lives in ENGINE_DEFAULTS.
 
 import { Defaults } from '@atrium/protocol';
@@ -8,12 +8,13 @@ import { type OnlineEvents, realTimers, type Timers } from './link.js';
 import { isLogLevel, type LogLevel, type LogSink } from './log.js';
 
 export interface EngineOptions {
-  /** How long a login keeps trying to reach a server before LOGIN_FAILED 1002053. */
+  /** How long a login keeps trying to reach a server before LOGIN_FAILED 1002053. @default 30000 */
   loginTimeoutMs?: number;
-  /** How long a broken room keeps retrying before RECONNECT_FAILED 1002053. */
+  /** How long a broken room keeps retrying before RECONNECT_FAILED 1002053. @default 300000 */
   reconnectWindowMs?: number;
-  /** A WebSocket class; default `globalThis.WebSocket`, else the `ws` package. */
+  /** A WebSocket class. @default globalThis.WebSocket, else the `ws` package */
   WebSocket?: unknown;
+  /** @default 'warn' (or what `presetLogConfig` set) */
   logLevel?: LogLevel;
 
   // ZEGO's constructor options (web: `scenario`; room engine: `ZegoInitOptions`), accepted and
@@ -25,9 +26,9 @@ export interface EngineOptions {
   prefixDomain?: string;
 
   // Beyond the contract: injectable for tests and embedders.
-  /** An attempt without `hello` by then has failed. */
+  /** An attempt without `hello` by then has failed. @default 10000 */
   connectTimeoutMs?: number;
-  /** How long a graceful close may take before the socket is cut. */
+  /** How long a graceful close may take before the socket is cut. @default 1000 */
   closeGraceMs?: number;
   /** When to retry (LiveKit's ReconnectPolicy shape); default: backoff 250 ms → 5 s, jittered. */
   retryPolicy?: ReconnectPolicy;

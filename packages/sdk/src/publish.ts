@@ -9,6 +9,7 @@ import {
   checkStreamExtraInfo,
   type ErrorCode,
   Limits,
+  REQUEST_KINDS,
   utf8Length,
 } from '@atrium/protocol';
 import { ServerError } from './errors.js';
@@ -45,7 +46,7 @@ export class Publishing {
           extraInfo === undefined
             ? { t: 'pub', id, room, stream: streamID }
             : { t: 'pub', id, room, stream: streamID, extra: extraInfo },
-        'reliable',
+        REQUEST_KINDS.pub.delivery,
       )
       .then((reply) => {
         // Stopped (or the room left) meanwhile: that already told the app.
@@ -72,7 +73,7 @@ export class Publishing {
     this.tell(streamID, 'NO_PUBLISH', Code.OK);
     const room = stream.roomID;
     void this.session
-      .request(room, (id) => ({ t: 'unpub', id, room, stream: streamID }), 'reliable')
+      .request(room, (id) => ({ t: 'unpub', id, room, stream: streamID }), REQUEST_KINDS.unpub.delivery)
       .then((reply) => {
         if (reply.code !== Code.OK)
           this.session.log.warn(`stopPublishingStream(${streamID}) failed: ${reply.code}`);
@@ -91,7 +92,7 @@ export class Publishing {
     const reply = await session.request(
       room,
       (id) => ({ t: 'sextra', id, room, stream: streamID, extra: extraInfo }),
-      'reliable',
+      REQUEST_KINDS.sextra.delivery,
     );
     if (reply.code !== Code.OK) throw new ServerError(reply.code, reply.ext);
     stream.extraInfo = extraInfo;

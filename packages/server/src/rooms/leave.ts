@@ -11,7 +11,6 @@ import { removeUnclaimed } from './removals.js';
 import { liveSession, type Session, type SessionSlot } from './session.js';
 
 // message.ts still imports it from here; it lives in session.ts now (to go once that import moves).
-export { liveSession } from './session.js';
 
 /** Removes one room of the session: locally first, so nothing of it is delivered afterwards. */
 export async function leaveRoom(

@@ -18,9 +18,9 @@ import {
 } from '@atrium/protocol';
 import type { Done, MessageResult } from '../backend/types.js';
 import type { Respond, RoomContext } from './context.js';
-import { liveSession } from './leave.js';
 import { actingIn } from './member.js';
 import type { SessionSlot } from './session.js';
+import { liveSession } from './session.js';
 
 /** A message to a room the session is not in: 1009005 while it is in others, else 1000002 (as ZEGO). */
 function notInRoom(slot: SessionSlot): ErrorCode {
