@@ -13,9 +13,9 @@ import {
 
 /** The tags of the decoder's table of client frames, read from its source. */
 function decoderTags(): string[] {
-  const source = readFileSync(new URL('../src/frames.ts', import.meta.url), 'utf8');
+  const source = readFileSync(new URL('../src/codec.ts', import.meta.url), 'utf8');
   const block = /const CLIENT_SHAPES[^=]*=\s*\{([\s\S]*?)\n\};/.exec(source)?.[1];
-  if (block === undefined) throw new Error('CLIENT_SHAPES not found in frames.ts');
+  if (block === undefined) throw new Error('CLIENT_SHAPES not found in codec.ts');
   return [...block.matchAll(/^ {2}(\w+):/gm)].map((m) => m[1] as string);
 }
 
