@@ -1,23 +1,25 @@
-// Retry delays (docs/contract.md, "Reconnection"): exponential from 250 ms to a 5 s cap, with the
-// jitter applied after the cap so that a storm of clients stuck at the cap still spreads out
-// instead of retrying in lockstep.
+// Retry delays (docs/contract.md, "Reconnection"): an exponential ceiling from 250 ms to a 5 s
+// cap, and full jitter under it on every retry: the delay is drawn uniformly from [0, ceiling].
+// Clients that broke together (a server restart, a load balancer dropping every link) come back
+// spread over the whole window from their first retry on, instead of in lockstep waves.
 
 import { Defaults } from '@atrium/protocol';
 
-/** ± this share of the capped delay. */
-export const JITTER_RATIO = 0.2;
-
-/**
- * The delay before retry number `attempt` (0 = the first retry).
- * `rand` is a uniform draw in [0, 1); the result lies in [capped·0.8, capped·1.2].
- */
-export function nextDelayMs(attempt: number, minMs: number, maxMs: number, rand: number): number {
+/** The ceiling of retry number `attempt` (0 = the first retry): minMs · 2^attempt, capped. */
+export function retryCeilingMs(attempt: number, minMs: number, maxMs: number): number {
   const safeAttempt = Number.isFinite(attempt) && attempt > 0 ? Math.floor(attempt) : 0;
   // 2^31 is far past any cap; bounding the exponent keeps the product finite.
   const exponential = minMs * 2 ** Math.min(safeAttempt, 31);
-  const capped = Math.min(Math.max(exponential, minMs), maxMs);
+  return Math.min(Math.max(exponential, minMs), maxMs);
+}
+
+/**
+ * The delay before retry number `attempt`: `rand` (a uniform draw in [0, 1)) of its ceiling, so it
+ * lies in [0, ceiling].
+ */
+export function nextDelayMs(attempt: number, minMs: number, maxMs: number, rand: number): number {
   const r = Number.isFinite(rand) ? Math.min(Math.max(rand, 0), 1) : 0.5;
-  return Math.round(capped * (1 - JITTER_RATIO + 2 * JITTER_RATIO * r));
+  return Math.round(retryCeilingMs(attempt, minMs, maxMs) * r);
 }
 
 /** What a retry policy is told before each retry (LiveKit's ReconnectContext, trimmed). */

@@ -11,6 +11,7 @@ export {
   nextDelayMs,
   type ReconnectContext,
   type ReconnectPolicy,
+  retryCeilingMs,
 } from './backoff.js';
 export { ENGINE_VERSION, ZEGO_API_VERSION } from './compat.js';
 export { RoomEngine } from './engine.js';

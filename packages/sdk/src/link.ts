@@ -61,6 +61,11 @@ export interface LinkHandlers {
 
 type Phase = 'stopped' | 'connecting' | 'open' | 'waiting';
 
+/** An attempt is given at least this long once round trips are known… */
+const CONNECT_TIMEOUT_FLOOR_MS = 2_000;
+/** …or this many measured round trips, whichever is longer. */
+const CONNECT_TIMEOUT_RTTS = 20;
+
 const OPEN = 1;
 
 export class Link {
@@ -79,6 +84,11 @@ export class Link {
   private silenceTimer: unknown;
   private pingsSent = 0;
   private pongsSeen = 0;
+  /** When the latest ping went out, and the smoothed round trip its pongs measured. */
+  private pingSentAt = 0;
+  private srttMs: number | undefined;
+  /** Attempts in a row that timed out: each doubles the next one's patience. */
+  private timeoutsInARow = 0;
   private barriers: { afterPong: number; callback: () => void }[] = [];
   private readonly closing = new Map<SocketLike, unknown>();
   private readonly onOnline = () => this.retryNow('online');
@@ -142,11 +152,12 @@ export class Link {
     const generation = ++this.generation;
     this.phase = 'connecting';
     const url = this.nextUrl();
-    this.options.log.debug(`connecting to ${url}`);
-    this.connectTimer = this.options.timers.setTimeout(
-      () => this.fail(generation, `no hello from ${url} within ${this.options.connectTimeoutMs} ms`),
-      this.options.connectTimeoutMs,
-    );
+    const timeoutMs = this.connectTimeoutMs();
+    this.options.log.debug(`connecting to ${url} (giving up after ${timeoutMs} ms)`);
+    this.connectTimer = this.options.timers.setTimeout(() => {
+      this.timeoutsInARow++;
+      this.fail(generation, `no hello from ${url} within ${timeoutMs} ms`);
+    }, timeoutMs);
     resolveWebSocket(this.options.webSocket).then(
       (BareSocket) => {
         if (generation !== this.generation) return;
@@ -172,6 +183,19 @@ export class Link {
         this.fail(generation, 'no WebSocket implementation');
       },
     );
+  }
+
+  /**
+   * How long an attempt may take to produce `hello`. Before any round trip was measured, the
+   * configured `connectTimeoutMs`; after, a multiple of the measured round trip (so a dead attempt
+   * on a fast network is dropped in seconds, not ten), doubled for each attempt in a row that timed
+   * out (so a slow server is given the time it needs), never above `connectTimeoutMs`.
+   */
+  private connectTimeoutMs(): number {
+    const { connectTimeoutMs } = this.options;
+    if (this.srttMs === undefined) return connectTimeoutMs;
+    const base = Math.max(CONNECT_TIMEOUT_FLOOR_MS, CONNECT_TIMEOUT_RTTS * this.srttMs);
+    return Math.min(connectTimeoutMs, base * 2 ** Math.min(this.timeoutsInARow, 10));
   }
 
   private nextUrl(): string {
@@ -200,6 +224,7 @@ export class Link {
       if (frame.t === 'hello') this.opened(generation, frame.hb);
     } else if (frame.t === 'pong') {
       this.pongsSeen++;
+      if (this.pongsSeen === this.pingsSent) this.measured(this.options.now() - this.pingSentAt);
       const due = this.barriers.filter((b) => b.afterPong <= this.pongsSeen);
       this.barriers = this.barriers.filter((b) => b.afterPong > this.pongsSeen);
       for (const b of due) b.callback();
@@ -211,6 +236,7 @@ export class Link {
   private opened(generation: number, hb: unknown): void {
     this.options.timers.clearTimeout(this.connectTimer);
     this.phase = 'open';
+    this.timeoutsInARow = 0;
     this.hbMs = typeof hb === 'number' && Number.isFinite(hb) && hb > 0 ? hb : Defaults.heartbeatIntervalMs;
     this.retryCount = 0;
     this.pingsSent = 0;
@@ -225,7 +251,14 @@ export class Link {
   private sendPing(): boolean {
     if (!this.send({ t: 'ping' })) return false;
     this.pingsSent++;
+    this.pingSentAt = this.options.now();
     return true;
+  }
+
+  /** One round-trip sample (TCP's smoothing: 7/8 of the old estimate, 1/8 of the new sample). */
+  private measured(sampleMs: number): void {
+    if (!Number.isFinite(sampleMs) || sampleMs < 0) return;
+    this.srttMs = this.srttMs === undefined ? sampleMs : (7 * this.srttMs + sampleMs) / 8;
   }
 
   private heartbeat(generation: number): void {
@@ -321,12 +354,19 @@ export class Link {
     } else if (mode === 'up') this.retryNow('network up (simulated)');
   }
 
-  /** The network came back (browser `online`): retry now instead of waiting out the backoff. */
+  /**
+   * The network came back (browser `online`): retry now instead of waiting out the backoff, and
+   * abandon an attempt still hanging from before (its packets went nowhere; waiting for its
+   * timeout would keep the app away for seconds on a network that already works).
+   */
   private retryNow(why: string): void {
-    if (this.phase !== 'waiting') return;
+    if (this.phase !== 'waiting' && this.phase !== 'connecting') return;
     this.options.log.debug(`retrying now: ${why}`);
-    this.options.timers.clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
+    if (this.phase === 'connecting') {
+      this.generation++;
+      this.dropSocket(false);
+    }
+    this.clearTimers();
     this.connect();
   }
 

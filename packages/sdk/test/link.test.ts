@@ -197,6 +197,54 @@ describe('Link', () => {
     expect(FakeSocket.made).toHaveLength(2);
   });
 
+  it('online abandons an attempt still hanging and connects at once, not after its timeout', async () => {
+    const { link, clock, online, settle, socket } = setup({ nextRetryDelayInMs: () => 60_000 });
+    link.start();
+    await settle();
+    clock.advance(1000);
+    online.dispatchEvent(new Event('online'));
+    await settle();
+    expect(socket(0).closedWith).toBe('terminate');
+    expect(FakeSocket.made).toHaveLength(2);
+    // The new attempt has its own, full timeout: the old one's deadline (3000) passes harmlessly.
+    clock.advance(2500);
+    expect(socket(1).closedWith).toBeUndefined();
+    // The abandoned attempt's late hello changes nothing; the new one's opens the link.
+    socket(0).receive({ t: 'hello', v: 1, hb: 1000 });
+    expect(link.isOpen).toBe(false);
+    socket(1).receive({ t: 'hello', v: 1, hb: 1000 });
+    expect(link.isOpen).toBe(true);
+  });
+
+  it('once round trips are measured, a silent attempt is dropped after max(2 s, 20 RTT), doubling per timeout up to connectTimeoutMs', async () => {
+    const { link, clock, settle, socket } = setup({ nextRetryDelayInMs: () => 0 });
+    // Without a measurement: the configured 3000 ms.
+    link.start();
+    await settle();
+    socket(0).receive({ t: 'hello', v: 1, hb: 1000 });
+    clock.advance(1000); // a ping goes out
+    clock.advance(40);
+    socket(0).receive({ t: 'pong' }); // 40 ms round trip
+    socket(0).drop();
+    /** Lets the (0 ms) retry start attempt `i`, then measures how long it lives without hello. */
+    const timeoutOf = async (i: number) => {
+      clock.advance(0);
+      await settle();
+      const start = clock.now;
+      while (socket(i).closedWith === undefined) clock.advance(100);
+      return clock.now - start;
+    };
+    // 20 × 40 ms = 800 ms is under the 2 s floor.
+    expect(await timeoutOf(1)).toBe(2000);
+    expect(await timeoutOf(2)).toBe(3000); // 4000, capped at connectTimeoutMs
+    // A hello resets the doubling.
+    clock.advance(0);
+    await settle();
+    socket(3).receive({ t: 'hello', v: 1, hb: 1000 });
+    socket(3).drop();
+    expect(await timeoutOf(4)).toBe(2000);
+  });
+
   it('barrier: calls back at the pong of a ping sent after it, not an earlier one', async () => {
     const { link, clock, settle, socket } = setup();
     link.start();
