@@ -46,6 +46,11 @@ export interface LinkOptions {
   readonly closeGraceMs: number;
   readonly onlineEvents: OnlineEvents | null;
   readonly log: Logger;
+  /**
+   * What the next link is for, told to the server in the URL (`?intent=`): under a reconnect
+   * storm it turns away returning members for a while, but lets a fresh login in at once.
+   */
+  readonly intent?: () => 'login' | 'resume';
 }
 
 export interface LinkHandlers {
@@ -60,6 +65,14 @@ export interface LinkHandlers {
 }
 
 type Phase = 'stopped' | 'connecting' | 'open' | 'waiting';
+
+/** `url` with `intent=` added to its query (kept as it is when there is no intent). */
+export function withIntent(url: string, intent: 'login' | 'resume' | undefined): string {
+  if (intent === undefined) return url;
+  const hash = url.indexOf('#');
+  const base = hash < 0 ? url : url.slice(0, hash);
+  return `${base}${base.includes('?') ? '&' : '?'}intent=${intent}${hash < 0 ? '' : url.slice(hash)}`;
+}
 
 /** An attempt is given at least this long once round trips are known… */
 const CONNECT_TIMEOUT_FLOOR_MS = 2_000;
@@ -151,7 +164,7 @@ export class Link {
   private connect(): void {
     const generation = ++this.generation;
     this.phase = 'connecting';
-    const url = this.nextUrl();
+    const url = withIntent(this.nextUrl(), this.options.intent?.());
     const timeoutMs = this.connectTimeoutMs();
     this.options.log.debug(`connecting to ${url} (giving up after ${timeoutMs} ms)`);
     this.connectTimer = this.options.timers.setTimeout(() => {

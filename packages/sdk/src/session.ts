@@ -92,6 +92,8 @@ export class Session {
         closeGraceMs: options.closeGraceMs,
         onlineEvents: options.onlineEvents,
         log: options.log,
+        // A server shedding a reconnect storm still lets fresh logins in at once.
+        intent: () => (this.credential === undefined ? 'login' : 'resume'),
       },
       {
         onOpen: () => this.recovery.linkUp(),

@@ -99,6 +99,18 @@ export interface RoomServerOptions {
   maxPayloadBytes?: number;
   /** A link whose unsent bytes exceed this is closed as too slow. @default 8388608 (8 MiB) */
   linkMaxBufferedBytes?: number;
+  /**
+   * Admission control (reconnect storms): the event-loop lag, in ms, the server aims to stay
+   * under. Past twice this, new links other than fresh logins are told to come back later.
+   * @default 50
+   */
+  admissionLagMs?: number;
+  /**
+   * Admission control: links that may wait for their first login or resume at once. 0 lets the
+   * server find it from its measured lag (grows while under `admissionLagMs`, halves above).
+   * @default 0 (automatic)
+   */
+  admissionMaxPendingLinks?: number;
   /** The demo page's files. @default apps/demo/dist of this repository, when built */
   staticDir?: string;
   /** Serves `GET /dev/token` and `POST /dev/admin` for the first app. @default false (the CLI turns it on without a config) */
@@ -158,6 +170,8 @@ const INT_OPTIONS = {
   historyMaxEvents: { default: SharedDefaults.historyMaxEvents, min: 0, max: 1_000_000 },
   maxPayloadBytes: { default: 16 * Limits.frameMaxBytes, min: Limits.frameMaxBytes + 1, max: 64 * MiB },
   linkMaxBufferedBytes: { default: 8 * MiB, min: 1024, max: 1024 * MiB },
+  admissionLagMs: { default: 50, min: 1, max: 60_000 },
+  admissionMaxPendingLinks: { default: 0, min: 0, max: 1_000_000 },
   adminRateLimitPerSec: { default: 100, min: 1, max: 1_000_000 },
   adminRateLimitPerSourcePerSec: { default: 100, min: 1, max: 1_000_000 },
 } as const satisfies Record<string, IntRule>;

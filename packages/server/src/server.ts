@@ -16,6 +16,7 @@ import type { Backend } from './backend/backend.js';
 import { MemoryBackend } from './backend/memory/memory.js';
 import { RedisBackend } from './backend/redis/redis.js';
 import { checkDevMode, checkOptionNames, isLoopbackHost } from './config/safety.js';
+import { Admission } from './gateway/admission.js';
 import { RoomFanout } from './gateway/fanout.js';
 import { Gateway } from './gateway/gateway.js';
 import { WsTransport } from './gateway/ws-transport.js';
@@ -119,6 +120,7 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
           if (options.backend === undefined) await backend.close();
           throw error;
         });
+  parts.gateway.admission.start();
   const timer = setInterval(() => {
     try {
       parts.gateway.sweep();
@@ -153,6 +155,7 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
 
   const close = async (): Promise<void> => {
     clearInterval(timer);
+    parts.gateway.admission.stop();
     await parts.gateway.shutdown();
     await parts.transport.close();
     // The sessions' ends above are webhook events too: give them their drain time.
@@ -203,6 +206,10 @@ function ownBackend(options: ResolvedOptions, log: Logger): Backend {
 
 /** The room context, the fan-out, the gateway over the transport, metrics and webhooks. */
 function assemble(options: ResolvedOptions, log: Logger, backend: Backend, closing: () => boolean): Parts {
+  const admission = new Admission(
+    { lagBudgetMs: options.admissionLagMs, maxPendingLinks: options.admissionMaxPendingLinks },
+    monoNow,
+  );
   const metrics = new ServerMetrics(
     {
       links: () => gateway.linkCount,
@@ -215,6 +222,7 @@ function assemble(options: ResolvedOptions, log: Logger, backend: Backend, closi
         ).size,
       members: () => [...ctx.sessions.values()].reduce((n, s) => n + s.rooms.size, 0),
       webhookQueueDepth: () => webhooks?.depth ?? 0,
+      admission: () => ({ lagMs: admission.lagMs, pending: admission.pending, shed: admission.shedTotal }),
     },
     { processMetrics: options.processMetrics },
   );
@@ -249,7 +257,7 @@ function assemble(options: ResolvedOptions, log: Logger, backend: Backend, closi
     }),
     metrics,
   };
-  const gateway = new Gateway(ctx, fanout, monoNow);
+  const gateway = new Gateway(ctx, fanout, monoNow, admission);
   transport.listen(gateway.events);
   return { options, log, backend, ctx, fanout, gateway, transport, metrics, webhooks, closing };
 }

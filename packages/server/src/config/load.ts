@@ -28,6 +28,8 @@ export const CONFIG_FIELDS = [
   'historyMaxEvents',
   'maxPayloadBytes',
   'linkMaxBufferedBytes',
+  'admissionLagMs',
+  'admissionMaxPendingLinks',
   'staticDir',
   'devMode',
   'adminRateLimitPerSec',

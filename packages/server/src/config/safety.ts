@@ -40,6 +40,8 @@ const OPTION_NAMES = {
   logStream: 1,
   now: 1,
   backend: 1,
+  admissionLagMs: 1,
+  admissionMaxPendingLinks: 1,
 } satisfies Record<keyof RoomServerOptions, 1>;
 
 export const OPTION_FIELDS = Object.keys(OPTION_NAMES) as (keyof RoomServerOptions)[];

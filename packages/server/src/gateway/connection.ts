@@ -15,6 +15,8 @@ export class Connection implements SessionSlot {
   /** Monotonic ms of the last frame received. */
   lastFrameAtMs: number;
   closed = false;
+  /** Admitted, and waiting for the answer to its first login or resume (admission counts it). */
+  waiting = false;
   private readonly tasks: Task[] = [];
   private running = false;
   private idleWaiters: (() => void)[] = [];

@@ -22,11 +22,12 @@ import { endIfEmpty, endSession } from '../rooms/end.js';
 import { checkTokenDeadlines } from '../rooms/expiry.js';
 import { expireDetached } from '../rooms/grace.js';
 import { liveSession, type Session } from '../rooms/session.js';
+import { Admission, intentOf, type Verdict } from './admission.js';
 import { APPLIED_DEFAULTS, AppliedRequests, userKeyOf } from './applied.js';
 import { Connection } from './connection.js';
 import { dispatch } from './dispatch.js';
 import type { RoomFanout } from './fanout.js';
-import type { TransportEvents, TransportLink } from './transport.js';
+import type { LinkRequest, TransportEvents, TransportLink } from './transport.js';
 
 const PONG = encodeFrame({ t: 'pong' });
 /** Requests waiting behind a busy one; a client that floods beyond this gets refusals. */
@@ -38,6 +39,7 @@ const MAX_QUEUED_REQUESTS = 256;
  */
 const BACKEND_RETRY_MS = 1000;
 const needsBackend = (frame: ClientRequest): boolean => requestKind(frame.t).needsBackend;
+const ADMITTED: Verdict = { admit: true };
 
 export class Gateway {
   private readonly connections = new Map<TransportLink, Connection>();
@@ -55,6 +57,8 @@ export class Gateway {
     private readonly fanout: RoomFanout,
     /** Monotonic ms: heartbeat deadlines must not move with the wall clock. */
     private readonly monoNow: () => number,
+    /** Decides which new links get in while the server is behind (reconnect storms). */
+    readonly admission: Admission = new Admission({ lagBudgetMs: 50, maxPendingLinks: 0 }, monoNow),
   ) {
     this.clustered = ctx.backend.cluster !== undefined;
     this.applied = new AppliedRequests(APPLIED_DEFAULTS, ctx.backend.cluster?.sessions);
@@ -63,7 +67,7 @@ export class Gateway {
   }
 
   readonly events: TransportEvents = {
-    open: (link) => this.guard('open', () => this.open(link)),
+    open: (link, request) => this.guard('open', () => this.open(link, request)),
     message: (link, data) => this.guard('message', () => this.message(link, data)),
     close: (link) => this.guard('close', () => this.close(link)),
   };
@@ -135,7 +139,7 @@ export class Gateway {
         conn.link.close(CloseCode.tooSlow, 'too slow');
       }
     }
-    expireDetached(this.ctx, now);
+    expireDetached(this.ctx, now, (detachedAtMs) => this.admission.graceFromMs(detachedAtMs));
     const wallNow = this.ctx.now();
     const users = new Set<string>();
     for (const session of this.ctx.sessions.values()) {
@@ -167,10 +171,18 @@ export class Gateway {
     await Promise.all(left.map((session) => endSession(this.ctx, session, 'expired')));
   }
 
-  private open(link: TransportLink): void {
+  private open(link: TransportLink, request: LinkRequest): void {
+    const verdict = this.shuttingDown ? ADMITTED : this.admission.consider(intentOf(request.url));
+    if (!verdict.admit) {
+      // Told at once, before any work is spent on it: the wave is reshaped, not queued.
+      link.send(encodeFrame({ t: 'bye', code: Code.CONNECTION_INTERRUPTED, retryMs: verdict.retryMs }));
+      link.close(CloseCode.tryAgainLater, 'try again later');
+      return;
+    }
     const conn = new Connection(link, this.monoNow(), MAX_QUEUED_REQUESTS, (error) =>
       this.ctx.log.error({ err: error }, 'request task failed'),
     );
+    conn.waiting = !this.shuttingDown;
     this.connections.set(link, conn);
     link.send(this.hello);
     if (this.shuttingDown) link.close(CloseCode.goingAway, 'server closing');
@@ -211,6 +223,7 @@ export class Gateway {
   private endConnection(conn: Connection, why: string): void {
     if (conn.closed) return;
     conn.closed = true;
+    this.firstAnswered(conn);
     conn.enqueue(async () => {
       const session = conn.session;
       conn.session = undefined;
@@ -251,6 +264,14 @@ export class Gateway {
       this.ctx.log.error({ request: frame.t }, 'request left without a reply');
       respond.fail(Code.INTERNAL);
     }
+    if (frame.t === 'login' || frame.t === 'resume') this.firstAnswered(conn);
+  }
+
+  /** The link no longer waits to get in: admission may let the next one in. */
+  private firstAnswered(conn: Connection): void {
+    if (!conn.waiting) return;
+    conn.waiting = false;
+    this.admission.served();
   }
 
   /** `bye` with a retry delay, then the link ends (its session, if any, is detached). */

@@ -21,8 +21,14 @@ export interface PublishOptions {
   droppable?: boolean;
 }
 
+/** What the client asked for when it opened the link. */
+export interface LinkRequest {
+  /** The request target, path and query (`/ws?intent=resume`). */
+  url: string;
+}
+
 export interface TransportEvents {
-  open(link: TransportLink): void;
+  open(link: TransportLink, request: LinkRequest): void;
   /** One whole WebSocket message; text and binary alike. */
   message(link: TransportLink, data: Uint8Array): void;
   /** Called once per link, whoever closed it. */

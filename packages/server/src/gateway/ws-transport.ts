@@ -149,7 +149,7 @@ export class WsTransport implements Transport {
         link.topics.clear();
         events.close(link);
       });
-      events.open(link);
+      events.open(link, { url: request.url ?? '' });
     });
   }
 

@@ -26,6 +26,8 @@ export interface MetricSources {
   /** Memberships held by this server. */
   members(): number;
   webhookQueueDepth(): number;
+  /** Admission control: the event-loop lag it reads, links waiting to get in, links shed so far. */
+  admission?(): { lagMs: number; pending: number; shed: number };
 }
 
 export interface ServerMetricsOptions {
@@ -46,6 +48,7 @@ export class ServerMetrics {
   private readonly dropped: Counter<'reason'>;
 
   constructor(sources: MetricSources, options: ServerMetricsOptions = {}) {
+    const admissionOf = () => sources.admission?.() ?? { lagMs: 0, pending: 0, shed: 0 };
     const registers = [this.registry];
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({
@@ -61,6 +64,27 @@ export class ServerMetrics {
       sources.sessions(),
     );
     gauge('atrium_rooms', 'Rooms with at least one member held by this server.', () => sources.rooms());
+    gauge(
+      'atrium_event_loop_lag_ms',
+      'Event-loop lag (p99 of the last 100 ms), as admission control reads it.',
+      () => admissionOf().lagMs,
+    );
+    gauge(
+      'atrium_admission_pending_links',
+      'Links admitted and waiting for their first login or resume.',
+      () => admissionOf().pending,
+    );
+    let shedSeen = 0;
+    new Counter({
+      name: 'atrium_admission_shed_total',
+      help: 'New links told to come back later (bye with retryMs) while the server was behind.',
+      registers,
+      collect() {
+        const shed = admissionOf().shed;
+        this.inc(shed - shedSeen);
+        shedSeen = shed;
+      },
+    });
     gauge('atrium_room_members', 'Room memberships held by this server.', () => sources.members());
     gauge('atrium_webhook_queue_depth', 'Webhook events waiting to be delivered (in flight included).', () =>
       sources.webhookQueueDepth(),

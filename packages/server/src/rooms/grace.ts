@@ -8,13 +8,22 @@ import type { RoomContext } from './context.js';
 import { endSession } from './end.js';
 import type { Session } from './session.js';
 
-/** Ends the detached sessions whose grace ran out by `nowMs` (monotonic). */
-export function expireDetached(ctx: RoomContext, nowMs: number): void {
+/**
+ * Ends the detached sessions whose grace ran out by `nowMs` (monotonic). `graceFrom` says where a
+ * grace period counts from: its detach, or later while the server was turning links away (a
+ * member kept out by admission control must still be able to resume).
+ */
+export function expireDetached(
+  ctx: RoomContext,
+  nowMs: number,
+  graceFrom: (detachedAtMs: number) => number = (ms) => ms,
+): void {
   const graceMs = ctx.options.sessionGraceMs;
   for (const session of ctx.sessions.values()) {
-    const since = session.detachedAtMs;
+    const detachedAt = session.detachedAtMs;
     // A resume reading history right now gets to finish; it attaches the session or gives up.
-    if (since === undefined || session.resuming) continue;
+    if (detachedAt === undefined || session.resuming) continue;
+    const since = graceFrom(detachedAt);
     if (nowMs - since < graceMs || session.graceEnding) continue;
     session.graceEnding = true;
     endAfterGrace(ctx, session)

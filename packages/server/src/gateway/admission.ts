@@ -1,0 +1,151 @@
+// Admission control for reconnect storms (docs/operations.md, "Reconnect storms"). When every
+// member comes back at once (a node restarted, a load balancer dropped its links), serving the
+// links in arrival order queues thousands of handshakes and resumes behind each other: the
+// event loop falls behind, heartbeats go unread, clients give up on attempts the server is still
+// serving, and they retry on top of them. Instead, the server watches its own event-loop lag and
+// the links still waiting for their first login or resume; past the budget, a new link is told
+// at once to come back later (`bye` with a `retryMs` drawn from a window that grows with the
+// wave), so the wave is reshaped rather than queued. A link that declares a fresh login
+// (`?intent=login`) is let in all the same: it is one request, the wave is thousands. While the
+// server sheds, grace periods stretch (see `graceFromMs`), so a member kept out still resumes.
+
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+
+export interface AdmissionOptions {
+  /** The event-loop lag (p99 over each period) the server aims to stay under. */
+  lagBudgetMs: number;
+  /**
+   * Links that may wait for their first login or resume at once; 0 lets the server find the
+   * number itself from its measured lag (it grows while the lag is under budget, halves above).
+   */
+  maxPendingLinks: number;
+}
+
+/** What a new link says it comes for, from its URL's `intent` parameter. */
+export type LinkIntent = 'login' | 'resume' | 'unknown';
+
+export type Verdict = { admit: true } | { admit: false; retryMs: number };
+
+/** How often the lag is read and the automatic budget adjusted. */
+export const ADMISSION_PERIOD_MS = 100;
+/** The automatic budget's bounds and its start. */
+const AUTO_MIN = 16;
+const AUTO_MAX = 4096;
+const AUTO_START = 256;
+const AUTO_STEP = 32;
+/** A shed link waits at least this long, plus its share of the window. */
+const RETRY_MIN_MS = 500;
+const WINDOW_MIN_MS = 1_000;
+const WINDOW_MAX_MS = 30_000;
+
+export function intentOf(url: string | undefined): LinkIntent {
+  const query = url?.split('?')[1];
+  const intent = query === undefined ? null : new URLSearchParams(query).get('intent');
+  return intent === 'login' || intent === 'resume' ? intent : 'unknown';
+}
+
+export class Admission {
+  /** p99 event-loop lag of the last period, ms. */
+  lagMs = 0;
+  /** Links admitted but not yet answered their first login or resume. */
+  pending = 0;
+  /** Monotonic ms of the last link shed; -Infinity when none was. */
+  lastShedAtMs = Number.NEGATIVE_INFINITY;
+  /** Links shed so far (a counter for metrics and benchmarks). */
+  shedTotal = 0;
+  private cap: number;
+  private readonly histogram: IntervalHistogram;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  /** Links admitted and shed in the current period, and their per-second rates (smoothed). */
+  private admittedNow = 0;
+  private shedNow = 0;
+  private admitRate = 0;
+  private shedRate = 0;
+
+  constructor(
+    private readonly options: AdmissionOptions,
+    private readonly monoNow: () => number,
+    private readonly random: () => number = Math.random,
+  ) {
+    this.cap = options.maxPendingLinks > 0 ? options.maxPendingLinks : AUTO_START;
+    this.histogram = monitorEventLoopDelay({ resolution: 10 });
+  }
+
+  start(): void {
+    this.histogram.enable();
+    this.timer = setInterval(() => this.period(), ADMISSION_PERIOD_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.histogram.disable();
+  }
+
+  /** A new link, before anything is written to it. */
+  consider(intent: LinkIntent): Verdict {
+    if (intent !== 'login' && this.overloaded()) {
+      this.shedNow++;
+      this.shedTotal++;
+      this.lastShedAtMs = this.monoNow();
+      return { admit: false, retryMs: this.retryMs() };
+    }
+    this.admittedNow++;
+    this.pending++;
+    return { admit: true };
+  }
+
+  /** An admitted link got the answer to its first login or resume, or went away without one. */
+  served(): void {
+    if (this.pending > 0) this.pending--;
+  }
+
+  /**
+   * Where a detached session's grace period counts from: its detach, or the last link shed if
+   * that came later. A member the server kept out is not punished for it.
+   */
+  graceFromMs(detachedAtMs: number): number {
+    return Math.max(detachedAtMs, this.lastShedAtMs);
+  }
+
+  /** Test hook: take a lag reading as if a period had passed. */
+  observe(lagMs: number): void {
+    this.adjust(lagMs);
+  }
+
+  private overloaded(): boolean {
+    return this.pending >= this.cap || this.lagMs > 2 * this.options.lagBudgetMs;
+  }
+
+  /**
+   * Spread over a window as long as the wave needs to get through at the rate links are being
+   * served now, so the members shed together do not come back together.
+   */
+  private retryMs(): number {
+    const waiting = this.pending + this.shedRate;
+    const windowMs = Math.min(
+      WINDOW_MAX_MS,
+      Math.max(WINDOW_MIN_MS, (1000 * waiting) / Math.max(this.admitRate, AUTO_MIN)),
+    );
+    return Math.round(RETRY_MIN_MS + this.random() * windowMs);
+  }
+
+  private period(): void {
+    const lagMs = this.histogram.percentile(99) / 1e6;
+    this.histogram.reset();
+    this.adjust(Number.isFinite(lagMs) ? lagMs : 0);
+  }
+
+  private adjust(lagMs: number): void {
+    this.lagMs = lagMs;
+    const perSecond = 1000 / ADMISSION_PERIOD_MS;
+    this.admitRate = 0.7 * this.admitRate + 0.3 * this.admittedNow * perSecond;
+    this.shedRate = 0.7 * this.shedRate + 0.3 * this.shedNow * perSecond;
+    this.admittedNow = 0;
+    this.shedNow = 0;
+    if (this.options.maxPendingLinks > 0) return;
+    // Additive increase while the loop keeps up, multiplicative decrease when it falls behind.
+    if (lagMs > this.options.lagBudgetMs) this.cap = Math.max(AUTO_MIN, Math.floor(this.cap / 2));
+    else this.cap = Math.min(AUTO_MAX, this.cap + AUTO_STEP);
+  }
+}

@@ -1,0 +1,99 @@
+// Admission control's rules with the lag handed in: who gets in, how long the others are told to
+// wait, how the automatic budget moves, and where a grace period counts from.
+import { afterEach, describe, expect, it } from 'vitest';
+import { Admission, intentOf } from '../src/gateway/admission.js';
+
+let admission: Admission | undefined;
+afterEach(() => admission?.stop());
+
+function make(maxPendingLinks: number, random = () => 0.5, now = () => 1000) {
+  admission = new Admission({ lagBudgetMs: 50, maxPendingLinks }, now, random);
+  return admission;
+}
+
+describe('Admission', () => {
+  it('reads the intent from the link URL', () => {
+    expect(intentOf('/ws?intent=login')).toBe('login');
+    expect(intentOf('/ws?x=1&intent=resume')).toBe('resume');
+    expect(intentOf('/ws')).toBe('unknown');
+    expect(intentOf('/ws?intent=admin')).toBe('unknown');
+    expect(intentOf(undefined)).toBe('unknown');
+  });
+
+  it('admits up to the budget of waiting links, then sheds until one is served', () => {
+    const a = make(3);
+    for (let i = 0; i < 3; i++) expect(a.consider('resume')).toEqual({ admit: true });
+    const shed = a.consider('resume');
+    expect(shed.admit).toBe(false);
+    expect(a.consider('unknown').admit).toBe(false);
+    expect(a.shedTotal).toBe(2);
+    a.served();
+    expect(a.consider('resume')).toEqual({ admit: true });
+  });
+
+  it('a fresh login is admitted however far behind the server is', () => {
+    const a = make(1);
+    a.consider('resume');
+    a.observe(10_000);
+    expect(a.consider('resume').admit).toBe(false);
+    expect(a.consider('login')).toEqual({ admit: true });
+  });
+
+  it('sheds on lag alone past twice the budget', () => {
+    const a = make(1000);
+    a.observe(101);
+    expect(a.consider('resume').admit).toBe(false);
+    a.observe(20);
+    expect(a.consider('resume').admit).toBe(true);
+  });
+
+  it('spreads the shed over a window of at least a second, longer as the wave grows', () => {
+    const draws = [0, 0.999];
+    const a = make(1, () => draws.shift() ?? 0.5);
+    a.consider('resume');
+    const first = a.consider('resume');
+    const second = a.consider('resume');
+    if (first.admit || second.admit) throw new Error('expected shedding');
+    expect(first.retryMs).toBe(500);
+    expect(second.retryMs).toBeGreaterThanOrEqual(1400);
+    // A big wave shed in the last period widens the window (up to 30 s).
+    for (let i = 0; i < 2000; i++) a.consider('resume');
+    a.observe(10);
+    const later = a.consider('resume');
+    if (later.admit) throw new Error('expected shedding');
+    expect(later.retryMs).toBeGreaterThan(5_000);
+    expect(later.retryMs).toBeLessThanOrEqual(30_500);
+  });
+
+  it('the automatic budget halves when the loop lags and grows back while it keeps up', () => {
+    const a = make(0);
+    let admitted = 0;
+    while (a.consider('resume').admit) admitted++;
+    expect(admitted).toBe(256);
+    for (let i = 0; i < admitted; i++) a.served();
+    a.observe(80); // over the 50 ms budget, under twice it
+    admitted = 0;
+    while (a.consider('resume').admit) admitted++;
+    expect(admitted).toBe(128);
+    for (let i = 0; i < admitted; i++) a.served();
+    for (let i = 0; i < 10; i++) a.observe(5);
+    admitted = 0;
+    while (a.consider('resume').admit) admitted++;
+    expect(admitted).toBe(128 + 10 * 32);
+  });
+
+  it('a grace period counts from the last link shed when that came after the detach', () => {
+    let now = 1000;
+    const a = make(
+      1,
+      () => 0.5,
+      () => now,
+    );
+    expect(a.graceFromMs(900)).toBe(900);
+    a.consider('resume');
+    now = 5000;
+    a.consider('resume');
+    expect(a.graceFromMs(900)).toBe(5000);
+    expect(a.graceFromMs(6000)).toBe(6000);
+  });
+});
