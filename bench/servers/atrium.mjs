@@ -22,6 +22,12 @@ serveAtrium(server, {
     const users = (state?.members ?? []).map((m) => m.user.userID);
     return memberProof(users, expect);
   },
+  /** Admission control's counters, read off the server's own /metrics (0 for builds without them). */
+  admission: async () => {
+    const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    const read = (name) => Number(text.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1] ?? 0);
+    return { shed: read('atrium_admission_shed_total'), abandoned: read('atrium_admission_abandoned_total') };
+  },
   /** A clean exit, so --cpu-prof can write its profile. */
   exit: async () => {
     setTimeout(() => process.exit(0), 20);

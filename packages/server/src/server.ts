@@ -222,7 +222,12 @@ function assemble(options: ResolvedOptions, log: Logger, backend: Backend, closi
         ).size,
       members: () => [...ctx.sessions.values()].reduce((n, s) => n + s.rooms.size, 0),
       webhookQueueDepth: () => webhooks?.depth ?? 0,
-      admission: () => ({ lagMs: admission.lagMs, pending: admission.pending, shed: admission.shedTotal }),
+      admission: () => ({
+        lagMs: admission.lagMs,
+        pending: admission.pending,
+        shed: admission.shedTotal,
+        abandoned: admission.abandonedTotal,
+      }),
     },
     { processMetrics: options.processMetrics },
   );

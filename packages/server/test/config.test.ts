@@ -57,6 +57,8 @@ describe('the config file', () => {
       historyMaxEvents: 100,
       maxPayloadBytes: 200_000,
       linkMaxBufferedBytes: 4096,
+      admissionLagMs: 80,
+      admissionMaxPendingLinks: 64,
       staticDir: '/srv/atrium',
       devMode: false,
       adminRateLimitPerSec: 20,

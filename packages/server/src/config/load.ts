@@ -62,6 +62,7 @@ export const ENV_VARS: readonly { name: string; field: string; kind: Kind }[] = 
   { name: 'ATRIUM_WEBHOOK_SECRET', field: 'webhook.secret', kind: 'string' },
   { name: 'ATRIUM_ONLINE_COUNT_INTERVAL_MS', field: 'onlineCountIntervalMs', kind: 'int' },
   { name: 'ATRIUM_HISTORY_MAX_EVENTS', field: 'historyMaxEvents', kind: 'int' },
+  { name: 'ATRIUM_ADMISSION_LAG_MS', field: 'admissionLagMs', kind: 'int' },
   { name: 'ATRIUM_ADMIN_RATE_LIMIT_PER_SEC', field: 'adminRateLimitPerSec', kind: 'int' },
   { name: 'ATRIUM_STATIC_DIR', field: 'staticDir', kind: 'string' },
   { name: 'ATRIUM_PROCESS_METRICS', field: 'processMetrics', kind: 'boolean' },

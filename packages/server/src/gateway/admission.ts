@@ -34,8 +34,8 @@ const AUTO_MAX = 4096;
 const AUTO_START = 256;
 const AUTO_STEP = 32;
 /** A shed link waits at least this long, plus its share of the window. */
-const RETRY_MIN_MS = 500;
-const WINDOW_MIN_MS = 1_000;
+const RETRY_MIN_MS = 100;
+const WINDOW_MIN_MS = 250;
 const WINDOW_MAX_MS = 30_000;
 
 export function intentOf(url: string | undefined): LinkIntent {
@@ -53,6 +53,11 @@ export class Admission {
   lastShedAtMs = Number.NEGATIVE_INFINITY;
   /** Links shed so far (a counter for metrics and benchmarks). */
   shedTotal = 0;
+  /**
+   * Admitted links whose client went away before its first login or resume was answered: work
+   * the server took on for nobody (a client that timed out and retried). Counted, for metrics.
+   */
+  abandonedTotal = 0;
   private cap: number;
   private readonly histogram: IntervalHistogram;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -95,9 +100,10 @@ export class Admission {
     return { admit: true };
   }
 
-  /** An admitted link got the answer to its first login or resume, or went away without one. */
-  served(): void {
+  /** An admitted link got the answer to its first login or resume, or (`abandoned`) went away without one. */
+  served(abandoned = false): void {
     if (this.pending > 0) this.pending--;
+    if (abandoned) this.abandonedTotal++;
   }
 
   /**

@@ -223,7 +223,7 @@ export class Gateway {
   private endConnection(conn: Connection, why: string): void {
     if (conn.closed) return;
     conn.closed = true;
-    this.firstAnswered(conn);
+    this.firstAnswered(conn, true);
     conn.enqueue(async () => {
       const session = conn.session;
       conn.session = undefined;
@@ -267,11 +267,11 @@ export class Gateway {
     if (frame.t === 'login' || frame.t === 'resume') this.firstAnswered(conn);
   }
 
-  /** The link no longer waits to get in: admission may let the next one in. */
-  private firstAnswered(conn: Connection): void {
+  /** The link no longer waits to get in (answered, or `gone`): admission may let the next one in. */
+  private firstAnswered(conn: Connection, gone = false): void {
     if (!conn.waiting) return;
     conn.waiting = false;
-    this.admission.served();
+    this.admission.served(gone);
   }
 
   /** `bye` with a retry delay, then the link ends (its session, if any, is detached). */

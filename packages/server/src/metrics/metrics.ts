@@ -27,7 +27,7 @@ export interface MetricSources {
   members(): number;
   webhookQueueDepth(): number;
   /** Admission control: the event-loop lag it reads, links waiting to get in, links shed so far. */
-  admission?(): { lagMs: number; pending: number; shed: number };
+  admission?(): { lagMs: number; pending: number; shed: number; abandoned: number };
 }
 
 export interface ServerMetricsOptions {
@@ -48,7 +48,7 @@ export class ServerMetrics {
   private readonly dropped: Counter<'reason'>;
 
   constructor(sources: MetricSources, options: ServerMetricsOptions = {}) {
-    const admissionOf = () => sources.admission?.() ?? { lagMs: 0, pending: 0, shed: 0 };
+    const admissionOf = () => sources.admission?.() ?? { lagMs: 0, pending: 0, shed: 0, abandoned: 0 };
     const registers = [this.registry];
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({
@@ -74,17 +74,29 @@ export class ServerMetrics {
       'Links admitted and waiting for their first login or resume.',
       () => admissionOf().pending,
     );
-    let shedSeen = 0;
-    new Counter({
-      name: 'atrium_admission_shed_total',
-      help: 'New links told to come back later (bye with retryMs) while the server was behind.',
-      registers,
-      collect() {
-        const shed = admissionOf().shed;
-        this.inc(shed - shedSeen);
-        shedSeen = shed;
-      },
-    });
+    const counter = (name: string, help: string, read: () => number) => {
+      let seen = 0;
+      return new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          const now = read();
+          this.inc(now - seen);
+          seen = now;
+        },
+      });
+    };
+    counter(
+      'atrium_admission_shed_total',
+      'New links told to come back later (bye with retryMs) while the server was behind.',
+      () => admissionOf().shed,
+    );
+    counter(
+      'atrium_admission_abandoned_total',
+      'Admitted links closed by their client before their first login or resume was answered.',
+      () => admissionOf().abandoned,
+    );
     gauge('atrium_room_members', 'Room memberships held by this server.', () => sources.members());
     gauge('atrium_webhook_queue_depth', 'Webhook events waiting to be delivered (in flight included).', () =>
       sources.webhookQueueDepth(),
