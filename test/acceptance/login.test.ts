@@ -63,7 +63,11 @@ describe('login', () => {
   it('keeps trying an unreachable server until loginTimeoutMs, then LOGIN_FAILED 1002053', async () => {
     world = new World();
     const port = await deadPort();
-    const { engine, rec } = world.client(`ws://127.0.0.1:${port}/ws`, { loginTimeoutMs: 1200 });
+    // loginRefusedRounds: 0, or a port that refuses would fail the login before its window.
+    const { engine, rec } = world.client(`ws://127.0.0.1:${port}/ws`, {
+      loginTimeoutMs: 1200,
+      loginRefusedRounds: 0,
+    });
     const started = Date.now();
     const err = await loginFails(engine.loginRoom('r1', token('ann'), { userID: 'ann' }));
     expect(err.code).toBe(1002053);

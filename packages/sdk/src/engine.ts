@@ -97,6 +97,7 @@ export class RoomEngine {
       loginTimeoutMs: o.loginTimeoutMs,
       reconnectWindowMs: o.reconnectWindowMs,
       connectTimeoutMs: o.connectTimeoutMs,
+      loginRefusedRounds: o.loginRefusedRounds,
       closeGraceMs: o.closeGraceMs,
       retryPolicy: o.retryPolicy,
       timers: o.timers,

@@ -12,6 +12,7 @@ import {
   type ServerFrame,
 } from '@atrium/protocol';
 import { nextDelayMs, type ReconnectPolicy } from './backoff.js';
+import { failureOfClose, failureOfError, failureOfTimeout, isRefusal, type LinkFailure } from './failure.js';
 import type { Logger } from './log.js';
 import { type NetworkMode, resolveWebSocket, SimulatedNetwork, type SocketLike } from './socket.js';
 
@@ -62,6 +63,12 @@ export interface LinkHandlers {
   onDown(reason: string): void;
   /** The retry policy returned null: the link stopped for good. */
   onGiveUp(): void;
+  /**
+   * An attempt failed before `hello`; `refusedInARow` counts the attempts in a row, since the
+   * link was last up, that found nothing listening (refused, no such host). The retry is already
+   * scheduled; the handler may stop the link.
+   */
+  onAttemptFailed?(failure: LinkFailure, refusedInARow: number): void;
 }
 
 type Phase = 'stopped' | 'connecting' | 'open' | 'waiting';
@@ -102,6 +109,11 @@ export class Link {
   private srttMs: number | undefined;
   /** Attempts in a row that timed out: each doubles the next one's patience. */
   private timeoutsInARow = 0;
+  /** Attempts in a row, since the link was last up, that found nothing listening. */
+  private refusedInARow = 0;
+  private failure: LinkFailure | undefined;
+  /** The URL of the current (or last) attempt. */
+  private url = '';
   private barriers: { afterPong: number; callback: () => void }[] = [];
   private readonly closing = new Map<SocketLike, unknown>();
   private readonly onOnline = () => this.retryNow('online');
@@ -119,6 +131,11 @@ export class Link {
 
   get isStopped(): boolean {
     return this.phase === 'stopped';
+  }
+
+  /** Why the last attempt failed, or the open link broke: for extendedData and the log. */
+  get lastFailure(): LinkFailure | undefined {
+    return this.failure;
   }
 
   /** Start connecting unless a link is already up or under way. */
@@ -165,11 +182,12 @@ export class Link {
     const generation = ++this.generation;
     this.phase = 'connecting';
     const url = withIntent(this.nextUrl(), this.options.intent?.());
+    this.url = url;
     const timeoutMs = this.connectTimeoutMs();
     this.options.log.debug(`connecting to ${url} (giving up after ${timeoutMs} ms)`);
     this.connectTimer = this.options.timers.setTimeout(() => {
       this.timeoutsInARow++;
-      this.fail(generation, `no hello from ${url} within ${timeoutMs} ms`);
+      this.attemptFailed(generation, failureOfTimeout(url, timeoutMs));
     }, timeoutMs);
     resolveWebSocket(this.options.webSocket).then(
       (BareSocket) => {
@@ -185,10 +203,11 @@ export class Link {
         this.socket = socket;
         // Handlers stay attached for the socket's life: `ws` throws on an unhandled 'error'.
         socket.onmessage = (event) => this.onMessage(generation, event.data);
-        socket.onerror = () => this.fail(generation, `socket error on ${url}`);
+        socket.onerror = (event) => this.attemptFailed(generation, failureOfError(event, url));
         socket.onclose = (event) => {
           this.closed(socket);
-          this.fail(generation, `closed by ${url} (${event.code ?? '?'})`);
+          if (this.phase === 'connecting') this.attemptFailed(generation, failureOfClose(event.code, url));
+          else this.fail(generation, `closed by ${url} (${event.code ?? '?'})`);
         };
       },
       (err: unknown) => {
@@ -250,6 +269,7 @@ export class Link {
     this.options.timers.clearTimeout(this.connectTimer);
     this.phase = 'open';
     this.timeoutsInARow = 0;
+    this.refusedInARow = 0;
     this.hbMs = typeof hb === 'number' && Number.isFinite(hb) && hb > 0 ? hb : Defaults.heartbeatIntervalMs;
     this.retryCount = 0;
     this.pingsSent = 0;
@@ -300,10 +320,19 @@ export class Link {
     this.fail(generation, `server said bye (${String(code)})`);
   }
 
+  /** An attempt failed before `hello`: say why, count refusals, retry (and tell the session). */
+  private attemptFailed(generation: number, failure: LinkFailure): void {
+    if (generation !== this.generation || this.phase !== 'connecting') return;
+    this.refusedInARow = isRefusal(failure) ? this.refusedInARow + 1 : 0;
+    this.fail(generation, failure.text, failure);
+    this.handlers.onAttemptFailed?.(failure, this.refusedInARow);
+  }
+
   /** The current socket failed, before or after `hello`: drop it and retry. */
-  private fail(generation: number, reason: string): void {
+  private fail(generation: number, reason: string, failure?: LinkFailure): void {
     if (generation !== this.generation || this.phase === 'stopped' || this.phase === 'waiting') return;
     const wasOpen = this.phase === 'open';
+    this.failure = failure ?? { kind: 'closed', url: this.url, text: reason };
     this.options.log.info(`link ${wasOpen ? 'lost' : 'attempt failed'}: ${reason}`);
     this.generation++;
     this.clearTimers();

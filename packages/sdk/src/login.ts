@@ -36,7 +36,7 @@ export interface LoginParams {
 
 /** What the logins need of the engine's session (session.ts implements it). */
 export interface LoginsHost {
-  readonly link: Pick<Link, 'start' | 'send'>;
+  readonly link: Pick<Link, 'start' | 'send' | 'lastFailure'>;
   readonly requests: Pick<Requests, 'nextId' | 'send'>;
   readonly recovery: Pick<Recovery, 'ready'>;
   readonly options: Pick<SessionOptions, 'appID' | 'timers' | 'loginTimeoutMs'>;
@@ -190,6 +190,6 @@ export class Logins {
     if (pending.sentId !== undefined) {
       this.session.sendOnce({ t: 'logout', id: this.session.requests.nextId(), room: entry.roomID });
     }
-    this.fail(entry, Code.NETWORK_BROKEN);
+    this.fail(entry, Code.NETWORK_BROKEN, undefined, this.session.link.lastFailure?.text);
   }
 }

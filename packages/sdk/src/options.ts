@@ -26,8 +26,15 @@ export interface EngineOptions {
   prefixDomain?: string;
 
   // Beyond the contract: injectable for tests and embedders.
-  /** An attempt without `hello` by then has failed. @default 10000 */
+  /** An attempt without `hello` by then has failed, until round trips are measured (then 20 round trips, at least 2 s, doubled per timeout in a row, never more). @default 10000 */
   connectTimeoutMs?: number;
+  /**
+   * A first login whose every server URL refuses the connection (nothing listening, no such
+   * host) this many times round fails with LOGIN_FAILED 1002053 then, saying why, instead of at
+   * the end of `loginTimeoutMs`; 0 keeps trying for the whole window. Reconnecting always keeps
+   * trying for its whole window. @default 3
+   */
+  loginRefusedRounds?: number;
   /** How long a graceful close may take before the socket is cut. @default 1000 */
   closeGraceMs?: number;
   /** When to retry (LiveKit's ReconnectPolicy shape); default: backoff 250 ms → 5 s, jittered. */
@@ -46,6 +53,7 @@ export const ENGINE_DEFAULTS = {
   reconnectWindowMs: Defaults.reconnectWindowMs,
   logLevel: 'warn' as LogLevel,
   connectTimeoutMs: 10_000,
+  loginRefusedRounds: 3,
   closeGraceMs: 1_000,
   timers: realTimers,
   now: (): number => Date.now(),
@@ -58,6 +66,7 @@ export interface ResolvedOptions {
   webSocket: unknown;
   logLevel: LogLevel;
   connectTimeoutMs: number;
+  loginRefusedRounds: number;
   closeGraceMs: number;
   retryPolicy: ReconnectPolicy;
   timers: Timers;
@@ -87,6 +96,10 @@ export function resolveOptions(options: EngineOptions = {}): ResolvedOptions {
     // `ZegoExpressEngine.presetLogConfig` sets the level of engines that name none.
     logLevel: isLogLevel(options.logLevel) ? options.logLevel : presetLogLevelOr(d.logLevel),
     connectTimeoutMs: positive(options.connectTimeoutMs, d.connectTimeoutMs),
+    loginRefusedRounds:
+      Number.isSafeInteger(options.loginRefusedRounds) && (options.loginRefusedRounds as number) >= 0
+        ? (options.loginRefusedRounds as number)
+        : d.loginRefusedRounds,
     closeGraceMs: positive(options.closeGraceMs, d.closeGraceMs),
     retryPolicy: options.retryPolicy ?? backoffPolicy({ random: options.random ?? d.random }),
     timers: options.timers ?? d.timers,

@@ -28,7 +28,8 @@ export type RoomInput =
   | { type: 'recovered'; recovered: boolean }
   /** The fresh login after a refused resume was refused too. */
   | { type: 'reconnectRefused'; code: number; ext?: string }
-  | { type: 'windowExpired' }
+  /** `ext`: why the link could not be brought back (the last attempt's failure). */
+  | { type: 'windowExpired'; ext?: string }
   | { type: 'kicked'; code: number; ext?: string }
   | { type: 'logoutCalled'; multiRoom: boolean };
 
@@ -159,7 +160,7 @@ function next(state: RoomState, input: RoomInput): Step {
             ? kickout(input.code, input.ext)
             : gone('RECONNECT_FAILED', input.code, input.ext ?? '');
         case 'windowExpired':
-          return gone('RECONNECT_FAILED', Code.NETWORK_BROKEN);
+          return gone('RECONNECT_FAILED', Code.NETWORK_BROKEN, input.ext ?? '');
         case 'kicked':
           return kickout(input.code, input.ext);
         case 'logoutCalled':

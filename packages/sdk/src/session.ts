@@ -5,6 +5,7 @@
 import { type ClientRequest, Code, LEGACY_STATE, REQUEST_KINDS, type ZegoUser } from '@atrium/protocol';
 import type { ReconnectPolicy } from './backoff.js';
 import type { RoomEmitter } from './events.js';
+import type { LinkFailure } from './failure.js';
 import { Feed } from './feed.js';
 import { Link, type OnlineEvents, type Timers } from './link.js';
 import type { Logger } from './log.js';
@@ -26,6 +27,8 @@ export interface SessionOptions {
   readonly urls: readonly string[];
   readonly webSocket: unknown;
   readonly loginTimeoutMs: number;
+  /** Rounds of the URLs all refusing after which a first login fails at once (0: never). */
+  readonly loginRefusedRounds: number;
   readonly reconnectWindowMs: number;
   readonly connectTimeoutMs: number;
   readonly closeGraceMs: number;
@@ -100,6 +103,7 @@ export class Session {
         onFrame: (frame) => this.feed.frame(frame),
         onDown: () => this.linkDown(),
         onGiveUp: () => this.gaveUp(),
+        onAttemptFailed: (failure, refusedInARow) => this.attemptFailed(failure, refusedInARow),
       },
     );
     this.recovery = new Recovery(this);
@@ -185,7 +189,7 @@ export class Session {
         return;
       case 'armWindow':
         entry.windowTimer = timers.setTimeout(() => {
-          if (entry.state.phase === 'reconnecting') this.apply(entry, { type: 'windowExpired' });
+          if (entry.state.phase === 'reconnecting') this.apply(entry, this.windowExpired());
         }, reconnectWindowMs);
         return;
       case 'forget':
@@ -378,10 +382,33 @@ export class Session {
     for (const entry of this.roomsIn('logined')) this.apply(entry, { type: 'linkLost' });
   }
 
+  /** RECONNECT_FAILED 1002053, saying why the link could not be brought back. */
+  private windowExpired(): RoomInput {
+    const ext = this.link.lastFailure?.text;
+    return ext === undefined ? { type: 'windowExpired' } : { type: 'windowExpired', ext };
+  }
+
+  /**
+   * A first connect that finds nothing listening at any URL, `loginRefusedRounds` times round,
+   * fails the logins waiting for it now instead of at the end of their window: a wrong URL or a
+   * server that is not running is not a network blip. Never once a room is in (reconnecting
+   * keeps trying for the whole window).
+   */
+  private attemptFailed(failure: LinkFailure, refusedInARow: number): void {
+    const rounds = this.options.loginRefusedRounds;
+    if (rounds <= 0 || refusedInARow < rounds * this.options.urls.length) return;
+    if (this.roomsIn('logined').length > 0 || this.roomsIn('reconnecting').length > 0) return;
+    for (const entry of this.roomsIn('logining')) {
+      if (entry.pendingLogin !== undefined)
+        this.logins.fail(entry, Code.NETWORK_BROKEN, undefined, failure.text);
+    }
+  }
+
   private gaveUp(): void {
     for (const entry of this.activeRooms()) {
-      if (entry.pendingLogin !== undefined) this.logins.fail(entry, Code.NETWORK_BROKEN);
-      else if (entry.state.phase === 'reconnecting') this.apply(entry, { type: 'windowExpired' });
+      if (entry.pendingLogin !== undefined) {
+        this.logins.fail(entry, Code.NETWORK_BROKEN, undefined, this.link.lastFailure?.text);
+      } else if (entry.state.phase === 'reconnecting') this.apply(entry, this.windowExpired());
     }
   }
 
