@@ -18,6 +18,7 @@ export class RoomChat {
   private readonly list: HTMLOListElement;
   private readonly input: HTMLInputElement;
   private readonly target: HTMLSelectElement;
+  private readonly fieldset: HTMLFieldSetElement;
 
   constructor(
     roomID: string,
@@ -58,9 +59,10 @@ export class RoomChat {
       });
       return b;
     };
-    const form = h(
-      'form',
-      { class: 'chat-form' },
+    // One fieldset, so leaving the room disables the whole form at once.
+    this.fieldset = h(
+      'fieldset',
+      { class: 'plain' },
       this.input,
       h(
         'div',
@@ -71,8 +73,14 @@ export class RoomChat {
         this.target,
       ),
     );
+    const form = h('form', { class: 'chat-form' }, this.fieldset);
     this.element = h('section', { class: 'section' }, h('h3', {}, 'Chat'), this.list, form);
     this.members([]);
+  }
+
+  /** Sending only makes sense while in the room (or coming back to it). */
+  enable(inRoom: boolean): void {
+    this.fieldset.disabled = !inRoom;
   }
 
   received(kind: MessageKind, messages: readonly BroadcastMessageInfo[]): void {

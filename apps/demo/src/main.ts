@@ -72,6 +72,24 @@ function showAppID(id: number | undefined): void {
   ui.appShown.textContent = id === undefined ? '' : `appID ${id}`;
 }
 
+/**
+ * The development server's app fills an empty appID field; an appID the user typed is kept, and
+ * a mismatch is said out loud (its /dev/token tokens are for the server's app, so such a login
+ * would fail with 1002033).
+ */
+function adoptDevApp(devAppID: number): void {
+  const typed = appID();
+  if (field.appID.value.trim() === '' || typed === devAppID) {
+    field.appID.value = String(devAppID);
+    showAppID(devAppID);
+  } else {
+    log.note(
+      `appID ${typed ?? field.appID.value} is not this development server's app (${devAppID}); its tokens are for ${devAppID}`,
+      true,
+    );
+  }
+}
+
 /** A token for a room: the pasted one, else (development mode) one from /dev/token. */
 async function tokenFor(roomID: string): Promise<string> {
   const pasted = field.token.value.trim();
@@ -80,8 +98,7 @@ async function tokenFor(roomID: string): Promise<string> {
   if (!devMode) throw new Error('paste a token: this server has no /dev/token (not in development mode)');
   const dev = await fetchDevToken(httpBase(field.ws.value), field.userID.value, roomID);
   if (!dev) throw new Error('/dev/token is gone: paste a token');
-  field.appID.value = String(dev.appID);
-  showAppID(dev.appID);
+  adoptDevApp(dev.appID);
   return dev.token;
 }
 
@@ -267,10 +284,7 @@ async function probeDevMode(): Promise<void> {
   try {
     const dev = await fetchDevToken(httpBase(field.ws.value), field.userID.value, field.roomID.value);
     devMode = dev !== null;
-    if (dev) {
-      field.appID.value = String(dev.appID);
-      showAppID(dev.appID);
-    }
+    if (dev) adoptDevApp(dev.appID);
   } catch {
     devMode = false;
   }

@@ -150,10 +150,13 @@ export class RoomPanel {
     ui.state.textContent = reason;
     ui.code.textContent = String(errorCode);
     ui.meaning.textContent = codeMessage(errorCode);
-    ui.ext.textContent = extendedData;
+    ui.ext.textContent = readableExt(extendedData);
     this.element.dataset['tone'] = reasonTone(reason);
-    this.element.dataset['ended'] = String(TERMINAL_REASONS.has(reason));
-    ui.logout.disabled = TERMINAL_REASONS.has(reason);
+    const ended = TERMINAL_REASONS.has(reason);
+    this.element.dataset['ended'] = String(ended);
+    ui.logout.disabled = ended;
+    // After a kick, a failed login or a logout there is no room to send to.
+    this.chat.enable(!ended && reason !== 'LOGINING');
     const item = h(
       'li',
       { 'data-testid': 'transition', 'data-reason': reason, 'data-code': errorCode },
@@ -358,4 +361,24 @@ export class RoomPanel {
     this.ui.extras.replaceChildren(...rows);
     if (rows.length === 0) this.ui.extras.append(h('li', { class: 'empty' }, 'none'));
   }
+}
+
+/**
+ * extendedData as a person reads it: ZEGO's JSON shapes (`{"custom_kickout_message": …}`,
+ * `{"recovered": …}`) turned into words, anything else as it came.
+ */
+export function readableExt(extendedData: string): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(extendedData);
+  } catch {
+    return extendedData;
+  }
+  if (typeof value !== 'object' || value === null) return extendedData;
+  const v = value as { custom_kickout_message?: unknown; recovered?: unknown };
+  if (typeof v.custom_kickout_message === 'string') return `reason: ${v.custom_kickout_message}`;
+  if (typeof v.recovered === 'boolean') {
+    return v.recovered ? 'session resumed, nothing missed' : 'session rebuilt from a fresh snapshot';
+  }
+  return extendedData;
 }

@@ -111,6 +111,11 @@ export interface RoomServerOptions {
    * @default 0 (automatic)
    */
   admissionMaxPendingLinks?: number;
+  /**
+   * Rooms with fewer members than this get `roomOnlineUserCountUpdate` on every join and leave;
+   * larger rooms at most every `onlineCountIntervalMs`. 0: always by the interval. @default 500
+   */
+  onlineCountEveryChangeBelow?: number;
   /** The demo page's files. @default apps/demo/dist of this repository, when built */
   staticDir?: string;
   /** Serves `GET /dev/token` and `POST /dev/admin` for the first app. @default false (the CLI turns it on without a config) */
@@ -172,6 +177,7 @@ const INT_OPTIONS = {
   linkMaxBufferedBytes: { default: 8 * MiB, min: 1024, max: 1024 * MiB },
   admissionLagMs: { default: 50, min: 1, max: 60_000 },
   admissionMaxPendingLinks: { default: 0, min: 0, max: 1_000_000 },
+  onlineCountEveryChangeBelow: { default: 500, min: 0, max: 1_000_000 },
   adminRateLimitPerSec: { default: 100, min: 1, max: 1_000_000 },
   adminRateLimitPerSourcePerSec: { default: 100, min: 1, max: 1_000_000 },
 } as const satisfies Record<string, IntRule>;

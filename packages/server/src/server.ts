@@ -240,7 +240,12 @@ function assemble(options: ResolvedOptions, log: Logger, backend: Backend, closi
     maxPayloadBytes: options.maxPayloadBytes,
     onSent: (frames) => metrics.framesDelivered(frames),
   });
-  const fanout = new RoomFanout(transport, options.onlineCountIntervalMs, monoNow);
+  const fanout = new RoomFanout(
+    transport,
+    options.onlineCountIntervalMs,
+    monoNow,
+    options.onlineCountEveryChangeBelow,
+  );
   const ctx: RoomContext = {
     backend,
     options,

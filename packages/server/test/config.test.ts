@@ -59,6 +59,7 @@ describe('the config file', () => {
       linkMaxBufferedBytes: 4096,
       admissionLagMs: 80,
       admissionMaxPendingLinks: 64,
+      onlineCountEveryChangeBelow: 100,
       staticDir: '/srv/atrium',
       devMode: false,
       adminRateLimitPerSec: 20,

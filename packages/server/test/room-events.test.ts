@@ -67,9 +67,13 @@ describe('user join/leave visibility', () => {
 });
 
 describe('online count', () => {
-  it('sent at most once per interval per room, while the count changes', async () => {
+  it('sent at most once per interval per room at or above onlineCountEveryChangeBelow, while the count changes', async () => {
     const intervalMs = 300;
-    const s = await h.server({ onlineCountIntervalMs: intervalMs, sessionGraceMs: 0 });
+    const s = await h.server({
+      onlineCountIntervalMs: intervalMs,
+      sessionGraceMs: 0,
+      onlineCountEveryChangeBelow: 0,
+    });
     const a = await h.client(s);
     expect((await a.joined('r1', 'u1')).snapshot.count).toBe(1);
     const others = [await h.client(s), await h.client(s), await h.client(s)];
@@ -86,6 +90,33 @@ describe('online count', () => {
     const late = await h.client(s);
     expect((await late.joined('r1', 'late')).snapshot.count).toBe(4);
     await late.waitFor((f) => f.t === 'count' && f.n === 4);
+  });
+
+  it('a room below onlineCountEveryChangeBelow gets its count right after every join and leave', async () => {
+    // An interval far longer than the test: every frame seen comes from a change.
+    const s = await h.server({
+      onlineCountIntervalMs: 60_000,
+      sessionGraceMs: 0,
+      onlineCountEveryChangeBelow: 3,
+    });
+    const a = await h.client(s);
+    await a.joined('r1', 'u1');
+    const b = await h.client(s);
+    await b.joined('r1', 'u2');
+    // The join first, then the count, so the member list and the badge change together.
+    await a.waitFor((f) => f.t === 'count' && f.n === 2);
+    const order = a.since(0, (f) => (f.t === 'ev' && f.k === 'join') || f.t === 'count').map((f) => f.t);
+    expect(order).toEqual(['ev', 'count']);
+    await b.close();
+    await a.waitFor((f) => f.t === 'count' && f.n === 1);
+    // At the threshold, the interval rules again: a third member's join sends no count now.
+    const c = await h.client(s);
+    await c.joined('r1', 'u3');
+    const d = await h.client(s);
+    await d.joined('r1', 'u4');
+    await a.waitFor((f) => f.t === 'ev' && f.k === 'join' && f.user.userID === 'u4');
+    await a.sync();
+    expect(a.since(0, (f) => f.t === 'count').map((f) => (f as { n: number }).n)).toEqual([2, 1, 2]);
   });
 
   it('no count frame while the count does not change', async () => {

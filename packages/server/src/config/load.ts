@@ -30,6 +30,7 @@ export const CONFIG_FIELDS = [
   'linkMaxBufferedBytes',
   'admissionLagMs',
   'admissionMaxPendingLinks',
+  'onlineCountEveryChangeBelow',
   'staticDir',
   'devMode',
   'adminRateLimitPerSec',

@@ -85,6 +85,12 @@ export class RoomFanout implements LocalRooms {
     private readonly onlineCountIntervalMs: number,
     /** Monotonic ms, for the count interval. */
     private readonly monoNow: () => number,
+    /**
+     * Rooms with fewer members than this get their count on every join and leave, right after
+     * the event (a small room's badge never lags its member list); larger ones at most once per
+     * interval, where a count per change would cost a frame per member per change.
+     */
+    private readonly countEveryChangeBelow = 0,
   ) {}
 
   expect(session: Session, ref: RoomRef): void {
@@ -210,7 +216,11 @@ export class RoomFanout implements LocalRooms {
     if (seq > room.countSeq) {
       room.countSeq = seq;
       room.count = message.count;
-      if (room.countSent >= 0 && room.count !== room.countSent) this.countDue.add(room);
+      if (room.countSent >= 0 && room.count !== room.countSent) {
+        this.countDue.add(room);
+        // After the event itself, so the member list and the count change together.
+        if (room.count < this.countEveryChangeBelow) queueMicrotask(() => this.sendCount(room));
+      }
     }
     const data = encodeFrame({ t: 'ev', room: room.ref.roomID, seq, ...event });
     for (const pending of room.pending.values()) pending.buffer.push({ seq, event, data });
@@ -251,15 +261,16 @@ export class RoomFanout implements LocalRooms {
     const now = this.monoNow();
     for (const room of this.countDue) {
       if (now - room.countSentAtMs < this.onlineCountIntervalMs) continue;
-      this.countDue.delete(room);
-      if (room.count === room.countSent) continue;
-      room.countSent = room.count;
-      room.countSentAtMs = now;
-      this.transport.publish(
-        room.membersTopic,
-        encodeFrame({ t: 'count', room: room.ref.roomID, n: room.count }),
-      );
+      this.sendCount(room, now);
     }
+  }
+
+  private sendCount(room: LocalRoom, now = this.monoNow()): void {
+    this.countDue.delete(room);
+    if (room.count === room.countSent || this.rooms.get(keyOf(room.ref)) !== room) return;
+    room.countSent = room.count;
+    room.countSentAtMs = now;
+    this.transport.publish(room.membersTopic, encodeFrame({ t: 'count', room: room.ref.roomID, n: room.count }));
   }
 
   /** A session's link changed (detached, or resumed on a new one): move its subscriptions. */
