@@ -1,7 +1,10 @@
 // Retry delays (docs/contract.md, "Reconnection"): an exponential ceiling from 250 ms to a 5 s
 // cap, and full jitter under it on every retry: the delay is drawn uniformly from [0, ceiling].
 // Clients that broke together (a server restart, a load balancer dropping every link) come back
-// spread over the whole window from their first retry on, instead of in lockstep waves.
+// spread over the whole window from their first retry on, instead of in lockstep waves. The
+// ceiling also stays within half the time the link has been down (never under 1 s): a short
+// outage is retried briskly, so its members are back soon after it ends; only a long one backs
+// off all the way to 5 s.
 
 import { Defaults } from '@atrium/protocol';
 
@@ -43,12 +46,19 @@ export interface BackoffPolicyOptions {
   random?: () => number;
 }
 
+/** The ceiling's bound during an outage: half its length so far, at least this. */
+export const OUTAGE_CEILING_FLOOR_MS = 1_000;
+
 /** The default policy: never gives up by itself; the login and reconnect windows end retrying. */
 export function backoffPolicy(options: BackoffPolicyOptions = {}): ReconnectPolicy {
   const minMs = options.minMs ?? Defaults.backoffMinMs;
   const maxMs = options.maxMs ?? Defaults.backoffMaxMs;
   const random = options.random ?? Math.random;
   return {
-    nextRetryDelayInMs: (context) => nextDelayMs(context.retryCount, minMs, maxMs, random()),
+    nextRetryDelayInMs: (context) => {
+      const elapsed = Number.isFinite(context.elapsedMs) ? Math.max(0, context.elapsedMs) : 0;
+      const outageCap = Math.max(OUTAGE_CEILING_FLOOR_MS, elapsed / 2);
+      return nextDelayMs(context.retryCount, minMs, Math.max(minMs, Math.min(maxMs, outageCap)), random());
+    },
   };
 }

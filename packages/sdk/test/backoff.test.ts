@@ -56,6 +56,18 @@ describe('nextDelayMs', () => {
 });
 
 describe('backoffPolicy', () => {
+  it('keeps the ceiling within half the outage so far (at least 1 s): a short outage is retried briskly', () => {
+    const policy = backoffPolicy({ random: () => 0.999999 });
+    const delay = (retryCount: number, elapsedMs: number) =>
+      policy.nextRetryDelayInMs({ retryCount, elapsedMs, serverUrl: 'ws://x' });
+    expect(delay(0, 0)).toBe(250);
+    expect(delay(5, 500)).toBe(1000); // 2 s outage-so-far or less: at most 1 s
+    expect(delay(5, 3000)).toBe(1500);
+    expect(delay(5, 8000)).toBe(4000);
+    expect(delay(5, 60_000)).toBe(5000); // a long one backs off to the 5 s cap
+    expect(delay(5, Number.NaN)).toBe(1000);
+  });
+
   it('uses retryCount and the injected random source, and never gives up by itself', () => {
     const policy = backoffPolicy({ minMs: 100, maxMs: 1000, random: () => 0.5 });
     const ctx = (retryCount: number) => ({ retryCount, elapsedMs: 1e9, serverUrl: 'ws://x' });

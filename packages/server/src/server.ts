@@ -360,11 +360,16 @@ function routesOf({ options, backend, ctx, metrics, log, closing }: Parts): Rout
   return { routes, opsRoutes };
 }
 
+const LISTEN_BACKLOG = 4096;
+
 function listen(http: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error) => reject(error);
     http.once('error', onError);
-    http.listen(port, host, () => {
+    // A deep accept queue: when thousands of members come back at once, Node's default (511)
+    // overflows and the kernel drops SYNs, so a fresh login waits a whole TCP retransmission
+    // (1 s) before the server even sees it. The kernel caps this at net.core.somaxconn.
+    http.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       http.off('error', onError);
       resolve();
     });

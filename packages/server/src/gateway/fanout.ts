@@ -270,7 +270,10 @@ export class RoomFanout implements LocalRooms {
     if (room.count === room.countSent || this.rooms.get(keyOf(room.ref)) !== room) return;
     room.countSent = room.count;
     room.countSentAtMs = now;
-    this.transport.publish(room.membersTopic, encodeFrame({ t: 'count', room: room.ref.roomID, n: room.count }));
+    this.transport.publish(
+      room.membersTopic,
+      encodeFrame({ t: 'count', room: room.ref.roomID, n: room.count }),
+    );
   }
 
   /** A session's link changed (detached, or resumed on a new one): move its subscriptions. */
