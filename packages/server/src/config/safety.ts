@@ -42,6 +42,7 @@ const OPTION_NAMES = {
   backend: 1,
   admissionLagMs: 1,
   admissionMaxPendingLinks: 1,
+  onlineCountEveryChangeBelow: 1,
 } satisfies Record<keyof RoomServerOptions, 1>;
 
 export const OPTION_FIELDS = Object.keys(OPTION_NAMES) as (keyof RoomServerOptions)[];
