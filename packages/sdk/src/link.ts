@@ -81,8 +81,12 @@ export function withIntent(url: string, intent: 'login' | 'resume' | undefined):
   return `${base}${base.includes('?') ? '&' : '?'}intent=${intent}${hash < 0 ? '' : url.slice(hash)}`;
 }
 
-/** An attempt is given at least this long once round trips are known… */
-const CONNECT_TIMEOUT_FLOOR_MS = 2_000;
+/**
+ * An attempt is given at least this long once round trips are known: a server in a reconnect
+ * storm may take seconds to reach a link, and an attempt given up sooner is work it does for
+ * nobody (and one more attempt on top)…
+ */
+const CONNECT_TIMEOUT_FLOOR_MS = 8_000;
 /** …or this many measured round trips, whichever is longer. */
 const CONNECT_TIMEOUT_RTTS = 20;
 

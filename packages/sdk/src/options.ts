@@ -26,7 +26,7 @@ export interface EngineOptions {
   prefixDomain?: string;
 
   // Beyond the contract: injectable for tests and embedders.
-  /** An attempt without `hello` by then has failed, until round trips are measured (then 20 round trips, at least 2 s, doubled per timeout in a row, never more). @default 10000 */
+  /** An attempt without `hello` by then has failed, until round trips are measured (then 20 round trips, at least 8 s, doubled per timeout in a row, never more). @default 10000 */
   connectTimeoutMs?: number;
   /**
    * A first login whose every server URL refuses the connection (nothing listening, no such

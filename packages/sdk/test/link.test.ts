@@ -75,7 +75,10 @@ class FakeSocket {
   }
 }
 
-function setup(policy: ReconnectPolicy = { nextRetryDelayInMs: ({ retryCount }) => 100 * (retryCount + 1) }) {
+function setup(
+  policy: ReconnectPolicy = { nextRetryDelayInMs: ({ retryCount }) => 100 * (retryCount + 1) },
+  connectTimeoutMs = 3000,
+) {
   FakeSocket.made = [];
   const clock = new ManualClock();
   const events: string[] = [];
@@ -94,7 +97,7 @@ function setup(policy: ReconnectPolicy = { nextRetryDelayInMs: ({ retryCount }) 
       timers: clock,
       now: () => clock.now,
       retryPolicy: policy,
-      connectTimeoutMs: 3000,
+      connectTimeoutMs,
       closeGraceMs: 500,
       onlineEvents: online,
       log: new Logger('silent'),
@@ -216,15 +219,15 @@ describe('Link', () => {
     expect(link.isOpen).toBe(true);
   });
 
-  it('once round trips are measured, a silent attempt is dropped after max(2 s, 20 RTT), doubling per timeout up to connectTimeoutMs', async () => {
-    const { link, clock, settle, socket } = setup({ nextRetryDelayInMs: () => 0 });
-    // Without a measurement: the configured 3000 ms.
+  it('once round trips are measured, a silent attempt is dropped after max(8 s, 20 RTT), doubling per timeout up to connectTimeoutMs', async () => {
+    const { link, clock, settle, socket } = setup({ nextRetryDelayInMs: () => 0 }, 30_000);
+    // Without a measurement: the configured 30 s.
     link.start();
     await settle();
     socket(0).receive({ t: 'hello', v: 1, hb: 1000 });
     clock.advance(1000); // a ping goes out
-    clock.advance(40);
-    socket(0).receive({ t: 'pong' }); // 40 ms round trip
+    clock.advance(600);
+    socket(0).receive({ t: 'pong' }); // a 600 ms round trip: 20 of them is 12 s
     socket(0).drop();
     /** Lets the (0 ms) retry start attempt `i`, then measures how long it lives without hello. */
     const timeoutOf = async (i: number) => {
@@ -234,15 +237,20 @@ describe('Link', () => {
       while (socket(i).closedWith === undefined) clock.advance(100);
       return clock.now - start;
     };
-    // 20 × 40 ms = 800 ms is under the 2 s floor.
-    expect(await timeoutOf(1)).toBe(2000);
-    expect(await timeoutOf(2)).toBe(3000); // 4000, capped at connectTimeoutMs
-    // A hello resets the doubling.
+    expect(await timeoutOf(1)).toBe(12_000);
+    expect(await timeoutOf(2)).toBe(24_000);
+    expect(await timeoutOf(3)).toBe(30_000); // 48 s, capped at connectTimeoutMs
+    // A hello resets the doubling; a fast network still gets the 8 s floor (a server in a storm
+    // may take seconds to reach a link, and an attempt given up is work it did for nobody).
     clock.advance(0);
     await settle();
-    socket(3).receive({ t: 'hello', v: 1, hb: 1000 });
-    socket(3).drop();
-    expect(await timeoutOf(4)).toBe(2000);
+    socket(4).receive({ t: 'hello', v: 1, hb: 1000 });
+    for (let n = 0; n < 8; n++) {
+      clock.advance(1000);
+      socket(4).receive({ t: 'pong' }); // round trips of 0 ms pull the estimate down
+    }
+    socket(4).drop();
+    expect(await timeoutOf(5)).toBe(8_000);
   });
 
   it('barrier: calls back at the pong of a ping sent after it, not an earlier one', async () => {

@@ -36,7 +36,7 @@ const AUTO_STEP = 32;
 /** A shed link waits at least this long, plus its share of the window. */
 const RETRY_MIN_MS = 100;
 const WINDOW_MIN_MS = 250;
-const WINDOW_MAX_MS = 30_000;
+const WINDOW_MAX_MS = 10_000;
 
 export function intentOf(url: string | undefined): LinkIntent {
   const query = url?.split('?')[1];
