@@ -94,15 +94,26 @@ async function play(members: Member[], steps: Step[], sent: Sent[], pending: Pro
     const record: Sent = { from: m.name, text: `${step.kind}:${m.name}#${n}` };
     sent.push(record);
     if (step.kind === 'bcast') {
-      pending.push(m.engine.sendBroadcastMessage(ROOM, record.text).then((r) => (record.result = r)));
+      pending.push(m.engine.sendBroadcastMessage(ROOM, record.text).then(keep(record), failed(record)));
     } else {
       record.to = step.to.flatMap((i) => members[i]?.name ?? []);
-      pending.push(m.engine.sendCustomCommand(ROOM, record.text, record.to).then((r) => (record.result = r)));
+      pending.push(
+        m.engine.sendCustomCommand(ROOM, record.text, record.to).then(keep(record), failed(record)),
+      );
     }
   }
   for (const h of heals) clearTimeout(h);
   for (const m of members) m.proxy?.heal();
 }
+
+/** The send's outcome: its result, or (the SDK rejects failures, as ZEGO's does) its error's code. */
+const keep = (record: Sent) => (result: ServerResponse | MessageResponse) => {
+  record.result = result;
+};
+const failed = (record: Sent) => (error: unknown) => {
+  const code = (error as { errorCode?: unknown } | null)?.errorCode;
+  record.result = { errorCode: typeof code === 'number' ? code : -1 };
+};
 
 /** What every member that stayed must have received from the others, exactly once and in order. */
 function checkDelivery(members: Member[], sent: Sent[]): string[] {
