@@ -1,8 +1,8 @@
 // `createRoomServer`: one HTTP listener serving the WebSocket endpoint (/ws), the admin API,
-// health checks, /metrics, the demo page and, in development mode, /dev/token and /dev/admin;
-// the room rules over a Backend behind it, webhooks derived from the backend's events. Built in
-// phases: the backend, the room context and its gateway, the backend's messages wired to them,
-// the HTTP routes, then listening and the sweep.
+// health checks, /metrics, the SDK's browser build (/atrium.js), the demo page and, in
+// development mode, /dev/token and /dev/admin; the room rules over a Backend behind it, webhooks
+// derived from the backend's events. Built in phases: the backend, the room context and its
+// gateway, the backend's messages wired to them, the HTTP routes, then listening and the sweep.
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -23,6 +23,7 @@ import { WsTransport } from './gateway/ws-transport.js';
 import { guardDev } from './http/dev-guard.js';
 import { devTokenHandler } from './http/dev-token.js';
 import { createRouter, get, type HttpRoute, sendText } from './http/router.js';
+import { SDK_SCRIPT_PATH, sdkScriptFile, sdkScriptHandler } from './http/sdk-script.js';
 import { staticHandler } from './http/static.js';
 import { createLogger } from './logger.js';
 import { ServerMetrics } from './metrics/metrics.js';
@@ -352,6 +353,7 @@ function routesOf({ options, backend, ctx, metrics, log, closing }: Parts): Rout
       handle: guardDev(admin.devHandler(devApp.appID), { exposed, allowedHosts, jsonBody: true }),
     });
   }
+  routes.push({ name: 'sdk-script', match: get(SDK_SCRIPT_PATH), handle: sdkScriptHandler(sdkScriptFile()) });
   routes.push({
     name: 'static',
     match: (req) => req.method === 'GET' || req.method === 'HEAD',

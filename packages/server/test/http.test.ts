@@ -151,15 +151,28 @@ describe('the demo page', () => {
     }
   });
 
-  it('says the demo is not built when its directory is missing', async () => {
+  it('says there is no page when its directory is missing, naming no build command of the repository', async () => {
     const s = await h.server({ staticDir: join(dir, 'nope') });
     const res = await rawGet(s.httpUrl, '/');
     expect(res.status).toBe(200);
-    expect(res.body).toContain('not built');
+    expect(res.body).toContain('No page is set up');
+    expect(res.body).toContain('/atrium.js');
+    // An installed server has no repository to build in.
+    expect(res.body).not.toContain('npm run');
     expect((await rawGet(s.httpUrl, '/app.js')).status).toBe(404);
     // A directory without its index.html (a build in progress) says so too.
     const halfBuilt = await h.server({ staticDir: join(root, 'assets') });
-    expect((await rawGet(halfBuilt.httpUrl, '/')).body).toContain('not built');
+    expect((await rawGet(halfBuilt.httpUrl, '/')).body).toContain('No page is set up');
     expect((await rawGet(halfBuilt.httpUrl, '/app.js')).body).toBe('console.log(1)');
+  });
+
+  it('names the build command when the missing page is the demo of a checkout', async () => {
+    const demo = join(dir, 'demo-checkout');
+    await mkdir(demo, { recursive: true });
+    await writeFile(join(demo, 'package.json'), JSON.stringify({ name: '@atrium/demo' }));
+    const s = await h.server({ staticDir: join(demo, 'dist') });
+    const res = await rawGet(s.httpUrl, '/');
+    expect(res.body).toContain('not built');
+    expect(res.body).toContain('npm run build -w apps/demo');
   });
 });

@@ -2,7 +2,7 @@
 // (after symlinks too), so no `..`, encoded or not, reaches outside it.
 
 import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import { type HttpHandler, sendText } from './router.js';
 
@@ -22,13 +22,34 @@ const TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-const NOT_BUILT_PAGE = `<!doctype html>
+/**
+ * What `/` shows when there is no page to serve. Only inside a checkout of the Atrium repository
+ * (the missing directory is the demo's `dist/`) does it name the repository's build command: an
+ * installed server has no such command to run.
+ */
+async function noPage(root: string | undefined): Promise<string> {
+  let demoCheckout = false;
+  if (root !== undefined) {
+    try {
+      const pkg = JSON.parse(await readFile(resolve(root, '..', 'package.json'), 'utf8')) as {
+        name?: unknown;
+      };
+      demoCheckout = pkg.name === '@atrium/demo';
+    } catch {
+      // No package.json next to it: not the repository's demo.
+    }
+  }
+  const hint = demoCheckout
+    ? '<p>The demo page is not built. Build it with <code>npm run build -w apps/demo</code> and restart the server.</p>'
+    : '<p>No page is set up here: the option <code>staticDir</code> (<code>ATRIUM_STATIC_DIR</code>) names a directory to serve at <code>/</code>.</p>';
+  return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Atrium</title></head>
 <body><h1>Atrium room server</h1>
-<p>The demo page is not built. Build it with <code>npm run build -w apps/demo</code> and restart the server.</p>
-<p>The WebSocket endpoint is <code>/ws</code>; health at <code>/healthz</code>.</p>
+${hint}
+<p>A page loads the SDK with <code>&lt;script src="/atrium.js"&gt;&lt;/script&gt;</code> (the global <code>ZegoExpressEngine</code>, everything else under <code>Atrium</code>). The WebSocket endpoint is <code>/ws</code>; health at <code>/healthz</code>.</p>
 </body></html>
 `;
+}
 
 async function isDirectory(path: string): Promise<boolean> {
   try {
@@ -55,9 +76,9 @@ export function staticHandler(rootDir: string | undefined): HttpHandler {
   const root = rootDir === undefined ? undefined : resolve(rootDir);
   return async (req, res, url) => {
     const isIndex = url.pathname === '/' || url.pathname === '/index.html';
-    const notFound = () =>
+    const notFound = async () =>
       isIndex
-        ? sendText(res, 200, NOT_BUILT_PAGE, 'text/html; charset=utf-8')
+        ? sendText(res, 200, await noPage(root), 'text/html; charset=utf-8')
         : sendText(res, 404, 'not found\n');
     if (root === undefined || !(await isDirectory(root))) return notFound();
     let path = resolveUnder(root, url.pathname);
