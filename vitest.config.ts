@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 
@@ -15,6 +15,9 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    // The Docker test builds an image and starts a cluster of containers (a minute or more):
+    // CI runs it (.ci/run sets CI=true and starts Docker), a plain `npm test` does not.
+    exclude: [...configDefaults.exclude, ...(process.env.CI === 'true' ? [] : ['test/ship/docker.test.ts'])],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },
