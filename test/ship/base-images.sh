@@ -9,7 +9,7 @@
 # An image whose tag already exists is kept: delete it (docker rmi) to rebuild it.
 set -euo pipefail
 
-CACHE=${ATRIUM_STANDIN_CACHE:-/var/tmp/atrium-standins}
+CACHE=${STANDIN_CACHE_DIR:-/var/tmp/atrium-standins}
 mkdir -p "$CACHE"
 
 has_image() { docker image inspect "$1" >/dev/null 2>&1; }

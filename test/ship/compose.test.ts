@@ -26,7 +26,7 @@ describe('the container files', () => {
     );
     const froms = [...(await read('Dockerfile')).matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
     const images = [...(await read('docker-compose.yml')).matchAll(/^\s+image: (\S+)$/gm)].map((m) => m[1]);
-    const external = [...froms, ...images].filter((i) => !i?.startsWith('${ATRIUM_IMAGE'));
+    const external = [...froms, ...images].filter((i) => !i?.startsWith('${SERVER_IMAGE'));
     expect(new Set(external)).toEqual(new Set(standIns));
     expect(froms[0]).toBe('node:20-bookworm-slim');
   });

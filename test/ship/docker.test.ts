@@ -7,9 +7,11 @@
 // Runs only when CI=true (vitest.config.ts leaves it out otherwise): building the image and
 // starting five containers takes a minute or more. `.ci/run` installs and starts Docker for it.
 
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quickRetry } from '../reconnect/net.js';
 import { enter, ids, received, texts } from '../support/cluster.js';
@@ -18,6 +20,7 @@ import { until } from '../support/until.js';
 import { APP_ID, type Client, SECRET, World } from '../support/world.js';
 import { REPO, run } from './installed.js';
 
+const execFileAsync = promisify(execFile);
 const IMAGE = 'atrium:ship-test';
 const PROJECT = `atrium-ship-${process.pid}`;
 const NODES = ['atrium-1', 'atrium-2'] as const;
@@ -62,9 +65,9 @@ beforeAll(async () => {
   port = await freePort();
   env = {
     ...process.env,
-    ATRIUM_IMAGE: IMAGE,
+    SERVER_IMAGE: IMAGE,
     ATRIUM_APPS: `${APP_ID}:${SECRET}`,
-    ATRIUM_PUBLISH: `127.0.0.1:${port}`,
+    NGINX_PUBLISH: `127.0.0.1:${port}`,
   };
   up = true;
   await compose('up', '-d', '--no-build');
@@ -86,9 +89,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await world?.close();
-  if (up) {
-    if (process.env.ATRIUM_KEEP_COMPOSE === undefined) await compose('down', '-v', '--remove-orphans');
-  }
+  if (up) await compose('down', '-v', '--remove-orphans');
 }, 120_000);
 
 describe('the image', () => {
@@ -147,6 +148,18 @@ describe('the image', () => {
       await docker('rm', '-f', name).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
     }
+  }, 60_000);
+  it('refuses to start in development mode', async () => {
+    // No apps would be development mode, which never runs under the image's NODE_ENV=production
+    // (nor on its 0.0.0.0 without --dev-expose): it must stop with a usage error, not expose
+    // /dev/token to whoever reaches the container.
+    const result = await execFileAsync('docker', ['run', '--rm', IMAGE], { timeout: 60_000 }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? '' }),
+    );
+    expect(result.code).toBe(2);
+    // It says what is missing: the apps (development mode being out of the question here).
+    expect(result.stderr).toMatch(/apps is required|devMode|development mode/);
   }, 60_000);
 });
 
