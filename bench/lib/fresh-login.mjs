@@ -12,8 +12,11 @@ const KIND = { atrium: 'atrium-lean', ws: 'ws', 'ws-cork': 'ws', socketio: 'sock
 export async function timeFreshLogin(system, url, userID, room, timeoutMs = 10_000) {
   const Member = MEMBER_KINDS[KIND[system]];
   const token = system === 'atrium' ? generateToken04(APP_ID, userID, SERVER_SECRET, TOKEN_TTL_SEC) : '';
+  // Atrium's SDK says a first link is a fresh login (`?intent=login`); the lean client says so too,
+  // or a server shedding the storm would turn it away with the returning members.
+  const target = system === 'atrium' ? `${url}?intent=login` : url;
   const member = new Member(
-    { url, localAddress: '127.0.0.250', tally: new Tally(), reconnect: false },
+    { url: target, localAddress: '127.0.0.250', tally: new Tally(), reconnect: false },
     { userID, room, token },
   );
   const ms = await timedLogin(member, timeoutMs);
