@@ -88,6 +88,41 @@ const FINDINGS = `### Found while measuring
   the burst medians were 0.79 and 0.80 µs. A delivery still goes backend → RoomFanout.deliver →
   one pre-built frame per topic, and a resume still reads the history once under a hold; what
   moved is where the code lives and who may change a session's state.
+- **Reconnect storms under admission control (this round).** What the previous round saw tip
+  over — 3 of 10 storms of 6,000 taking 5–9 s of server CPU, members back after 38–64 s — is the
+  pile-up of attempts that clients give up while the server is still about to serve them, each
+  retried on top. The server now counts them (\`atrium_admission_abandoned_total\`, and \`abandoned\`
+  in \`node bench/storm.mjs --repeat N\`'s table) and it can be made to happen at will: with the
+  SDK's connect timeout shortened to 2 s, one storm of 6,000 (\`node bench/storm.mjs --systems
+  atrium,socketio --counts 6000\`) had 6,660 admitted links abandoned by their clients, 24,816 link
+  attempts, 5.9 s of server CPU and 35.6 s until all were back (Socket.IO in the same run: 5.8 s,
+  2.4 s of CPU). With the timeout's floor at 8 s, the same storm had none abandoned. What the
+  round built against it: admission control (docs/operations.md, "Reconnect storms": new links
+  other than fresh logins turned away with \`bye\` and a \`retryMs\` while the event loop lags or too
+  many links wait for their first answer, grace periods stretched meanwhile), a deeper accept
+  queue (Node's 511 overflowed and the kernel dropped SYNs, so a fresh login waited a whole 1 s TCP
+  retransmission), full jitter on every retry with a ceiling bounded by half the outage so far,
+  and connect timeouts of at least 8 s once a round trip is known. Measured on 2026-12-02 on the
+  2-core machine while other work loaded it (load average 5–10, so these runs are not comparable
+  with the table above, nor with each other run to run), \`node bench/storm.mjs --systems
+  atrium,socketio --counts 2000,6000\`:
+
+  | members | Atrium all back s | Socket.IO all back s | ratio | Atrium / Socket.IO server CPU s | fresh login p50 / max ms (Atrium) | shed / abandoned | lost or twice |
+  | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+  | 2000 | 1.37 | 6.14 | 0.22× | 1.25 / 1.43 (0.87×) | 154 / 332 (4 probes) | 0 / 0 | none |
+  | 6000 | 9.18 | 4.85 | 1.89× | 3.08 / 1.79 (1.72×) | 7.6 / 710 (32 probes) | 758 / 0 | none |
+
+  and three storms of 6,000 back to back on the same members (\`--counts 6000 --repeat 3\`, Atrium
+  only): 20.98 / 5.55 / 12.29 s until all back, 4.91 / 2.04 / 2.38 s of server CPU, 6,358 / 1,138 /
+  1,324 links shed, none abandoned, every member recovered, nothing lost or doubled. At 2,000 the
+  targets of the issue are met (≤ 0.5× Socket.IO's time and ≤ its CPU); at 6,000 they are not:
+  turning a link away still costs its full WebSocket handshake and \`bye\`, and the members shed
+  come back over a window of up to 10 s, so the storm's tail is longer than Socket.IO's, which
+  sheds nothing. A fresh login is let in at once, but still waits behind whatever the event loop is
+  doing in that turn (the longest loop stall, 349 ms, is the cut itself: 6,000 sessions detached
+  at once), so its maximum stays above 100 ms. Not yet done: ten storms back to back with and
+  without a CPU burner (\`--repeat 10 --burn 1\` is ready), 20,000 members, and turning links away
+  before the WebSocket handshake (an HTTP 503 at the upgrade costs a fraction of it).
 `;
 
 function targets(results) {
