@@ -33,6 +33,8 @@ export interface AppCredentials {
 
 export type DuplicateLoginPolicy = 'kick-old' | 'reject-new';
 
+export type LogFormat = 'json' | 'pretty';
+
 export interface RoomServerOptions {
   /** The apps served, each with the secret its tokens are made with. Required, at least one. */
   apps: AppCredentials[];
@@ -73,6 +75,8 @@ export interface RoomServerOptions {
   webhook?: WebhookOptions;
   /** pino level or 'silent'. @default 'info' */
   logLevel?: string;
+  /** 'json' lines, or 'pretty' (time, level, message, key=value) for a person. @default 'json' */
+  logFormat?: LogFormat;
 
   // ---------------------------------------------------------------- Atrium's own
 
@@ -202,6 +206,7 @@ export const SERVER_DEFAULTS = {
   metricsHost: '127.0.0.1',
   duplicateLogin: 'kick-old' as DuplicateLoginPolicy,
   logLevel: 'info',
+  logFormat: 'json' as LogFormat,
 } as const;
 
 /** Options after defaults: what the rest of the server reads. */
@@ -289,7 +294,7 @@ export function resolveOptions(input: RoomServerOptions): ResolvedOptions {
 }
 
 /** The options that pick one of a few values. */
-function choicesOf(o: Fields): Pick<ResolvedOptions, 'duplicateLogin' | 'logLevel'> {
+function choicesOf(o: Fields): Pick<ResolvedOptions, 'duplicateLogin' | 'logLevel' | 'logFormat'> {
   const duplicateLogin = o.duplicateLogin ?? SERVER_DEFAULTS.duplicateLogin;
   if (duplicateLogin !== 'kick-old' && duplicateLogin !== 'reject-new') {
     throw new OptionsError('duplicateLogin', "must be 'kick-old' or 'reject-new'");
@@ -298,7 +303,11 @@ function choicesOf(o: Fields): Pick<ResolvedOptions, 'duplicateLogin' | 'logLeve
   if (typeof logLevel !== 'string' || !LOG_LEVELS.has(logLevel)) {
     throw new OptionsError('logLevel', `must be one of ${[...LOG_LEVELS].join(', ')}`);
   }
-  return { duplicateLogin, logLevel };
+  const logFormat = o.logFormat ?? SERVER_DEFAULTS.logFormat;
+  if (logFormat !== 'json' && logFormat !== 'pretty') {
+    throw new OptionsError('logFormat', "must be 'json' or 'pretty'");
+  }
+  return { duplicateLogin, logLevel, logFormat };
 }
 
 /** The objects and functions passed in: a log stream, a clock, a backend. */

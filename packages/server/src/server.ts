@@ -88,7 +88,7 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
   checkOptionNames(input);
   const options = resolveOptions(input);
   checkDevMode(options, process.env);
-  const log = createLogger(options.logLevel, options.logStream);
+  const log = createLogger(options.logLevel, options.logStream, options.logFormat);
   const backend = options.backend ?? ownBackend(options, log);
   let closing: Promise<void> | undefined;
   const parts = assemble(options, log, backend, () => closing !== undefined);

@@ -2,6 +2,7 @@
 // sources (as every test here does) rather than a dist/ build that may be stale, and need no
 // child process. `cli.ts` itself is only the shebang line calling that function.
 
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,8 +79,9 @@ describe('atrium token', () => {
   it('--help prints the usage', async () => {
     const { out, io } = capture();
     expect(await main(['--help'], io)).toBe(0);
-    expect(out.stdout).toContain('atrium serve');
-    expect(out.stdout).toContain('atrium token');
+    expect(out.stdout).toMatch(/^ {2}serve /m);
+    expect(out.stdout).toMatch(/^ {2}token /m);
+    expect(out.stdout).toMatch(/^ {2}check-config /m);
   });
 });
 
@@ -92,14 +94,16 @@ describe('atrium serve (planning, and refusals before listening)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('without a config: development mode with one random app and a 32-character secret', async () => {
-    const plan = await planServe(['--port', '9123']);
+  it('without a config: development mode, its app to be kept in ./.atrium-dev.json by serve', async () => {
+    const plan = await planServe(['--port', '9123'], undefined, {}, join(dir, 'none.json'));
     expect(plan.devMode).toBe(true);
     expect(plan.options.devMode).toBe(true);
     expect(plan.options.port).toBe(9123);
+    // A new app, which `atrium serve` writes there; planning writes nothing (cli-dev-app.test.ts).
     expect(plan.options.apps).toHaveLength(1);
     expect(plan.options.apps[0]?.serverSecret).toMatch(/^[0-9a-f]{32}$/);
-    expect((await planServe([])).options.apps[0]?.appID).not.toBe(plan.options.apps[0]?.appID);
+    expect(plan.devAppFile).toBe(join(dir, 'none.json'));
+    expect(existsSync(join(dir, 'none.json'))).toBe(false);
   });
 
   it('a config naming apps turns development mode off; flags override it', async () => {

@@ -70,6 +70,7 @@ describe('the config file', () => {
       metricsPort: 0,
       metricsHost: '127.0.0.1',
       processMetrics: false,
+      logFormat: 'pretty',
     };
     expect(Object.keys(full).sort()).toEqual([...CONFIG_FIELDS].filter((f) => f !== 'redis').sort());
     const plan = await planServe(['--config', await configFile('full.json', full)], undefined, {});

@@ -1,39 +1,38 @@
-// The `atrium` command: `serve` runs a room server, `token` prints a Token04. `main` takes its
-// arguments and output streams as parameters so tests can run it in-process.
+// The `atrium` command: `serve` runs a room server, `token` prints a Token04, `check-config`
+// checks a config file. `main` takes its arguments and output streams as parameters so tests
+// can run it in-process.
 
-import { randomBytes, randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { generateToken04, makePrivilegePayload } from '@atrium/token';
-import { attribute, ConfigError, mergeConfig, parseConfigFile } from '../config/load.js';
-import { checkDevMode, checkOptionNames, isLoopbackHost } from '../config/safety.js';
-import { OptionsError, type RoomServerOptions, resolveOptions } from '../options.js';
+import { resolve } from 'node:path';
+import { attribute, CLI_VARS, ConfigError, mergeConfig, parseConfigFile } from '../config/load.js';
+import { checkDevMode, checkOptionNames, didYouMean, isLoopbackHost } from '../config/safety.js';
+import { type LogFormat, OptionsError, type RoomServerOptions, resolveOptions } from '../options.js';
 import { createRoomServer, type RoomServer } from '../server.js';
+import { integer, type OptionTable, parse, str, UsageError } from './args.js';
+import { checkConfigCommand } from './check-config.js';
+import { DEV_APP_FILE, loadDevApp, randomDevApp } from './dev-app.js';
+import { type CliIO, tokenCommand } from './token.js';
+import { SERVE_USAGE, USAGE } from './usage.js';
 
-export interface CliIO {
-  stdout(text: string): void;
-  stderr(text: string): void;
-}
+export type { CliIO } from './token.js';
+export { tokenCommand } from './token.js';
+export { USAGE } from './usage.js';
 
 const processIO: CliIO = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
 };
 
-export const USAGE = `Usage:
-  atrium serve [--port 8800] [--host 127.0.0.1] [--config atrium.json] [--redis redis://…]
-               [--dev-expose] [--dev-allowed-hosts name,name]
-      Run a room server. With nothing naming an app (no --config, no ATRIUM_APPS) it runs in
-      development mode: one app with a random appID and secret, printed at start,
-      GET /dev/token and POST /dev/admin for the demo page, on loopback only (--dev-expose
-      serves it on another --host, answering IP addresses and the names --dev-allowed-hosts
-      lists; only with NODE_ENV unset, development or test). A config file must name its apps
-      (or set "devMode": true). With --redis (or "redis" in the config) it is one node of a
-      cluster: every node given the same Redis serves the same rooms.
-  atrium token --app-id <id> --secret <32 chars> --user <userID> [--room <roomID>] [--ttl 3600]
-      Print a Token04. With --room the token carries a privilege payload for that room.
-  atrium --help
-`;
+const COMMANDS = ['serve', 'token', 'check-config'];
+
+/** This package's version, from its package.json (next to src/ and dist/ alike). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
 
 /** Exit codes: 0 fine, 1 failed at run time, 2 bad usage or configuration. */
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
@@ -42,77 +41,37 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     io.stdout(USAGE);
     return 0;
   }
+  if (command === '--version' || command === '-v') {
+    io.stdout(`${version()}\n`);
+    return 0;
+  }
   try {
     if (command === 'serve') return await serveCommand(rest, io);
     if (command === 'token') return tokenCommand(rest, io);
+    if (command === 'check-config') return await checkConfigCommand(rest, io);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof OptionsError || error instanceof ConfigError) {
+    if (error instanceof UsageError) {
+      const help = error.command === '' ? 'atrium --help' : `atrium ${error.command} --help`;
+      io.stderr(`atrium: ${error.message}\nRun ${help} for usage.\n`);
+      return 2;
+    }
+    if (error instanceof OptionsError || error instanceof ConfigError) {
       io.stderr(`atrium: ${error.message}\n`);
       return 2;
     }
     io.stderr(`atrium: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
-  io.stderr(command === undefined ? USAGE : `atrium: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+  if (command === undefined) {
+    io.stderr(USAGE);
+    return 2;
+  }
+  const what = command.startsWith('-') ? 'option' : 'command';
+  io.stderr(
+    `atrium: unknown ${what} ${JSON.stringify(command)}${didYouMean(command, COMMANDS)}\n` +
+      'Run atrium --help for usage.\n',
+  );
   return 2;
-}
-
-class UsageError extends Error {}
-
-type Values = Record<string, string | boolean | undefined>;
-
-function parse(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>): Values {
-  try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values as Values;
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-}
-
-function str(values: Values, name: string): string | undefined {
-  const v = values[name];
-  return typeof v === 'string' ? v : undefined;
-}
-
-function integer(name: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
-  }
-  return n;
-}
-
-// ---------------------------------------------------------------- token
-
-export function tokenCommand(args: readonly string[], io: CliIO): number {
-  const values = parse(args, {
-    'app-id': { type: 'string' },
-    secret: { type: 'string' },
-    user: { type: 'string' },
-    room: { type: 'string' },
-    ttl: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (values.help === true) {
-    io.stdout(USAGE);
-    return 0;
-  }
-  const appID = integer('app-id', str(values, 'app-id'), 1, 0xffffffff);
-  const secret = str(values, 'secret');
-  const userID = str(values, 'user');
-  if (appID === undefined || secret === undefined || userID === undefined) {
-    throw new UsageError('token needs --app-id, --secret and --user');
-  }
-  const ttl = integer('ttl', str(values, 'ttl'), 1, 0x7fffffff) ?? 3600;
-  const room = str(values, 'room');
-  const payload = room === undefined ? '' : makePrivilegePayload({ roomID: room });
-  try {
-    io.stdout(`${generateToken04(appID, userID, secret, ttl, payload)}\n`);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  return 0;
 }
 
 // ---------------------------------------------------------------- serve
@@ -120,7 +79,30 @@ export function tokenCommand(args: readonly string[], io: CliIO): number {
 export interface ServePlan {
   options: RoomServerOptions;
   devMode: boolean;
+  /** In development mode: where its app came from, as the banner says it. */
+  devAppSource?: string;
+  /**
+   * Development mode's app is to be kept in this file (absolute path), which is not there yet:
+   * `options.apps` holds a new random app that `atrium serve` writes there (planning writes nothing).
+   */
+  devAppFile?: string;
 }
+
+export const SERVE_OPTIONS: OptionTable = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  config: { type: 'string' },
+  redis: { type: 'string' },
+  'log-format': { type: 'string' },
+  'dev-app-id': { type: 'string' },
+  'dev-secret': { type: 'string' },
+  'dev-expose': { type: 'boolean' },
+  'dev-allowed-hosts': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+/** Checks the options with this app while the real one is not made yet: a refusal makes no file. */
+const STAND_IN_APP = { appID: 1, serverSecret: '0'.repeat(32) };
 
 /**
  * Reads the config file, the environment (ATRIUM_*) and the flags, in that order of
@@ -130,15 +112,10 @@ export async function planServe(
   args: readonly string[],
   read: (path: string) => Promise<string> = (p) => readFile(p, 'utf8'),
   env: Readonly<Record<string, string | undefined>> = process.env,
+  /** Where development mode keeps its app; default ./.atrium-dev.json. */
+  devFile: string = DEV_APP_FILE,
 ): Promise<ServePlan> {
-  const values = parse(args, {
-    port: { type: 'string' },
-    host: { type: 'string' },
-    config: { type: 'string' },
-    redis: { type: 'string' },
-    'dev-expose': { type: 'boolean' },
-    'dev-allowed-hosts': { type: 'string' },
-  });
+  const { values } = parse('serve', args, SERVE_OPTIONS);
   let file: { path: string; options: Record<string, unknown> } | undefined;
   const configPath = str(values, 'config');
   if (configPath !== undefined) {
@@ -157,6 +134,8 @@ export async function planServe(
   if (host !== undefined) flags.host = { flag: '--host', value: host };
   const redis = str(values, 'redis');
   if (redis !== undefined) flags.redis = { flag: '--redis', value: redis };
+  const logFormat = str(values, 'log-format');
+  if (logFormat !== undefined) flags.logFormat = { flag: '--log-format', value: logFormat };
   if (values['dev-expose'] === true) flags.devExpose = { flag: '--dev-expose', value: true };
   const allowedHosts = str(values, 'dev-allowed-hosts');
   if (allowedHosts !== undefined) {
@@ -169,7 +148,17 @@ export async function planServe(
   // Own fields only: a polluted Object.prototype must not name apps or turn development mode on.
   const own = (field: string): unknown => (Object.hasOwn(config, field) ? config[field] : undefined);
   const named = own('apps') !== undefined;
-  if (!named && file !== undefined && own('devMode') !== true) {
+  const given = givenDevApp(values, env);
+  if (given !== undefined && named) {
+    const where = sources.get('apps');
+    throw new ConfigError(
+      given.idFrom,
+      'RoomServerOptions.apps',
+      `is set too (${where?.kind === 'file' ? where.path : (where?.name ?? 'configuration')}): ` +
+        `${given.idFrom} gives development mode its app, and a configuration naming its apps is not development mode`,
+    );
+  }
+  if (!named && file !== undefined && own('devMode') !== true && given === undefined) {
     throw new ConfigError(
       file.path,
       'RoomServerOptions.apps',
@@ -185,9 +174,11 @@ export async function planServe(
     );
   }
   const devMode = own('devMode') === true || !named;
-  const apps = named
-    ? own('apps')
-    : [{ appID: randomInt(1, 0x7fffffff), serverSecret: randomBytes(16).toString('hex') }];
+  if (given !== undefined) {
+    sources.set('apps[0].appID', { kind: given.kind, name: given.idFrom });
+    sources.set('apps[0].serverSecret', { kind: given.kind, name: given.secretFrom });
+  }
+  const apps = named ? own('apps') : [given?.app ?? STAND_IN_APP];
   // A long-running process: its CPU, memory and event loop are worth a scrape.
   const options = { processMetrics: true, ...config, apps, devMode } as RoomServerOptions;
   try {
@@ -204,13 +195,92 @@ export async function planServe(
     }
     throw attribute(error, sources);
   }
-  return { options, devMode };
+  if (named) return { options, devMode, ...(devMode ? { devAppSource: 'the configuration' } : {}) };
+  if (given !== undefined) {
+    return { options, devMode, devAppSource: `${given.idFrom} and ${given.secretFrom}` };
+  }
+  const kept = await loadDevApp(devFile);
+  if (kept === undefined) {
+    const path = resolve(devFile);
+    return {
+      options: { ...options, apps: [randomDevApp()] },
+      devMode,
+      devAppSource: `${path} (made now)`,
+      devAppFile: path,
+    };
+  }
+  return {
+    options: { ...options, apps: [kept.app] },
+    devMode,
+    devAppSource: `${kept.path} (kept from an earlier run)`,
+  };
+}
+
+interface GivenDevApp {
+  app: { appID: unknown; serverSecret: string };
+  kind: 'flag' | 'env';
+  idFrom: string;
+  secretFrom: string;
+}
+
+/** --dev-app-id and --dev-secret, else ATRIUM_DEV_APP_ID and ATRIUM_DEV_SECRET: both or neither. */
+function givenDevApp(
+  values: Record<string, string | boolean | undefined>,
+  env: Readonly<Record<string, string | undefined>>,
+): GivenDevApp | undefined {
+  const [idVar, secretVar] = CLI_VARS;
+  for (const name of CLI_VARS) {
+    if (env[name] === '') throw new ConfigError(name, '(variable)', 'is set but empty (unset it instead)');
+  }
+  const fromFlags = { id: str(values, 'dev-app-id'), secret: str(values, 'dev-secret') };
+  const pick =
+    fromFlags.id !== undefined || fromFlags.secret !== undefined
+      ? { ...fromFlags, kind: 'flag' as const, idFrom: '--dev-app-id', secretFrom: '--dev-secret' }
+      : {
+          id: env[idVar],
+          secret: env[secretVar],
+          kind: 'env' as const,
+          idFrom: idVar,
+          secretFrom: secretVar,
+        };
+  if (pick.id === undefined && pick.secret === undefined) return undefined;
+  if (pick.id === undefined) throw new UsageError(`${pick.secretFrom} needs ${pick.idFrom}`, 'serve');
+  if (pick.secret === undefined) throw new UsageError(`${pick.idFrom} needs ${pick.secretFrom}`, 'serve');
+  // Digits only, as ATRIUM_APPS reads an appID; anything else is left for the apps check to refuse.
+  const appID = /^\d+$/.test(pick.id) ? Number(pick.id) : pick.id;
+  return {
+    app: { appID, serverSecret: pick.secret },
+    kind: pick.kind,
+    idFrom: pick.idFrom,
+    secretFrom: pick.secretFrom,
+  };
+}
+
+/** JSON lines unless asked otherwise, but readable for a person running development mode. */
+export function defaultLogFormat(devMode: boolean, stdoutIsTTY: boolean): LogFormat {
+  return devMode && stdoutIsTTY ? 'pretty' : 'json';
 }
 
 async function serveCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const { options, devMode } = await planServe(args);
-  const server = await createRoomServer(options);
-  if (devMode) io.stderr(devBanner(options, server));
+  if (parse('serve', args, SERVE_OPTIONS).values.help === true) {
+    io.stdout(SERVE_USAGE);
+    return 0;
+  }
+  const plan = await planServe(args);
+  const { options, devMode } = plan;
+  let devAppSource = plan.devAppSource;
+  if (plan.devAppFile !== undefined) {
+    const made = await loadDevApp(plan.devAppFile, options.apps[0]);
+    if (made === undefined) throw new Error(`${plan.devAppFile}: could not be made`);
+    options.apps = [made.app];
+    // Another server started in the same directory at the same moment may have made it first.
+    if (!made.created) devAppSource = `${made.path} (made by another server just now)`;
+  }
+  const logFormat = options.logFormat ?? defaultLogFormat(devMode, process.stdout.isTTY === true);
+  const server = await createRoomServer({ ...options, logFormat });
+  // Listening for the signals before the banner: whoever reads it may stop the server at once.
+  const stopped = untilSignal();
+  if (devMode) io.stderr(devBanner(options, server, devAppSource ?? ''));
   if (devMode && !isLoopbackHost(options.host ?? '127.0.0.1')) io.stderr(exposedWarning(options));
   if (devMode && options.devExpose === true && isLoopbackHost(options.host ?? '127.0.0.1')) {
     io.stderr(`WARNING: --dev-expose on the loopback host ${options.host ?? '127.0.0.1'} does nothing useful: the
@@ -218,19 +288,21 @@ development endpoints answer loopback names, IP addresses and the names --dev-al
 
 `);
   }
-  await untilSignal();
+  await stopped;
   await server.close();
   return 0;
 }
 
-function devBanner(options: RoomServerOptions, server: RoomServer): string {
+function devBanner(options: RoomServerOptions, server: RoomServer, source: string): string {
   const app = options.apps[0];
   return `
 Atrium development mode: GET /dev/token and POST /dev/admin for the app below, unsigned.
   appID         ${app?.appID}
   serverSecret  ${app?.serverSecret}
+  app from      ${source}
   page          ${server.httpUrl}/
   wsUrl         ${server.wsUrl}
+  token         ${server.httpUrl}/dev/token?userID=ann&roomID=lobby
   Ctrl-C stops the server.
 
 `;

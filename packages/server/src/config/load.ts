@@ -20,6 +20,7 @@ export const CONFIG_FIELDS = [
   'kickOnTokenExpiry',
   'webhook',
   'logLevel',
+  'logFormat',
   'onlineCountIntervalMs',
   'messageMaxBytes',
   'roomExtraMaxKeys',
@@ -52,6 +53,7 @@ export const ENV_VARS: readonly { name: string; field: string; kind: Kind }[] = 
   { name: 'ATRIUM_HOST', field: 'host', kind: 'string' },
   { name: 'ATRIUM_REDIS', field: 'redis', kind: 'string' },
   { name: 'ATRIUM_LOG_LEVEL', field: 'logLevel', kind: 'string' },
+  { name: 'ATRIUM_LOG_FORMAT', field: 'logFormat', kind: 'string' },
   { name: 'ATRIUM_HEARTBEAT_INTERVAL_MS', field: 'heartbeatIntervalMs', kind: 'int' },
   { name: 'ATRIUM_SESSION_GRACE_MS', field: 'sessionGraceMs', kind: 'int' },
   { name: 'ATRIUM_KICK_MEMORY_MS', field: 'kickMemoryMs', kind: 'int' },
@@ -76,6 +78,9 @@ export const ENV_VARS: readonly { name: string; field: string; kind: Kind }[] = 
   { name: 'ATRIUM_METRICS_PORT', field: 'metricsPort', kind: 'int' },
   { name: 'ATRIUM_METRICS_HOST', field: 'metricsHost', kind: 'string' },
 ];
+
+/** Read by `atrium serve` itself rather than mapped to an option: development mode's app. */
+export const CLI_VARS = ['ATRIUM_DEV_APP_ID', 'ATRIUM_DEV_SECRET'] as const;
 
 /** Read by this repository's test and benchmark tools, never by the server: not typos. */
 const TOOL_VARS = new Set([
@@ -143,7 +148,7 @@ export function envOverrides(env: Readonly<Record<string, string | undefined>>):
 } {
   const options: Record<string, unknown> = {};
   const names = new Map<string, string>();
-  const known = ENV_VARS.map((v) => v.name);
+  const known = [...ENV_VARS.map((v) => v.name), ...CLI_VARS];
   for (const name of Object.keys(env)) {
     // A misspelt variable would leave its default in place (for ATRIUM_APPS: development mode).
     // Names are case-sensitive, so `atrium_apps` is not ATRIUM_APPS: it is a mistake too.

@@ -19,6 +19,7 @@ const OPTION_NAMES = {
   kickOnTokenExpiry: 1,
   webhook: 1,
   logLevel: 1,
+  logFormat: 1,
   onlineCountIntervalMs: 1,
   roomExtraMaxKeys: 1,
   roomExtraKeyMaxBytes: 1,
