@@ -5,7 +5,7 @@
 
 import { type ResolvedOptions, resolveOptions } from '../options.js';
 import { parse, UsageError } from './args.js';
-import { planServe } from './main.js';
+import { planServe } from './plan.js';
 import type { CliIO } from './token.js';
 import { CHECK_CONFIG_USAGE } from './usage.js';
 
