@@ -1,13 +1,15 @@
 // The README's examples as a reader runs them: the token server is cut out of the README
 // verbatim, saved as token-server.mjs in a fresh project depending on @atrium/token (this
 // repository's build), and run; the shell line for `atrium token` is run with the values the
-// token server uses. The quick start's promises (a port flag, the documents) are checked too.
+// token server uses; the browser client runs in Node.js (the SDK falls back to \`ws\`) against a
+// development server, its address the only change. The quick start's promises are checked too.
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRoomServer } from '@atrium/server';
 import { parseTokenPayload, verifyToken04 } from '@atrium/token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.js';
@@ -35,7 +37,9 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'atrium-readme-'));
   // A project of the reader's own, outside the repository, with @atrium/token installed.
   await mkdir(join(dir, 'node_modules', '@atrium'), { recursive: true });
-  await symlink(join(ROOT, 'packages', 'token'), join(dir, 'node_modules', '@atrium', 'token'), 'dir');
+  for (const pkg of ['token', 'sdk']) {
+    await symlink(join(ROOT, 'packages', pkg), join(dir, 'node_modules', '@atrium', pkg), 'dir');
+  }
   await writeFile(join(dir, 'package.json'), '{"type":"module","dependencies":{"@atrium/token":"*"}}');
   await writeFile(join(dir, 'token-server.mjs'), block('A token endpoint', 'js'));
 });
@@ -95,6 +99,45 @@ describe("the README's token server", () => {
     expect(bad.status).toBe(400);
     expect(bad.headers.get('access-control-allow-origin')).toBe('*');
     expect(run.child.exitCode).toBeNull();
+  });
+});
+
+describe("the README's browser client, run in Node.js as written", () => {
+  it('fetches its appID and token from the development server, logs in and broadcasts', async () => {
+    const server = await createRoomServer({
+      apps: [{ appID: APP_ID, serverSecret: SECRET }],
+      devMode: true,
+      port: 0,
+      logLevel: 'silent',
+    });
+    try {
+      // Only the address differs from the README's: the test's server has a port of its own.
+      const port = new URL(server.httpUrl).port;
+      const code = block('A browser client in ten lines', 'ts').replaceAll(
+        '127.0.0.1:8800',
+        `127.0.0.1:${port}`,
+      );
+      await writeFile(join(dir, 'client.mjs'), `${code}console.log('example done');\n`);
+      const child = spawn(process.execPath, ['client.mjs'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (c: string) => {
+        out += c;
+      });
+      child.stderr.setEncoding('utf8').on('data', (c: string) => {
+        out += c;
+      });
+      await until(() => out.includes('example done') || child.exitCode !== null, {
+        timeoutMs: 15_000,
+        failure: () => `the example did not finish: ${out}`,
+      });
+      expect(out).toContain('lobby LOGINED 0');
+      expect(out).not.toContain('not sent');
+      expect(out).toContain('example done');
+      child.kill('SIGKILL');
+    } finally {
+      await server.close();
+    }
   });
 });
 
