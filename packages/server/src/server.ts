@@ -208,7 +208,11 @@ function ownBackend(options: ResolvedOptions, log: Logger): Backend {
 /** The room context, the fan-out, the gateway over the transport, metrics and webhooks. */
 function assemble(options: ResolvedOptions, log: Logger, backend: Backend, closing: () => boolean): Parts {
   const admission = new Admission(
-    { lagBudgetMs: options.admissionLagMs, maxPendingLinks: options.admissionMaxPendingLinks },
+    {
+      lagBudgetMs: options.admissionLagMs,
+      maxPendingLinks: options.admissionMaxPendingLinks,
+      maxGraceStretchMs: options.sessionGraceMs,
+    },
     monoNow,
   );
   const metrics = new ServerMetrics(

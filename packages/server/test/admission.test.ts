@@ -7,7 +7,7 @@ let admission: Admission | undefined;
 afterEach(() => admission?.stop());
 
 function make(maxPendingLinks: number, random = () => 0.5, now = () => 1000) {
-  admission = new Admission({ lagBudgetMs: 50, maxPendingLinks }, now, random);
+  admission = new Admission({ lagBudgetMs: 50, maxPendingLinks, maxGraceStretchMs: 30_000 }, now, random);
   return admission;
 }
 
@@ -20,24 +20,36 @@ describe('Admission', () => {
     expect(intentOf(undefined)).toBe('unknown');
   });
 
-  it('admits up to the budget of waiting links, then sheds until one is served', () => {
+  it('admits up to the budget of links waiting for their answer, then sheds until one is served', () => {
     const a = make(3);
-    for (let i = 0; i < 3; i++) expect(a.consider('resume')).toEqual({ admit: true });
+    for (let i = 0; i < 3; i++) {
+      expect(a.consider('resume')).toEqual({ admit: true });
+      a.asked();
+    }
     const shed = a.consider('resume');
     expect(shed.admit).toBe(false);
     expect(a.consider('unknown').admit).toBe(false);
     expect(a.shedTotal).toBe(2);
     a.served();
     expect(a.consider('resume')).toEqual({ admit: true });
+    a.asked();
     // A link whose client left before its answer frees its place too, and is counted.
     a.served(true);
     expect(a.abandonedTotal).toBe(1);
     expect(a.consider('resume')).toEqual({ admit: true });
   });
 
+  it('links that never ask (idle, never logging in) take no place: they cannot lock the returning members out', () => {
+    const a = make(3);
+    for (let i = 0; i < 1000; i++) expect(a.consider('login')).toEqual({ admit: true });
+    expect(a.pending).toBe(0);
+    expect(a.consider('resume')).toEqual({ admit: true });
+  });
+
   it('a fresh login is admitted however far behind the server is', () => {
     const a = make(1);
     a.consider('resume');
+    a.asked();
     a.observe(10_000);
     expect(a.consider('resume').admit).toBe(false);
     expect(a.consider('login')).toEqual({ admit: true });
@@ -55,6 +67,7 @@ describe('Admission', () => {
     const draws = [0, 0.999];
     const a = make(1, () => draws.shift() ?? 0.5);
     a.consider('resume');
+    a.asked();
     const first = a.consider('resume');
     const second = a.consider('resume');
     if (first.admit || second.admit) throw new Error('expected shedding');
@@ -71,22 +84,23 @@ describe('Admission', () => {
 
   it('the automatic budget halves when the loop lags and grows back while it keeps up', () => {
     const a = make(0);
-    let admitted = 0;
-    while (a.consider('resume').admit) admitted++;
-    expect(admitted).toBe(256);
-    for (let i = 0; i < admitted; i++) a.served();
+    const fill = () => {
+      let admitted = 0;
+      while (a.consider('resume').admit) {
+        a.asked();
+        admitted++;
+      }
+      for (let i = 0; i < admitted; i++) a.served();
+      return admitted;
+    };
+    expect(fill()).toBe(256);
     a.observe(80); // over the 50 ms budget, under twice it
-    admitted = 0;
-    while (a.consider('resume').admit) admitted++;
-    expect(admitted).toBe(128);
-    for (let i = 0; i < admitted; i++) a.served();
+    expect(fill()).toBe(128);
     for (let i = 0; i < 10; i++) a.observe(5);
-    admitted = 0;
-    while (a.consider('resume').admit) admitted++;
-    expect(admitted).toBe(128 + 10 * 32);
+    expect(fill()).toBe(128 + 10 * 32);
   });
 
-  it('a grace period counts from the last link shed when that came after the detach', () => {
+  it('a grace period counts from the last link shed when that came after the detach, stretched one grace period at most', () => {
     let now = 1000;
     const a = make(
       1,
@@ -95,9 +109,14 @@ describe('Admission', () => {
     );
     expect(a.graceFromMs(900)).toBe(900);
     a.consider('resume');
+    a.asked();
     now = 5000;
     a.consider('resume');
     expect(a.graceFromMs(900)).toBe(5000);
     expect(a.graceFromMs(6000)).toBe(6000);
+    // Links shed for ever after do not keep a departed member for ever.
+    now = 100_000;
+    a.consider('resume');
+    expect(a.graceFromMs(900)).toBe(900 + 30_000);
   });
 });

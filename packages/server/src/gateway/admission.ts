@@ -7,7 +7,8 @@
 // at once to come back later (`bye` with a `retryMs` drawn from a window that grows with the
 // wave), so the wave is reshaped rather than queued. A link that declares a fresh login
 // (`?intent=login`) is let in all the same: it is one request, the wave is thousands. While the
-// server sheds, grace periods stretch (see `graceFromMs`), so a member kept out still resumes.
+// server sheds, grace periods stretch (see `graceFromMs`, by one grace period at most), so a
+// member kept out still resumes.
 
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 
@@ -15,10 +16,17 @@ export interface AdmissionOptions {
   /** The event-loop lag (p99 over each period) the server aims to stay under. */
   lagBudgetMs: number;
   /**
-   * Links that may wait for their first login or resume at once; 0 lets the server find the
-   * number itself from its measured lag (it grows while the lag is under budget, halves above).
+   * Links that may wait for the answer to their first login or resume at once; 0 lets the server
+   * find the number itself from its measured lag (it grows while the lag is under budget, halves
+   * above).
    */
   maxPendingLinks: number;
+  /**
+   * How much longer a grace period may last because links were turned away: at most this long
+   * past its normal end (the session grace period), so a stream of shed links cannot keep a
+   * departed member in its rooms for ever.
+   */
+  maxGraceStretchMs: number;
 }
 
 /** What a new link says it comes for, from its URL's `intent` parameter. */
@@ -47,7 +55,7 @@ export function intentOf(url: string | undefined): LinkIntent {
 export class Admission {
   /** p99 event-loop lag of the last period, ms. */
   lagMs = 0;
-  /** Links admitted but not yet answered their first login or resume. */
+  /** Links that asked to log in or resume and have not had their answer yet. */
   pending = 0;
   /** Monotonic ms of the last link shed; -Infinity when none was. */
   lastShedAtMs = Number.NEGATIVE_INFINITY;
@@ -96,11 +104,19 @@ export class Admission {
       return { admit: false, retryMs: this.retryMs() };
     }
     this.admittedNow++;
-    this.pending++;
     return { admit: true };
   }
 
-  /** An admitted link got the answer to its first login or resume, or (`abandoned`) went away without one. */
+  /**
+   * An admitted link sent its first login or resume: it waits for its answer from now on. A link
+   * that only sits there costs nothing here (the login deadline deals with it), so idle links
+   * cannot fill the budget and lock the returning members out.
+   */
+  asked(): void {
+    this.pending++;
+  }
+
+  /** A link that asked got the answer to its first login or resume, or (`abandoned`) went away without one. */
   served(abandoned = false): void {
     if (this.pending > 0) this.pending--;
     if (abandoned) this.abandonedTotal++;
@@ -111,7 +127,7 @@ export class Admission {
    * that came later. A member the server kept out is not punished for it.
    */
   graceFromMs(detachedAtMs: number): number {
-    return Math.max(detachedAtMs, this.lastShedAtMs);
+    return Math.max(detachedAtMs, Math.min(this.lastShedAtMs, detachedAtMs + this.options.maxGraceStretchMs));
   }
 
   /** Test hook: take a lag reading as if a period had passed. */

@@ -15,7 +15,9 @@ export class Connection implements SessionSlot {
   /** Monotonic ms of the last frame received. */
   lastFrameAtMs: number;
   closed = false;
-  /** Admitted, and waiting for the answer to its first login or resume (admission counts it). */
+  /** Sent its first login or resume. */
+  asked = false;
+  /** …and waits for its answer (admission counts it). */
   waiting = false;
   private readonly tasks: Task[] = [];
   private running = false;

@@ -58,7 +58,10 @@ export class Gateway {
     /** Monotonic ms: heartbeat deadlines must not move with the wall clock. */
     private readonly monoNow: () => number,
     /** Decides which new links get in while the server is behind (reconnect storms). */
-    readonly admission: Admission = new Admission({ lagBudgetMs: 50, maxPendingLinks: 0 }, monoNow),
+    readonly admission: Admission = new Admission(
+      { lagBudgetMs: 50, maxPendingLinks: 0, maxGraceStretchMs: ctx.options.sessionGraceMs },
+      monoNow,
+    ),
   ) {
     this.clustered = ctx.backend.cluster !== undefined;
     this.applied = new AppliedRequests(APPLIED_DEFAULTS, ctx.backend.cluster?.sessions);
@@ -182,7 +185,6 @@ export class Gateway {
     const conn = new Connection(link, this.monoNow(), MAX_QUEUED_REQUESTS, (error) =>
       this.ctx.log.error({ err: error }, 'request task failed'),
     );
-    conn.waiting = !this.shuttingDown;
     this.connections.set(link, conn);
     link.send(this.hello);
     if (this.shuttingDown) link.close(CloseCode.goingAway, 'server closing');
@@ -203,6 +205,12 @@ export class Gateway {
     if (frame.t === 'ping') {
       link.send(PONG);
       return;
+    }
+    // Its first login or resume: from now on admission counts the link as waiting for its answer.
+    if ((frame.t === 'login' || frame.t === 'resume') && !conn.asked && !this.shuttingDown) {
+      conn.asked = true;
+      conn.waiting = true;
+      this.admission.asked();
     }
     if (!conn.enqueue(() => this.handle(conn, frame))) {
       link.send(replyFail(frame.id, Code.INPUT_PARAM, 'too many requests in flight'));
