@@ -3,48 +3,13 @@
 // URL that do not decode, and a polluted Object.prototype. Each is refused naming what is wrong
 // (or, for the prototype, changes nothing) — never a quieter, more open server.
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { planServe } from '../src/cli/main.js';
-import { createRoomServer, OptionsError, resolveOptions } from '../src/index.js';
+import { OptionsError, resolveOptions } from '../src/index.js';
+import { apps, refusal, refusedByServer, useConfigDir } from './config-helpers.js';
 import { SECRET } from './helpers.js';
 
-const apps = [{ appID: 7, serverSecret: SECRET }];
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'atrium-edges-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function configFile(name: string, content: unknown): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, JSON.stringify(content));
-  return path;
-}
-
-async function refusal(args: string[], env: Record<string, string> = {}): Promise<string> {
-  let plan: unknown;
-  try {
-    plan = await planServe(args, undefined, env);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error(`expected a refusal, got ${JSON.stringify(plan)}`);
-}
-
-async function refusedByServer(options: Record<string, unknown>): Promise<unknown> {
-  return createRoomServer({ apps, port: 0, logLevel: 'silent', ...options } as never).then(
-    async (server) => {
-      await server.close();
-      throw new Error('expected a refusal');
-    },
-    (error: unknown) => error,
-  );
-}
+const { configFile } = useConfigDir('atrium-edges-');
 
 describe('environment variables', () => {
   it('an ATRIUM_ prefix in any case is ours: atrium_apps is refused, not development mode', async () => {

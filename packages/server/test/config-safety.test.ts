@@ -2,39 +2,14 @@
 // a file without apps, NODE_ENV=production, an unknown createRoomServer option are errors that
 // name what is wrong — never a quiet fall into development mode.
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main, planServe } from '../src/cli/main.js';
 import { isLoopbackHost } from '../src/config/safety.js';
-import { createRoomServer, OptionsError } from '../src/index.js';
+import { OptionsError } from '../src/index.js';
+import { apps, literal, refusal, refusedByServer, useConfigDir } from './config-helpers.js';
 import { SECRET } from './helpers.js';
 
-const apps = [{ appID: 7, serverSecret: SECRET }];
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'atrium-safety-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function configFile(name: string, content: unknown): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, JSON.stringify(content));
-  return path;
-}
-
-async function refusal(args: string[], env: Record<string, string> = {}): Promise<string> {
-  let plan: unknown;
-  try {
-    plan = await planServe(args, undefined, env);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error(`expected a refusal, got ${JSON.stringify(plan)}`);
-}
+const { configFile } = useConfigDir('atrium-safety-');
 
 describe('apps named wrongly are an error naming the field, never development mode', () => {
   it('in a config file', async () => {
@@ -150,14 +125,7 @@ describe('devMode', () => {
 
 describe('createRoomServer(options) is checked like a file', () => {
   it('an unknown option is an error naming it, with a suggestion', async () => {
-    const refused = async (options: Record<string, unknown>) =>
-      createRoomServer({ apps, port: 0, logLevel: 'silent', ...options } as never).then(
-        async (server) => {
-          await server.close();
-          throw new Error('expected a refusal');
-        },
-        (error: unknown) => error as OptionsError,
-      );
+    const refused = refusedByServer;
     const typo = await refused({ heartbeatIntervalMS: 100 });
     expect(typo).toBeInstanceOf(OptionsError);
     expect(typo.field).toBe('heartbeatIntervalMS');
@@ -171,7 +139,3 @@ describe('createRoomServer(options) is checked like a file', () => {
     expect((await refused({ devMode: true, host: '0.0.0.0' })).field).toBe('host');
   });
 });
-
-function literal(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

@@ -1,38 +1,14 @@
 // `atrium serve` configuration: the file's fields checked at start with errors that name the
 // field and the file, ATRIUM_* variables over the file, flags over both.
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main, planServe } from '../src/cli/main.js';
 import { CONFIG_FIELDS, ConfigError, ENV_VARS, parseConfigFile } from '../src/config/load.js';
 import { resolveOptions } from '../src/index.js';
+import { apps, literal, refusal, useConfigDir } from './config-helpers.js';
 import { OTHER_SECRET, SECRET } from './helpers.js';
 
-const apps = [{ appID: 7, serverSecret: SECRET }];
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'atrium-config-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function configFile(name: string, content: unknown): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content));
-  return path;
-}
-
-async function refusal(args: string[], env: Record<string, string> = {}): Promise<string> {
-  try {
-    await planServe(args, undefined, env);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error('expected a refusal');
-}
+const { configFile } = useConfigDir('atrium-config-');
 
 describe('the config file', () => {
   it('may set every RoomServerOptions field JSON can express', async () => {
@@ -207,7 +183,3 @@ describe('environment variables', () => {
     }
   });
 });
-
-function literal(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
