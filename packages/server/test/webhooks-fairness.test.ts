@@ -3,28 +3,13 @@
 // quiet room's events arrive, and while the busy room still has events to send (the rooms take
 // turns: none waits for the churning one to run dry).
 
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { useTestRedis } from '../../../test/support/redis.js';
-import { RedisBackend } from '../src/backend/redis/redis.js';
-import type { Backend, RoomServer, WebhookOptions } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import type { RoomServer, WebhookOptions } from '../src/index.js';
 import { WebhookReceiver } from './admin-helpers.js';
-import { Harness, type TestClient } from './helpers.js';
+import type { TestClient } from './helpers.js';
+import { useWebhookRig } from './webhook-helpers.js';
 
-const h = new Harness();
-const receivers: WebhookReceiver[] = [];
-const backends: Backend[] = [];
-afterEach(async () => {
-  await h.close();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-});
-afterAll(async () => {
-  await Promise.all(backends.splice(0).map((b) => b.close()));
-});
-
-let redisUrl = '';
-useTestRedis((redis) => {
-  redisUrl = redis.url;
-});
+const { h, receivers, redisBackend } = useWebhookRig();
 
 const QUIET_ROOMS = 19;
 const PER_ROOM = 40;
@@ -85,8 +70,7 @@ describe('webhook fairness across 20 rooms against a slow receiver', () => {
 
   it('on Redis: the rooms take turns for the sender’s slots; every quiet room’s events arrive', async () => {
     const receiver = await slowReceiver(10);
-    const backend = new RedisBackend({
-      url: redisUrl,
+    const backend = redisBackend({
       keyPrefix: `fair${Date.now()}`,
       webhookQueueMax: PER_ROOM,
       // One room sent at a time: without turns, the busy room would hold it until it ran dry.
@@ -94,7 +78,6 @@ describe('webhook fairness across 20 rooms against a slow receiver', () => {
       // Pending rooms looked at every 300 ms.
       leaseTtlMs: 900,
     });
-    backends.push(backend);
     const s = await h.server({ backend, webhook: { url: receiver.url, ...webhook } as WebhookOptions });
     await scenario(s, receiver);
   }, 60_000);

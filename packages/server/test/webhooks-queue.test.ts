@@ -10,6 +10,7 @@ import { ServerMetrics } from '../src/metrics/metrics.js';
 import { WebhookDelivery, type WebhookDeliveryOptions } from '../src/webhooks/delivery.js';
 import type { WebhookEvent, WebhookEventName } from '../src/webhooks/events.js';
 import { WebhookReceiver } from './admin-helpers.js';
+import { heldReceiver } from './webhook-helpers.js';
 
 const receivers: WebhookReceiver[] = [];
 const deliveries: WebhookDelivery[] = [];
@@ -17,18 +18,6 @@ afterEach(async () => {
   await Promise.all(deliveries.splice(0).map((d) => d.close(0)));
   await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
-
-/** A receiver holding every answer until `open()`; then `status(body)` (200 by default). */
-async function heldReceiver(): Promise<{ receiver: WebhookReceiver; open: () => void }> {
-  const receiver = await WebhookReceiver.start();
-  receivers.push(receiver);
-  let open = () => {};
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  receiver.answer = () => opened.then(() => 200);
-  return { receiver, open };
-}
 
 const zero = () => 0;
 let metrics: ServerMetrics;
@@ -76,7 +65,7 @@ const LIFETIME: WebhookEventName[] = ['room_create', 'room_login', 'room_logout'
 
 describe('a full webhook queue', () => {
   it('never takes an open room below its first events: a newcomer is dropped instead', async () => {
-    const { receiver, open } = await heldReceiver();
+    const { receiver, open } = await heldReceiver(receivers);
     const d = delivery(receiver.url, { maxQueued: 8 });
     for (const room of ['a', 'b', 'c', 'd']) {
       expect(d.enqueue(ev(room, 'room_create'))).toBe(true);
@@ -92,7 +81,7 @@ describe('a full webhook queue', () => {
   });
 
   it('gives up a closed room’s events first, its room_close last, a head waiting in line included', async () => {
-    const { receiver, open } = await heldReceiver();
+    const { receiver, open } = await heldReceiver(receivers);
     const d = delivery(receiver.url, { maxQueued: 6 });
     // 'x' takes the one slot (held by the receiver); 'gone' opens and closes behind it.
     d.enqueue(ev('x', 'room_create'));

@@ -3,28 +3,12 @@
 // each) while the receiver is down and the queue holds 60 events; 20 other rooms, opened before
 // and during the walk, stay open. Once the receiver is back, every one of their events arrives.
 
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { useTestRedis } from '../../../test/support/redis.js';
-import { RedisBackend } from '../src/backend/redis/redis.js';
-import type { Backend, RoomServer, WebhookOptions } from '../src/index.js';
-import { WebhookReceiver } from './admin-helpers.js';
-import { Harness } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { RoomServer, WebhookOptions } from '../src/index.js';
+import type { WebhookReceiver } from './admin-helpers.js';
+import { heldReceiver, useWebhookRig } from './webhook-helpers.js';
 
-const h = new Harness();
-const receivers: WebhookReceiver[] = [];
-const backends: Backend[] = [];
-afterEach(async () => {
-  await h.close();
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-});
-afterAll(async () => {
-  await Promise.all(backends.splice(0).map((b) => b.close()));
-});
-
-let redisUrl = '';
-useTestRedis((redis) => {
-  redisUrl = redis.url;
-});
+const { h, receivers, redisBackend } = useWebhookRig();
 
 const VICTIMS = 20;
 const JUNK_ROOMS = 60;
@@ -36,18 +20,6 @@ const webhook: Partial<WebhookOptions> = {
   // The receiver holds its answers until it is "back": no attempt may time out meanwhile.
   timeoutMs: 60_000,
 };
-
-/** A receiver that answers nothing until `back()`, then 200 to everything. */
-async function downReceiver(): Promise<{ receiver: WebhookReceiver; back: () => void }> {
-  const receiver = await WebhookReceiver.start();
-  receivers.push(receiver);
-  let back = () => {};
-  const up = new Promise<void>((resolve) => {
-    back = resolve;
-  });
-  receiver.answer = () => up.then(() => 200);
-  return { receiver, back };
-}
 
 async function walk(s: RoomServer, receiver: WebhookReceiver, back: () => void): Promise<void> {
   const walker = await h.client(s);
@@ -70,21 +42,20 @@ async function walk(s: RoomServer, receiver: WebhookReceiver, back: () => void):
 
 describe('a user walking through many rooms while the receiver is down', () => {
   it('in memory: the closed rooms’ events go first; no open room loses one', async () => {
-    const { receiver, back } = await downReceiver();
+    // The receiver is down: it answers nothing until `back()`.
+    const { receiver, open: back } = await heldReceiver(receivers);
     const s = await h.server({ webhook: { url: receiver.url, ...webhook } as WebhookOptions });
     await walk(s, receiver, back);
   }, 60_000);
 
   it('on Redis: each room’s queue is its own; no open room loses an event', async () => {
-    const { receiver, back } = await downReceiver();
-    const backend = new RedisBackend({
-      url: redisUrl,
+    const { receiver, open: back } = await heldReceiver(receivers);
+    const backend = redisBackend({
       keyPrefix: `walk${Date.now()}`,
       webhookQueueMax: 40,
       webhookMaxRooms: 2,
       leaseTtlMs: 900,
     });
-    backends.push(backend);
     const s = await h.server({ backend, webhook: { url: receiver.url, ...webhook } as WebhookOptions });
     await walk(s, receiver, back);
   }, 60_000);
