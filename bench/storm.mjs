@@ -84,24 +84,126 @@ async function storm(system, count) {
     if (login.failed > 0) throw new Error(`${login.failed} logins failed: ${login.errors.join('; ')}`);
     const sender = login.hostOf.get(users[0]);
     for (const burner of await burners(args.burn)) parts.push(burner);
+    /** One storm on the members logged in above; `run` counts the storms, from 0. */
+    async function oneStorm(run) {
+      // A room packet for everyone before the cut (Socket.IO recovers only a client that has an
+      // offset), so two senders: neither gets its own broadcast.
+      await Promise.all(loads.map((l) => l.call('resetCounts')));
+      await sender.call('send', { senders: [users[0]], count: 1, text: 'probe:before' });
+      await login.hostOf.get(users[1]).call('send', { senders: [users[1]], count: 1, text: 'probe:before' });
+      await untilReceived(loads, 2 * (count - 1), { everyMs: 50, timeoutMs: 20_000 });
+      await Promise.all(loads.map((l) => l.call('resetStatus')));
+      await sleep(500);
+
+      await server.call('loopDelay');
+      const sideCpu = () => ({
+        clients: loads.reduce((n, l) => n + cpuSeconds(l.pid), 0),
+        proxy: cpuSeconds(proxy.pid),
+      });
+      const side0 = sideCpu();
+      const counters = async () =>
+        system === 'atrium' ? server.call('admission') : { shed: 0, abandoned: 0 };
+      const admission0 = await counters();
+      const accepted0 = (await proxy.call('stats')).accepted;
+      const cpu0 = cpuSeconds(server.pid);
+      const cutAt = epochMs();
+      await proxy.call('down');
+      const allDown = await pollUntil(async () => (await sumStatus(loads)).downs >= count, {
+        everyMs: 50,
+        timeoutMs: 30_000,
+      });
+      if (!allDown) progress(`${system} ${count}: not every member noticed the cut`);
+      await sleep(Math.max(0, cutAt + args['down-ms'] - epochMs()));
+      const loopCut = await server.call('loopDelay');
+
+      const upAt = epochMs();
+      await proxy.call('up');
+      const probes = [];
+      let probeTurn = 0;
+      let status = await sumStatus(loads);
+      const deadline = upAt + args['timeout-ms'];
+      let nextProbeAt = upAt;
+      while ((status.backs < count || status.away > 0) && epochMs() < deadline && status.failed === 0) {
+        if (epochMs() >= nextProbeAt && probes.length < 500) {
+          nextProbeAt = epochMs() + args['probe-every-ms'];
+          const at = epochMs() - upAt;
+          const ms = await probe.call('login', {
+            system,
+            url: server.info.url,
+            userID: `probe${probeTurn++}`,
+            room: 'storm-probe',
+          });
+          probes.push(ms);
+          if (!(ms < 100))
+            progress(`fresh login took ${round(ms, 1)} ms, ${round(at, 0)} ms after the network returned`);
+        } else await sleep(25);
+        status = await sumStatus(loads);
+      }
+      const cpu = cpuSeconds(server.pid) - cpu0;
+      const side1 = sideCpu();
+      const attempts = (await proxy.call('stats')).accepted - accepted0;
+      const admission1 = await counters();
+      const loop = await server.call('loopDelay');
+      const allBack = status.backs >= count && status.away === 0;
+      const backS = allBack ? (status.lastBackAt - upAt) / 1000 : Number.NaN;
+      if (!allBack) progress(`${system} ${count}: ${status.away} still away after ${args['timeout-ms']} ms`);
+
+      // Proof: the server's list, then one broadcast every other member must get exactly once.
+      await sleep(300);
+      const list = await server.call('members', { room: ROOM, expect: users });
+      await Promise.all(loads.map((l) => l.call('resetCounts')));
+      await sender.call('send', { senders: [users[0]], count: 1, text: `probe:after-${count}-${run}` });
+      await untilReceived(loads, count - 1, { everyMs: 50, timeoutMs: 10_000 });
+      await sleep(300);
+      const copies = await sumProbes(loads, `probe:after-${count}-${run}`, [users[0]]);
+      const lat = latencySummary(probes.filter(Number.isFinite));
+      return {
+        members: count,
+        allBack,
+        backS: round(backS, 2),
+        recovered: status.recovered,
+        rebuilt: status.backs - status.recovered,
+        serverCpuS: round(cpu, 2),
+        sinceCutS: round((epochMs() - cutAt) / 1000, 1),
+        failedRooms: status.failed,
+        proof: {
+          serverCount: list.count,
+          serverDistinct: list.distinct,
+          missingOnServer: list.missing,
+          deliveredOnce: copies.once,
+          notDelivered: copies.zero,
+          deliveredTwice: copies.multiple,
+          ok:
+            list.count === count &&
+            list.distinct === count &&
+            list.missing === 0 &&
+            copies.once === count - 1 &&
+            copies.zero === 0 &&
+            copies.multiple === 0,
+        },
+        freshLoginMs: { ...lat, failed: probes.length - lat.n, probePriority },
+        /** How late the server's event loop ran from the cut until all were back. */
+        serverLoopDelayMs: {
+          maxMs: Math.max(loopCut.maxMs, loop.maxMs),
+          cutMaxMs: loopCut.maxMs,
+          returnMaxMs: loop.maxMs,
+        },
+        /** The same window's CPU in the load processes and the proxy, which share the machine. */
+        clientCpuS: round(side1.clients - side0.clients, 2),
+        proxyCpuS: round(side1.proxy - side0.proxy, 2),
+        /** Connections the proxy accepted from the cut until all were back (refused ones included). */
+        linkAttempts: attempts,
+        /** Atrium: links told to come back later, and admitted links their client closed unanswered. */
+        shedLinks: admission1.shed - admission0.shed,
+        abandonedLinks: admission1.abandoned - admission0.abandoned,
+        resumes: status.resumes,
+      };
+    }
+
     const runs = [];
     for (let run = 0; run < args.repeat; run++) {
       if (args.repeat > 1) progress(`storm: ${system} ${count} members, run ${run + 1}/${args.repeat}`);
-      runs.push(
-        await oneStorm({
-          system,
-          count,
-          run,
-          server,
-          proxy,
-          loads,
-          users,
-          sender,
-          login,
-          probe,
-          probePriority,
-        }),
-      );
+      runs.push(await oneStorm(run));
     }
     return args.repeat === 1 ? runs[0] : summarise(runs);
   });
@@ -113,134 +215,6 @@ function summarise(runs) {
   const median = sorted[Math.floor((sorted.length - 1) / 2)];
   const tippedOver = runs.filter((r) => !(r.backS <= 2 * median.backS)).length;
   return { ...median, runs, tippedOver };
-}
-
-async function oneStorm({
-  system,
-  count,
-  run,
-  server,
-  proxy,
-  loads,
-  users,
-  sender,
-  login,
-  probe,
-  probePriority,
-}) {
-  {
-    // A room packet for everyone before the cut (Socket.IO recovers only a client that has an
-    // offset), so two senders: neither gets its own broadcast.
-    await Promise.all(loads.map((l) => l.call('resetCounts')));
-    await sender.call('send', { senders: [users[0]], count: 1, text: 'probe:before' });
-    await login.hostOf.get(users[1]).call('send', { senders: [users[1]], count: 1, text: 'probe:before' });
-    await untilReceived(loads, 2 * (count - 1), { everyMs: 50, timeoutMs: 20_000 });
-    await Promise.all(loads.map((l) => l.call('resetStatus')));
-    await sleep(500);
-
-    await server.call('loopDelay');
-    const sideCpu = () => ({
-      clients: loads.reduce((n, l) => n + cpuSeconds(l.pid), 0),
-      proxy: cpuSeconds(proxy.pid),
-    });
-    const side0 = sideCpu();
-    const counters = async () => (system === 'atrium' ? server.call('admission') : { shed: 0, abandoned: 0 });
-    const admission0 = await counters();
-    const accepted0 = (await proxy.call('stats')).accepted;
-    const cpu0 = cpuSeconds(server.pid);
-    const cutAt = epochMs();
-    await proxy.call('down');
-    const allDown = await pollUntil(async () => (await sumStatus(loads)).downs >= count, {
-      everyMs: 50,
-      timeoutMs: 30_000,
-    });
-    if (!allDown) progress(`${system} ${count}: not every member noticed the cut`);
-    await sleep(Math.max(0, cutAt + args['down-ms'] - epochMs()));
-    const loopCut = await server.call('loopDelay');
-
-    const upAt = epochMs();
-    await proxy.call('up');
-    const probes = [];
-    let probeTurn = 0;
-    let status = await sumStatus(loads);
-    const deadline = upAt + args['timeout-ms'];
-    let nextProbeAt = upAt;
-    while ((status.backs < count || status.away > 0) && epochMs() < deadline && status.failed === 0) {
-      if (epochMs() >= nextProbeAt && probes.length < 500) {
-        nextProbeAt = epochMs() + args['probe-every-ms'];
-        const at = epochMs() - upAt;
-        const ms = await probe.call('login', {
-          system,
-          url: server.info.url,
-          userID: `probe${probeTurn++}`,
-          room: 'storm-probe',
-        });
-        probes.push(ms);
-        if (!(ms < 100))
-          progress(`fresh login took ${round(ms, 1)} ms, ${round(at, 0)} ms after the network returned`);
-      } else await sleep(25);
-      status = await sumStatus(loads);
-    }
-    const cpu = cpuSeconds(server.pid) - cpu0;
-    const side1 = sideCpu();
-    const attempts = (await proxy.call('stats')).accepted - accepted0;
-    const admission1 = await counters();
-    const loop = await server.call('loopDelay');
-    const allBack = status.backs >= count && status.away === 0;
-    const backS = allBack ? (status.lastBackAt - upAt) / 1000 : Number.NaN;
-    if (!allBack) progress(`${system} ${count}: ${status.away} still away after ${args['timeout-ms']} ms`);
-
-    // Proof: the server's list, then one broadcast every other member must get exactly once.
-    await sleep(300);
-    const list = await server.call('members', { room: ROOM, expect: users });
-    await Promise.all(loads.map((l) => l.call('resetCounts')));
-    await sender.call('send', { senders: [users[0]], count: 1, text: `probe:after-${count}-${run}` });
-    await untilReceived(loads, count - 1, { everyMs: 50, timeoutMs: 10_000 });
-    await sleep(300);
-    const copies = await sumProbes(loads, `probe:after-${count}-${run}`, [users[0]]);
-    const lat = latencySummary(probes.filter(Number.isFinite));
-    return {
-      members: count,
-      allBack,
-      backS: round(backS, 2),
-      recovered: status.recovered,
-      rebuilt: status.backs - status.recovered,
-      serverCpuS: round(cpu, 2),
-      sinceCutS: round((epochMs() - cutAt) / 1000, 1),
-      failedRooms: status.failed,
-      proof: {
-        serverCount: list.count,
-        serverDistinct: list.distinct,
-        missingOnServer: list.missing,
-        deliveredOnce: copies.once,
-        notDelivered: copies.zero,
-        deliveredTwice: copies.multiple,
-        ok:
-          list.count === count &&
-          list.distinct === count &&
-          list.missing === 0 &&
-          copies.once === count - 1 &&
-          copies.zero === 0 &&
-          copies.multiple === 0,
-      },
-      freshLoginMs: { ...lat, failed: probes.length - lat.n, probePriority },
-      /** How late the server's event loop ran from the cut until all were back. */
-      serverLoopDelayMs: {
-        maxMs: Math.max(loopCut.maxMs, loop.maxMs),
-        cutMaxMs: loopCut.maxMs,
-        returnMaxMs: loop.maxMs,
-      },
-      /** The same window's CPU in the load processes and the proxy, which share the machine. */
-      clientCpuS: round(side1.clients - side0.clients, 2),
-      proxyCpuS: round(side1.proxy - side0.proxy, 2),
-      /** Connections the proxy accepted from the cut until all were back (refused ones included). */
-      linkAttempts: attempts,
-      /** Atrium: links told to come back later, and admitted links their client closed unanswered. */
-      shedLinks: admission1.shed - admission0.shed,
-      abandonedLinks: admission1.abandoned - admission0.abandoned,
-      resumes: status.resumes,
-    };
-  }
 }
 
 const results = {};
