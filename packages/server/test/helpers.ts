@@ -1,5 +1,6 @@
 // A raw-protocol test client over real `ws` sockets, and a server factory on port 0.
 
+import { request } from 'node:http';
 import { Code, type LoginReplyData, type ReplyFrame, type ServerFrame } from '@atrium/protocol';
 import { generateToken04, makePrivilegePayload } from '@atrium/token';
 import WebSocket from 'ws';
@@ -21,6 +22,25 @@ export async function startServer(options: Partial<RoomServerOptions> = {}): Pro
     port: 0,
     logLevel: 'silent',
     ...options,
+  });
+}
+
+/** A raw GET, so the path reaches the server exactly as written (fetch would normalise it). */
+export function rawGet(base: string, path: string): Promise<{ status: number; body: string; type: string }> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body, type: String(res.headers['content-type'] ?? '') }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
   });
 }
 

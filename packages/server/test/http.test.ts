@@ -1,36 +1,16 @@
 // The HTTP side of the one listener: health, readiness, /dev/token, the page, the upgrade path.
 
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Code } from '@atrium/protocol';
 import { parseTokenPayload, verifyToken04 } from '@atrium/token';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { APP_ID, Harness, SECRET, TestClient } from './helpers.js';
+import { APP_ID, Harness, rawGet, SECRET, TestClient } from './helpers.js';
 
 const h = new Harness();
 afterEach(() => h.close());
-
-/** A raw GET, so the path reaches the server exactly as written (fetch would normalise it). */
-function rawGet(base: string, path: string): Promise<{ status: number; body: string; type: string }> {
-  const url = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path, method: 'GET' }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body, type: String(res.headers['content-type'] ?? '') }),
-      );
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('health', () => {
   it('GET /healthz → 200 ok; GET /readyz → 200 while serving', async () => {

@@ -3,29 +3,11 @@
 // URL parsing would read differently (`//x/metrics` as host x, path /metrics) must not reach
 // the route the proxy meant to keep closed.
 
-import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Harness } from './helpers.js';
+import { Harness, rawGet } from './helpers.js';
 
 const h = new Harness();
 afterEach(() => h.close());
-
-/** A raw GET: the target reaches the server byte for byte (fetch would normalise it). */
-function rawGet(base: string, path: string): Promise<{ status: number; body: string }> {
-  const url = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path, method: 'GET' }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('request targets', () => {
   it('//host/metrics and other spellings URL parsing would rewrite are refused, not routed to /metrics', async () => {
