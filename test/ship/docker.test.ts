@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quickRetry } from '../reconnect/net.js';
-import { enter, ids, received, texts } from '../support/cluster.js';
+import { broadcastEachWay, enter, expectNothingLost, ids } from '../support/cluster.js';
 import { freePort } from '../support/ports.js';
 import { until } from '../support/until.js';
 import { APP_ID, type Client, SECRET, World } from '../support/world.js';
@@ -185,10 +185,7 @@ describe('the compose cluster behind nginx', () => {
     }
     expect(await sessionsOn(annNode === 'atrium-1' ? 'atrium-2' : 'atrium-1')).toBe(1);
     await ann.rec.waitFor('roomUserUpdate', (a) => a[1] === 'ADD' && ids(a[2]).includes('cat'));
-    await ann.engine.sendBroadcastMessage(room, 'from ann');
-    await cat.rec.waitFor('IMRecvBroadcastMessage', (a) => texts(a).includes('from ann'));
-    await cat.engine.sendBroadcastMessage(room, 'before');
-    await ann.rec.waitFor('IMRecvBroadcastMessage', (a) => texts(a).includes('before'));
+    await broadcastEachWay(ann, cat, room);
   }, 60_000);
 
   it('resumes a client through nginx while its node restarts, with nothing lost', async () => {
@@ -200,12 +197,7 @@ describe('the compose cluster behind nginx', () => {
     const back = await ann.rec.waitForState(room, 'RECONNECTED', { from: mark, timeoutMs: 30_000 });
     expect(back[3]).toBe('{"recovered":true}');
     await restarted;
-    await cat.engine.sendBroadcastMessage(room, 'after');
-    await ann.rec.waitFor('IMRecvBroadcastMessage', (a) => texts(a).includes('after'));
-    expect(received(ann, room)).toEqual(['before', 'while away', 'after']);
-    await ann.engine.sendBroadcastMessage(room, 'back');
-    await cat.rec.waitFor('IMRecvBroadcastMessage', (a) => texts(a).includes('back'));
-    expect(cat.rec.of('roomUserUpdate', room).filter((a) => a[1] === 'DELETE')).toEqual([]);
+    await expectNothingLost(ann, cat, room);
     // The restarted node comes back healthy and serves again.
     await until(async () => (await health(annNode)) === 'healthy', { timeoutMs: 60_000, everyMs: 1000 });
   }, 120_000);

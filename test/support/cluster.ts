@@ -4,6 +4,7 @@
 
 import type { RoomServer, RoomServerOptions } from '@atrium/server';
 import type { Cluster, Redis } from 'ioredis';
+import { expect } from 'vitest';
 import { until } from './until.js';
 import { APP_ID, type Client, token, type World } from './world.js';
 
@@ -36,6 +37,27 @@ export const texts = (args: unknown[]) => (args[1] as { message: string }[]).map
 /** Every broadcast text `c` received in `room`, in order. */
 export const received = (c: Client, room: string) =>
   c.rec.of('IMRecvBroadcastMessage', room).flatMap((a) => texts(a));
+
+/** A broadcast each way between ann and cat in `room`: 'from ann' reaches cat, then cat's 'before' reaches ann. */
+export async function broadcastEachWay(ann: Client, cat: Client, room: string): Promise<void> {
+  await ann.engine.sendBroadcastMessage(room, 'from ann');
+  await cat.rec.waitFor('IMRecvBroadcastMessage', (a) => texts(a).includes('from ann'));
+  await cat.engine.sendBroadcastMessage(room, 'before');
+  await ann.rec.waitFor('IMRecvBroadcastMessage', (a) => texts(a).includes('before'));
+}
+
+/**
+ * After ann's resume, with cat's 'while away' sent meanwhile: ann has every broadcast once and in
+ * order, ann's own reach cat again, and cat never saw ann leave.
+ */
+export async function expectNothingLost(ann: Client, cat: Client, room: string): Promise<void> {
+  await cat.engine.sendBroadcastMessage(room, 'after');
+  await ann.rec.waitFor('IMRecvBroadcastMessage', (a) => texts(a).includes('after'));
+  expect(received(ann, room)).toEqual(['before', 'while away', 'after']);
+  await ann.engine.sendBroadcastMessage(room, 'back');
+  await cat.rec.waitFor('IMRecvBroadcastMessage', (a) => texts(a).includes('back'));
+  expect(cat.rec.of('roomUserUpdate', room).filter((a) => a[1] === 'DELETE')).toEqual([]);
+}
 
 /** A node's /readyz status: 200 once its Redis connections are up, 503 while they are down. */
 export async function readyz(node: { httpUrl: string }): Promise<number> {
