@@ -7,9 +7,12 @@ import { Session } from '../src/rooms/session.js';
 
 const link = (): TransportLink => ({
   bufferedAmount: 0,
+  remoteAddress: undefined,
   send: () => {},
   close: () => {},
   terminate: () => {},
+  pause: () => {},
+  resume: () => {},
   subscribe: () => {},
   unsubscribe: () => {},
 });

@@ -1,15 +1,22 @@
 // The socket seam (docs/architecture.md, principle 3). The gateway speaks only to this; `ws` implements
 // it today (ws-transport.ts), and a Bun transport with native topic pub/sub can replace it
 // without touching room logic. Topics let a room's event be written once for every recipient.
+// A transport queues its writes through an Outbox (outbox.ts), which coalesces them and cuts a
+// link whose peer stops reading.
 
 export interface TransportLink {
   /** Unsent bytes queued on this link. */
   readonly bufferedAmount: number;
+  /** The peer's IP address, where the transport knows it. */
+  readonly remoteAddress: string | undefined;
   send(data: string): void;
-  /** A clean close with a WebSocket close code. */
+  /** A clean close with a WebSocket close code; a peer that does not answer soon is cut. */
   close(code: number, reason: string): void;
   /** Drop the connection without a closing handshake (a dead or hostile peer). */
   terminate(): void;
+  /** Stop reading from the peer (it sends faster than its budget) until `resume`. */
+  pause(): void;
+  resume(): void;
   subscribe(topic: string): void;
   unsubscribe(topic: string): void;
 }
@@ -33,6 +40,11 @@ export interface TransportEvents {
   message(link: TransportLink, data: Uint8Array): void;
   /** Called once per link, whoever closed it. */
   close(link: TransportLink): void;
+  /**
+   * What was read from the peer before any of it is parsed: `bytes` as they arrive, or a frame
+   * the transport answers itself (a WebSocket ping). For input budgets; may pause the link.
+   */
+  received?(link: TransportLink, bytes: number, frames: number): void;
 }
 
 export interface Transport {

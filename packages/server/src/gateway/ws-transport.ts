@@ -1,60 +1,119 @@
-// The Transport over the `ws` package, attached to the server's HTTP upgrade. Topic fan-out
-// builds the WebSocket frame once and writes the same buffer to every subscribed link, and every
-// socket written to is corked until the end of the tick, so a member's frames of one tick (a
-// burst of broadcasts, a reply and the events after it) leave in one write instead of one each.
+// The Transport over the `ws` package, attached to the server's HTTP upgrade. Every frame the
+// gateway sends is built here and goes through the link's Outbox (outbox.ts): a tick's frames
+// leave in one write, a peer that stops reading is cut as soon as its backlog passes the limit,
+// and droppable frames are shed first. Topic fan-out builds the WebSocket frame once and queues
+// the same buffer on every subscribed link. Only the socket calls are specific to `ws` here.
 
 import type { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CloseCode } from '@atrium/protocol';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { Flusher, Outbox, type OutboxSink, type Queued } from './outbox.js';
 import type { PublishOptions, Transport, TransportEvents, TransportLink } from './transport.js';
 
 export interface WsTransportOptions {
   /** A message above this closes the link (ws answers 1009); the hard cap above the protocol's. */
   maxPayloadBytes: number;
-  /** Droppable publishes skip links with more unsent bytes than this. */
+  /** A link whose unsent bytes would pass this is cut at once. Default 8 MiB. */
+  maxBufferedBytes?: number;
+  /** Droppable publishes skip links with more unsent bytes than this. Default a quarter of maxBufferedBytes, at most 1 MiB. */
   droppableAboveBytes?: number;
   /** How long `close()` waits for closing handshakes before dropping links. */
   closeTimeoutMs?: number;
   /** Told how many frames were written (metrics); a fan-out counts each recipient. */
   onSent?: (frames: number) => void;
+  /** A link cut for its backlog ('link_backlog'), or frames shed on slow links ('shed'). */
+  onLimit?: (limit: 'link_backlog' | 'shed', count: number) => void;
 }
 
-class WsLink implements TransportLink {
+class WsLink implements TransportLink, OutboxSink {
   readonly topics = new Set<string>();
+  readonly outbox: Outbox;
+  private closeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly socket: WebSocket,
     /** The TCP socket under `socket`, as the HTTP upgrade handed it over. */
     readonly wire: Duplex,
     private readonly owner: WsTransport,
-  ) {}
+    flusher: Flusher,
+    limits: { maxBufferedBytes: number; droppableAboveBytes: number },
+  ) {
+    this.outbox = new Outbox(this, limits, flusher);
+    wire.on('drain', () => this.outbox.drained());
+  }
 
   get bufferedAmount(): number {
-    return this.socket.bufferedAmount;
+    return this.outbox.backlog;
+  }
+
+  get remoteAddress(): string | undefined {
+    return (this.wire as { remoteAddress?: string }).remoteAddress;
+  }
+
+  get socketBuffered(): number {
+    return this.wire.writableLength;
+  }
+
+  write(chunks: readonly Buffer[]): boolean {
+    if (chunks.length === 1) return this.wire.write(chunks[0]);
+    this.wire.cork();
+    let ok = true;
+    for (const chunk of chunks) ok = this.wire.write(chunk);
+    this.wire.uncork();
+    return ok;
   }
 
   send(data: string): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
-    this.owner.hold(this.wire);
-    this.socket.send(data);
-    this.owner.sent(1);
+    if (this.queue(textFrame(Buffer.from(data, 'utf8')), false) === 'queued') this.owner.sent(1);
   }
 
-  /** Writes a whole text frame made by `textFrame`, shared by every recipient of a publish. */
-  sendFrame(frame: Buffer): boolean {
-    if (this.socket.readyState !== WebSocket.OPEN) return false;
-    this.owner.hold(this.wire);
-    this.wire.write(frame);
-    return true;
+  /** Queues a whole frame made by `textFrame` (shared by every recipient of a publish). */
+  queue(frame: Buffer, droppable: boolean): Queued {
+    if (this.socket.readyState !== WebSocket.OPEN) return 'closed';
+    const queued = this.outbox.push(frame, droppable);
+    if (queued === 'overflow') this.owner.overflowed(this);
+    return queued;
   }
 
   close(code: number, reason: string): void {
+    // What was queued goes first, then the close frame; a peer that does not answer it soon is cut.
+    this.outbox.flush(true);
+    this.outbox.discard();
     this.socket.close(code, reason);
+    this.closeTimer ??= setTimeout(() => this.cut(), this.owner.closeTimeoutMs);
   }
 
   terminate(): void {
-    this.socket.terminate();
+    this.outbox.discard();
+    if (!this.wire.destroyed) this.wire.destroy();
+  }
+
+  /**
+   * Its backlog passed the limit: a reset, not a FIN behind megabytes the peer will never read,
+   * so the kernel drops what it still held for this peer too. Node's own buffer holds one flush
+   * at most (the outbox waits for 'drain'), so failing its writes one by one costs little.
+   */
+  cut(): void {
+    this.outbox.discard();
+    if (this.wire.destroyed) return;
+    if (this.wire instanceof Socket) this.wire.resetAndDestroy();
+    else this.wire.destroy();
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  ended(): void {
+    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
+    this.outbox.discard();
   }
 
   subscribe(topic: string): void {
@@ -70,15 +129,15 @@ class WsLink implements TransportLink {
 }
 
 /**
- * One unmasked, unfragmented WebSocket text frame (RFC 6455 §5.2), built once per publish. Writing
- * it straight to the socket is what `ws` itself does for a server's frame without compression
+ * One unmasked, unfragmented WebSocket frame (RFC 6455 §5.2), built once per publish. Writing it
+ * straight to the socket is what `ws` itself does for a server's frame without compression
  * (disabled here), so frames from both paths interleave whole and in order.
  */
-function textFrame(payload: Buffer): Buffer {
+function wsFrame(opcodeWithFin: number, payload: Buffer): Buffer {
   const length = payload.length;
   const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(header + length);
-  frame[0] = 0x81; // FIN + text
+  frame[0] = opcodeWithFin;
   if (length < 126) frame[1] = length;
   else if (length < 65536) {
     frame[1] = 126;
@@ -91,6 +150,9 @@ function textFrame(payload: Buffer): Buffer {
   return frame;
 }
 
+/** A text frame (FIN + opcode 1). */
+const textFrame = (payload: Buffer): Buffer => wsFrame(0x81, payload);
+
 function toBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data);
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
@@ -101,17 +163,13 @@ export class WsTransport implements Transport {
   private readonly server: WebSocketServer;
   private readonly topics = new Map<string, Set<WsLink>>();
   private readonly links = new Set<WsLink>();
-  private readonly droppableAboveBytes: number;
-  private readonly closeTimeoutMs: number;
+  private readonly limits: { maxBufferedBytes: number; droppableAboveBytes: number };
+  private readonly flusher = new Flusher();
+  readonly closeTimeoutMs: number;
   private readonly onSent: (frames: number) => void;
+  private readonly onLimit: NonNullable<WsTransportOptions['onLimit']>;
   private events: TransportEvents | undefined;
   private closing = false;
-  /** Sockets written to in this tick, corked until `release` so their frames leave in one write. */
-  private readonly held = new Set<Duplex>();
-  private readonly release = (): void => {
-    for (const wire of this.held) wire.uncork();
-    this.held.clear();
-  };
 
   constructor(options: WsTransportOptions) {
     this.server = new WebSocketServer({
@@ -119,10 +177,18 @@ export class WsTransport implements Transport {
       maxPayload: options.maxPayloadBytes,
       perMessageDeflate: false,
       clientTracking: false,
+      // Answered below, through the outbox, like every other frame: a peer pinging without
+      // reading would otherwise grow the socket's buffer one pong at a time.
+      autoPong: false,
     });
-    this.droppableAboveBytes = options.droppableAboveBytes ?? 1024 * 1024;
+    const maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
+    this.limits = {
+      maxBufferedBytes,
+      droppableAboveBytes: options.droppableAboveBytes ?? Math.min(1024 * 1024, maxBufferedBytes / 4),
+    };
     this.closeTimeoutMs = options.closeTimeoutMs ?? 1000;
     this.onSent = options.onSent ?? (() => {});
+    this.onLimit = options.onLimit ?? (() => {});
   }
 
   listen(events: TransportEvents): void {
@@ -137,13 +203,19 @@ export class WsTransport implements Transport {
       return;
     }
     this.server.handleUpgrade(request, socket, head, (ws) => {
-      const link = new WsLink(ws, socket, this);
+      const link = new WsLink(ws, socket, this, this.flusher, this.limits);
       this.links.add(link);
       ws.on('message', (data) => events.message(link, toBytes(data)));
+      ws.on('ping', (data) => {
+        events.received?.(link, 0, 1);
+        link.queue(wsFrame(0x8a, data), false);
+      });
+      socket.on('data', (chunk: Buffer) => events.received?.(link, chunk.length, 0));
       ws.on('error', () => {
         // 'close' follows; the error itself (bad framing, too big) needs no more than that.
       });
       ws.on('close', () => {
+        link.ended();
         this.links.delete(link);
         for (const topic of link.topics) this.part(topic, link);
         link.topics.clear();
@@ -157,26 +229,31 @@ export class WsTransport implements Transport {
     const links = this.topics.get(topic);
     if (links === undefined) return;
     const frame = textFrame(Buffer.from(data, 'utf8'));
+    const droppable = options.droppable === true;
     let sent = 0;
+    let shed = 0;
     for (const link of links) {
       if (link === options.except) continue;
-      if (options.droppable === true && link.bufferedAmount > this.droppableAboveBytes) continue;
-      if (link.sendFrame(frame)) sent++;
+      const queued = link.queue(frame, droppable);
+      if (queued === 'queued') sent++;
+      else if (queued === 'shed') shed++;
     }
     this.onSent(sent);
-  }
-
-  /** @internal used by WsLink: cork `wire` until the end of this tick. */
-  hold(wire: Duplex): void {
-    if (this.held.has(wire)) return;
-    if (this.held.size === 0) setImmediate(this.release);
-    wire.cork();
-    this.held.add(wire);
+    if (shed > 0) this.onLimit('shed', shed);
   }
 
   /** @internal used by WsLink */
   sent(frames: number): void {
     this.onSent(frames);
+  }
+
+  /**
+   * @internal used by WsLink: its backlog passed the limit. Cut at once, without a closing
+   * handshake its peer would not read; the link leaves its topics when its 'close' follows.
+   */
+  overflowed(link: WsLink): void {
+    this.onLimit('link_backlog', 1);
+    link.cut();
   }
 
   async close(): Promise<void> {
