@@ -7,6 +7,11 @@ export const CloseCode = {
   goingAway: 1001,
   /** The link fell too far behind: more unsent bytes than the server holds for it. */
   tooSlow: 1008,
+  /**
+   * Closed for what the peer did (policy violation): no login by the login deadline, sending
+   * faster than its input budget, or the oldest link without a session when room was needed.
+   */
+  policy: 1008,
   /** The server cannot serve now (the backend is away): come back after the `bye`'s `retryMs`. */
   tryAgainLater: 1013,
 } as const;

@@ -5,6 +5,7 @@
 import { checkAppID, Defaults, Limits } from '@atrium/protocol';
 import type { Backend } from './backend/backend.js';
 import { SharedDefaults } from './defaults.js';
+import { type LimitOptions, resolveLimits } from './limits/options.js';
 import {
   DAY_MS,
   defaultsOf,
@@ -35,7 +36,8 @@ export type DuplicateLoginPolicy = 'kick-old' | 'reject-new';
 
 export type LogFormat = 'json' | 'pretty';
 
-export interface RoomServerOptions {
+/** Limits against abusive peers (limits/options.ts) are fields of the options too. */
+export interface RoomServerOptions extends LimitOptions {
   /** The apps served, each with the secret its tokens are made with. Required, at least one. */
   apps: AppCredentials[];
   /** The port to listen on; 0 picks a free port. @default 8800 */
@@ -290,6 +292,7 @@ export function resolveOptions(input: RoomServerOptions): ResolvedOptions {
     ...boolsOf(o),
     staticDir: strOf(o, 'staticDir'),
     ...plumbing,
+    ...resolveLimits((field, min, max) => intOf(o, field, { min, max })),
   };
 }
 

@@ -25,6 +25,8 @@ import { devTokenHandler } from './http/dev-token.js';
 import { createRouter, get, type HttpRoute, sendText } from './http/router.js';
 import { SDK_SCRIPT_PATH, sdkScriptFile, sdkScriptHandler } from './http/sdk-script.js';
 import { staticHandler } from './http/static.js';
+import { guardHttpServer } from './limits/http-guard.js';
+import { Refusals } from './limits/refusals.js';
 import { createLogger } from './logger.js';
 import { ServerMetrics } from './metrics/metrics.js';
 import { type ResolvedOptions, type RoomServerOptions, resolveOptions } from './options.js';
@@ -78,6 +80,8 @@ interface Parts {
   gateway: Gateway;
   transport: WsTransport;
   metrics: ServerMetrics;
+  /** Where a refusal of a limit is counted and logged. */
+  refusals: Refusals;
   webhooks: Webhooks | undefined;
   /** Set once `close()` was called. */
   closing: () => boolean;
@@ -95,13 +99,14 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
   const unwire = wireBackend(parts);
   const { routes, opsRoutes } = routesOf(parts);
   const http = createServer(createRouter(routes, log));
+  const guard = guardHttpServer(http, options, parts.refusals, parts.gateway);
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const path = (req.url ?? '').split('?')[0];
-    if (path === WS_PATH && closing === undefined) parts.transport.handleUpgrade(req, socket, head);
-    else socket.destroy();
+    if (path !== WS_PATH || closing !== undefined) socket.destroy();
+    else if (guard.admitUpgrade(req, socket)) parts.transport.handleUpgrade(req, socket, head);
   });
-  http.on('clientError', (_error, socket) => socket.destroy());
+  http.on('clientError', guard.clientError);
 
   // A node on Redis answers its first links only once it can serve them (or after a while, when
   // Redis is down: /readyz says so and logins are told to come back).
@@ -241,9 +246,12 @@ function assemble(options: ResolvedOptions, log: Logger, backend: Backend, closi
     options.webhook === undefined
       ? undefined
       : createWebhooks(options.webhook, { now: options.now, log, metrics }, cluster?.hookQueue);
+  const refusals = new Refusals(metrics, log, monoNow);
   const transport = new WsTransport({
     maxPayloadBytes: options.maxPayloadBytes,
+    maxBufferedBytes: options.linkMaxBufferedBytes,
     onSent: (frames) => metrics.framesDelivered(frames),
+    onLimit: (limit, count) => refusals.note(limit, {}, count),
   });
   const fanout = new RoomFanout(
     transport,
@@ -272,9 +280,9 @@ function assemble(options: ResolvedOptions, log: Logger, backend: Backend, closi
     }),
     metrics,
   };
-  const gateway = new Gateway(ctx, fanout, monoNow, admission);
+  const gateway = new Gateway(ctx, fanout, monoNow, refusals, admission);
   transport.listen(gateway.events);
-  return { options, log, backend, ctx, fanout, gateway, transport, metrics, webhooks, closing };
+  return { options, log, backend, ctx, fanout, gateway, transport, metrics, refusals, webhooks, closing };
 }
 
 /** The backend's messages to metrics, webhooks and the fan-out; its losses to the gateway. */
@@ -305,7 +313,7 @@ function wireBackend({ backend, ctx, fanout, gateway, metrics, webhooks, log }: 
 }
 
 /** Health, readiness, metrics, the admin API, the development helpers and the page. */
-function routesOf({ options, backend, ctx, metrics, log, closing }: Parts): Routes {
+function routesOf({ options, backend, ctx, metrics, refusals, log, closing }: Parts): Routes {
   const admin = new AdminService({
     backend,
     secrets: ctx.secrets,
@@ -315,6 +323,8 @@ function routesOf({ options, backend, ctx, metrics, log, closing }: Parts): Rout
     monoNow,
     log,
     metrics,
+    bodyTimeoutMs: options.adminBodyTimeoutMs,
+    onBodyTimeout: () => refusals.note('admin_body'),
   });
   const opsRoutes: HttpRoute[] = [
     { name: 'healthz', match: get('/healthz'), handle: (_q, res) => sendText(res, 200, 'ok\n') },

@@ -47,6 +47,17 @@ describe('the config file', () => {
       metricsHost: '127.0.0.1',
       processMetrics: false,
       logFormat: 'pretty',
+      loginDeadlineMs: 5000,
+      maxLinks: 500,
+      maxLinksPerIp: 100,
+      maxLinksBeforeLogin: 200,
+      inputFramesPerSec: 200,
+      inputBytesPerSec: 500_000,
+      loginInputFramesPerSec: 10,
+      loginInputBytesPerSec: 10_000,
+      httpHeadersTimeoutMs: 5000,
+      httpRequestTimeoutMs: 20_000,
+      adminBodyTimeoutMs: 3000,
     };
     expect(Object.keys(full).sort()).toEqual([...CONFIG_FIELDS].filter((f) => f !== 'redis').sort());
     const plan = await planServe(['--config', await configFile('full.json', full)], undefined, {});

@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Connection } from '../src/gateway/connection.js';
+import { InputBudget } from '../src/gateway/input-budget.js';
 import type { TransportLink } from '../src/gateway/transport.js';
 
 /** Work that keeps the CPU for `ms`, as a fan-out to many members does. */
@@ -15,9 +16,16 @@ function busy(ms: number): void {
 
 describe('a link’s request queue', () => {
   it('runs a burst in order, and lets the event loop turn while it does', async () => {
-    const conn = new Connection({} as TransportLink, 0, 1000, (error) => {
-      throw error;
-    });
+    const budget = new InputBudget({ framesPerSec: 100, bytesPerSec: 1000 }, 1, 0);
+    const conn = new Connection(
+      {} as TransportLink,
+      0,
+      1000,
+      (error) => {
+        throw error;
+      },
+      budget,
+    );
     const ran: string[] = [];
     for (let i = 0; i < 20; i++) {
       conn.enqueue(async () => {

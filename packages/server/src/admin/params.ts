@@ -4,7 +4,7 @@
 
 const MAX_BODY_BYTES = 64 * 1024;
 
-export type BodyRead = { ok: true; text: string } | { ok: false; tooLarge: boolean };
+export type BodyRead = { ok: true; text: string } | { ok: false; tooLarge: boolean; late?: true };
 
 export class AdminParams {
   private readonly values = new Map<string, string[]>();
@@ -84,12 +84,27 @@ export function parseBody(contentType: string | undefined, text: string): Map<st
   return out;
 }
 
-/** Reads a request body up to 64 KiB. */
-export async function readBody(stream: AsyncIterable<Buffer | string>): Promise<BodyRead> {
+/** Reads a request body up to 64 KiB, or until `timeoutMs` has passed (`late`: a body trickling in). */
+export async function readBody(
+  stream: AsyncIterable<Buffer | string>,
+  timeoutMs = Number.POSITIVE_INFINITY,
+): Promise<BodyRead> {
   const chunks: Buffer[] = [];
   let size = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    if (Number.isFinite(timeoutMs)) timer = setTimeout(() => resolve('late'), timeoutMs);
+  });
+  const iterator = stream[Symbol.asyncIterator]();
   try {
-    for await (const chunk of stream) {
+    for (;;) {
+      const step = iterator.next();
+      // Left pending when the deadline wins: its failure, once the socket is cut, is nobody's.
+      step.catch(() => {});
+      const next = await Promise.race([step, late]);
+      if (next === 'late') return { ok: false, tooLarge: false, late: true };
+      if (next.done === true) break;
+      const chunk = next.value;
       const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       size += buf.length;
       if (size > MAX_BODY_BYTES) return { ok: false, tooLarge: true };
@@ -97,6 +112,8 @@ export async function readBody(stream: AsyncIterable<Buffer | string>): Promise<
     }
   } catch {
     return { ok: false, tooLarge: false };
+  } finally {
+    clearTimeout(timer);
   }
   return { ok: true, text: Buffer.concat(chunks).toString('utf8') };
 }

@@ -29,6 +29,9 @@ export interface AdminServiceOptions {
   monoNow(): number;
   log: Logger;
   metrics: ServerMetrics;
+  /** A POST body must have arrived this long after its headers, or the answer is 408. */
+  bodyTimeoutMs?: number;
+  onBodyTimeout?: () => void;
 }
 
 export interface AdminReply {
@@ -161,9 +164,14 @@ export class AdminService {
   ): Promise<AdminParams | undefined> {
     let body: Map<string, string[]> | undefined;
     if (req.method === 'POST') {
-      const read = await readBody(req);
+      const read = await readBody(req, this.o.bodyTimeoutMs);
       if (!read.ok) {
-        const status = read.tooLarge ? 413 : 400;
+        if (read.late === true) {
+          this.o.onBodyTimeout?.();
+          // The rest of the body is not waited for: the connection ends with the answer.
+          res.setHeader('connection', 'close');
+        }
+        const status = read.late === true ? 408 : read.tooLarge ? 413 : 400;
         this.send(res, status, 'unreadable', undefined, {
           code: AdminCode.INPUT_ERROR,
           message: 'body too large or cut',

@@ -2,6 +2,7 @@
 // environment variables over it, then command-line flags over both. Every value is checked by
 // resolveOptions; an error names the field and where its value came from (file, variable, flag).
 
+import { LIMIT_FIELDS } from '../limits/options.js';
 import type { OptionsError, RoomServerOptions } from '../options.js';
 import { didYouMean } from './safety.js';
 
@@ -42,6 +43,8 @@ export const CONFIG_FIELDS = [
   'metricsPort',
   'metricsHost',
   'processMetrics',
+  // The limits against abusive peers (limits/options.ts).
+  ...LIMIT_FIELDS,
 ] as const satisfies readonly (keyof RoomServerOptions)[];
 
 type Kind = 'int' | 'string' | 'boolean' | 'apps';

@@ -2,6 +2,7 @@
 // an error (a typo would otherwise leave its default in place, silently), and development mode —
 // an open token minter and unsigned admin actions — stays on loopback and out of production.
 
+import { LIMIT_OPTION_NAMES } from '../limits/options.js';
 import { OptionsError, type ResolvedOptions, type RoomServerOptions } from '../options.js';
 
 /** Every field of RoomServerOptions: the compiler checks the list is whole. */
@@ -44,6 +45,7 @@ const OPTION_NAMES = {
   admissionLagMs: 1,
   admissionMaxPendingLinks: 1,
   onlineCountEveryChangeBelow: 1,
+  ...LIMIT_OPTION_NAMES,
 } satisfies Record<keyof RoomServerOptions, 1>;
 
 export const OPTION_FIELDS = Object.keys(OPTION_NAMES) as (keyof RoomServerOptions)[];

@@ -3,6 +3,7 @@
 // stay in order and a login cannot race another login of the same session).
 
 import type { Session, SessionSlot } from '../rooms/session.js';
+import type { InputBudget } from './input-budget.js';
 import type { TransportLink } from './transport.js';
 
 type Task = () => Promise<void>;
@@ -19,6 +20,13 @@ export class Connection implements SessionSlot {
   asked = false;
   /** …and waits for its answer (admission counts it). */
   waiting = false;
+  /** What the link may still send; replaced by the larger budget once it has a session. */
+  budget: InputBudget;
+  budgetLoggedIn = false;
+  /** Monotonic ms since when the link has had no session (undefined: it has one). */
+  sessionlessSinceMs: number | undefined;
+  /** Reading resumes then, after a pause for sending too fast. */
+  resumeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly tasks: Task[] = [];
   private running = false;
   private idleWaiters: (() => void)[] = [];
@@ -28,8 +36,16 @@ export class Connection implements SessionSlot {
     nowMs: number,
     private readonly maxQueued: number,
     private readonly onTaskError: (error: unknown) => void,
+    budget: InputBudget,
   ) {
     this.lastFrameAtMs = nowMs;
+    this.sessionlessSinceMs = nowMs;
+    this.budget = budget;
+  }
+
+  /** A request is running or waiting. */
+  get busy(): boolean {
+    return this.running || this.tasks.length > 0;
   }
 
   /** Runs `task` after the ones queued before it; false when the queue is full. */

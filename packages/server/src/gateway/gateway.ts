@@ -17,6 +17,7 @@ import {
   type ReplyFrame,
   requestKind,
 } from '@atrium/protocol';
+import type { Refusals } from '../limits/refusals.js';
 import type { Respond, RoomContext } from '../rooms/context.js';
 import { endIfEmpty, endSession } from '../rooms/end.js';
 import { checkTokenDeadlines } from '../rooms/expiry.js';
@@ -27,6 +28,7 @@ import { APPLIED_DEFAULTS, AppliedRequests, userKeyOf } from './applied.js';
 import { Connection } from './connection.js';
 import { dispatch } from './dispatch.js';
 import type { RoomFanout } from './fanout.js';
+import { type BudgetRates, budgetBeforeLogin, charge } from './input-budget.js';
 import type { LinkRequest, TransportEvents, TransportLink } from './transport.js';
 
 const PONG = encodeFrame({ t: 'pong' });
@@ -51,12 +53,19 @@ export class Gateway {
   /** Monotonic ms of the last sweep, and whether it held back its silence verdicts. */
   private lastSweepAtMs: number;
   private heldBackVerdicts = false;
+  private readonly rates: BudgetRates;
+  /**
+   * Links that had no session when last looked at, oldest first: the ones to close when a new
+   * link needs room (an attacker's idle links go before a newcomer is refused).
+   */
+  private readonly unbound = new Set<Connection>();
 
   constructor(
     private readonly ctx: RoomContext,
     private readonly fanout: RoomFanout,
     /** Monotonic ms: heartbeat deadlines must not move with the wall clock. */
     private readonly monoNow: () => number,
+    private readonly refusals: Refusals,
     /** Decides which new links get in while the server is behind (reconnect storms). */
     readonly admission: Admission = new Admission(
       { lagBudgetMs: 50, maxPendingLinks: 0, maxGraceStretchMs: ctx.options.sessionGraceMs },
@@ -65,6 +74,11 @@ export class Gateway {
   ) {
     this.clustered = ctx.backend.cluster !== undefined;
     this.applied = new AppliedRequests(APPLIED_DEFAULTS, ctx.backend.cluster?.sessions);
+    const o = ctx.options;
+    this.rates = {
+      loggedIn: { framesPerSec: o.inputFramesPerSec, bytesPerSec: o.inputBytesPerSec },
+      beforeLogin: { framesPerSec: o.loginInputFramesPerSec, bytesPerSec: o.loginInputBytesPerSec },
+    };
     this.lastSweepAtMs = monoNow();
     this.hello = encodeFrame({ t: 'hello', v: PROTOCOL_VERSION, hb: ctx.options.heartbeatIntervalMs });
   }
@@ -73,10 +87,33 @@ export class Gateway {
     open: (link, request) => this.guard('open', () => this.open(link, request)),
     message: (link, data) => this.guard('message', () => this.message(link, data)),
     close: (link) => this.guard('close', () => this.close(link)),
+    received: (link, bytes, frames) =>
+      this.guard('received', () => {
+        const conn = this.connections.get(link);
+        if (conn !== undefined && !conn.closed) this.withinBudget(conn, frames, bytes, this.monoNow());
+      }),
   };
 
   get linkCount(): number {
     return this.connections.size;
+  }
+
+  /**
+   * Room for one more link: beyond maxLinksBeforeLogin, or at maxLinks, the oldest link without
+   * a session is closed to make it. False when every link has a session and there are maxLinks.
+   */
+  admitLink(): boolean {
+    const { maxLinks, maxLinksBeforeLogin } = this.ctx.options;
+    const full = this.connections.size >= maxLinks;
+    if (!full && this.unbound.size < maxLinksBeforeLogin) return true;
+    for (const conn of this.unbound) {
+      this.unbound.delete(conn);
+      if (conn.session !== undefined || conn.closed) continue;
+      this.refusals.note(full ? 'links' : 'links_before_login', { ip: conn.link.remoteAddress });
+      this.closeLink(conn, CloseCode.policy, 'evicted: too many links');
+      return true;
+    }
+    return !full;
   }
 
   /** After the requests queued on the session's link: end it if it has no room left. */
@@ -133,13 +170,23 @@ export class Gateway {
     const judge = !late || this.heldBackVerdicts;
     this.heldBackVerdicts = !judge;
     this.lastSweepAtMs = now;
+    // A link's backlog is checked as it is written (outbox.ts); here, silence and the login deadline.
     for (const conn of this.connections.values()) {
       if (judge && now - conn.lastFrameAtMs > silentAfter) {
         this.ctx.log.debug({ silentMs: now - conn.lastFrameAtMs }, 'link silent: dropped');
         conn.link.terminate();
-      } else if (conn.link.bufferedAmount > options.linkMaxBufferedBytes) {
-        this.ctx.log.warn({ buffered: conn.link.bufferedAmount }, 'link too slow: closed');
-        conn.link.close(CloseCode.tooSlow, 'too slow');
+      } else if (conn.session !== undefined || conn.closed) {
+        conn.sessionlessSinceMs = undefined;
+        this.unbound.delete(conn);
+      } else {
+        conn.sessionlessSinceMs ??= now;
+        this.unbound.add(conn);
+        // Pings keep a link alive, not unauthenticated: without a session (a login or resume
+        // under way aside) it has this long.
+        if (now - conn.sessionlessSinceMs > options.loginDeadlineMs && !conn.busy) {
+          this.refusals.note('login_deadline', { ip: conn.link.remoteAddress });
+          this.closeLink(conn, CloseCode.policy, 'login deadline');
+        }
       }
     }
     expireDetached(this.ctx, now, (detachedAtMs) => this.admission.graceFromMs(detachedAtMs));
@@ -182,10 +229,16 @@ export class Gateway {
       link.close(CloseCode.tryAgainLater, 'try again later');
       return;
     }
-    const conn = new Connection(link, this.monoNow(), MAX_QUEUED_REQUESTS, (error) =>
-      this.ctx.log.error({ err: error }, 'request task failed'),
+    const now = this.monoNow();
+    const conn = new Connection(
+      link,
+      now,
+      MAX_QUEUED_REQUESTS,
+      (error) => this.ctx.log.error({ err: error }, 'request task failed'),
+      budgetBeforeLogin(this.rates, now),
     );
     this.connections.set(link, conn);
+    this.unbound.add(conn);
     link.send(this.hello);
     if (this.shuttingDown) link.close(CloseCode.goingAway, 'server closing');
     else if (!this.ctx.backend.ready()) this.comeBackLater(conn, 'backend not ready');
@@ -194,7 +247,10 @@ export class Gateway {
   private message(link: TransportLink, data: Uint8Array): void {
     const conn = this.connections.get(link);
     if (conn === undefined || conn.closed) return;
-    conn.lastFrameAtMs = this.monoNow();
+    const now = this.monoNow();
+    conn.lastFrameAtMs = now;
+    // Its bytes were charged as they were read (`received`); here, the message itself.
+    if (!this.withinBudget(conn, 1, 0, now)) return;
     const decoded = decodeClientFrame(data);
     if (!decoded.ok) {
       if (decoded.id !== undefined) link.send(replyFail(decoded.id, decoded.code, decoded.msg));
@@ -220,8 +276,43 @@ export class Gateway {
   private close(link: TransportLink): void {
     const conn = this.connections.get(link);
     if (conn === undefined) return;
-    this.connections.delete(link);
+    this.forget(conn);
     this.endConnection(conn, 'link closed');
+  }
+
+  /**
+   * Charges what the link read (messages, bytes) to its input budget, before parsing: false when the link is
+   * closed for it. A link past its budget stops being read for a while (what it had already sent
+   * is still handled); one that keeps at it is closed.
+   */
+  private withinBudget(conn: Connection, frames: number, bytes: number, now: number): boolean {
+    const verdict = charge(conn, this.rates, frames, bytes, now);
+    if (verdict.kind === 'ok') return true;
+    const detail = { ip: conn.link.remoteAddress, loggedIn: conn.budgetLoggedIn };
+    if (verdict.kind === 'pause') {
+      this.refusals.note('input_paused', { ...detail, ms: verdict.ms });
+      return true;
+    }
+    this.refusals.note('input_closed', detail);
+    this.closeLink(conn, CloseCode.policy, 'too fast', true);
+    return false;
+  }
+
+  /**
+   * Closes a link for what its peer did; its session, if any, is detached as for any lost link.
+   * A flooding peer is not read any more (`deaf`): its close frame will not come, it is cut.
+   */
+  private closeLink(conn: Connection, code: number, reason: string, deaf = false): void {
+    if (deaf) conn.link.pause();
+    conn.link.close(code, reason);
+    this.forget(conn);
+    this.endConnection(conn, reason);
+  }
+
+  private forget(conn: Connection): void {
+    this.connections.delete(conn.link);
+    this.unbound.delete(conn);
+    if (conn.resumeTimer !== undefined) clearTimeout(conn.resumeTimer);
   }
 
   /**
@@ -286,7 +377,7 @@ export class Gateway {
   private comeBackLater(conn: Connection, why: string): void {
     conn.link.send(encodeFrame({ t: 'bye', code: Code.CONNECTION_INTERRUPTED, retryMs: BACKEND_RETRY_MS }));
     this.ctx.log.debug({ why }, 'link told to come back later');
-    this.connections.delete(conn.link);
+    this.forget(conn);
     this.endConnection(conn, why);
     conn.link.close(CloseCode.tryAgainLater, 'try again later');
   }

@@ -46,6 +46,7 @@ export class ServerMetrics {
   private readonly delivered: Counter<'event'>;
   private readonly attempts: Counter<'result'>;
   private readonly dropped: Counter<'reason'>;
+  private readonly limitedTotal: Counter<'limit'>;
 
   constructor(sources: MetricSources, options: ServerMetricsOptions = {}) {
     const admissionOf = () => sources.admission?.() ?? { lagMs: 0, pending: 0, shed: 0, abandoned: 0 };
@@ -154,6 +155,12 @@ export class ServerMetrics {
       labelNames: ['reason'],
       registers,
     });
+    this.limitedTotal = new Counter({
+      name: 'atrium_limited_total',
+      help: 'Refusals by limit (docs/operations.md, "Limits"): links cut, paused or refused, frames shed.',
+      labelNames: ['limit'],
+      registers,
+    });
     if (options.processMetrics === true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -200,6 +207,10 @@ export class ServerMetrics {
 
   webhookDropped(reason: WebhookDropReason, count = 1): void {
     if (count > 0) this.dropped.inc({ reason }, count);
+  }
+
+  limited(limit: string, count = 1): void {
+    this.limitedTotal.inc({ limit }, count);
   }
 
   /** The text exposition and its content type. */
