@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 import { readArgs } from './lib/args.mjs';
-import { MESSAGE_TEXT, requireBuilt, script, splitRange } from './lib/common.mjs';
+import { BURST_SENDER_OPTIONS, MESSAGE_TEXT, requireBuilt, script, splitRange } from './lib/common.mjs';
 import {
   loginSpread,
   serverFlags,
@@ -159,9 +159,9 @@ async function startRedis() {
 }
 
 function startNode(setup, redis, index) {
-  if (setup.backend === 'memory') return startServer('atrium');
+  if (setup.backend === 'memory') return startServer('atrium', BURST_SENDER_OPTIONS);
   return startChild(script('servers/atrium-redis.mjs'), {
-    args: [JSON.stringify({ redis: redis.url })],
+    args: [JSON.stringify({ redis: redis.url, ...BURST_SENDER_OPTIONS })],
     execArgv: serverFlags(),
     name: `atrium node ${String.fromCharCode(65 + index)} (redis)`,
   });

@@ -8,7 +8,7 @@
 // broadcast arriving at one member (the sender gets none). Server CPU is read from /proc.
 
 import { readArgs } from './lib/args.mjs';
-import { MESSAGE_TEXT, requireBuilt, SYSTEM_LABELS } from './lib/common.mjs';
+import { BURST_SENDER_OPTIONS, MESSAGE_TEXT, requireBuilt, SYSTEM_LABELS } from './lib/common.mjs';
 import {
   loginSpread,
   memberKind,
@@ -51,7 +51,7 @@ const loadCount = (members) => Math.min(4, Math.max(1, Math.ceil(members / args[
 
 /** Starts a server and loads, logs `rooms` × `size` members in; returns what `measure` returned. */
 async function withRooms(system, rooms, size, measure) {
-  const server = await startServer(system);
+  const server = await startServer(system, system === 'atrium' ? BURST_SENDER_OPTIONS : {});
   const loads = [];
   try {
     loads.push(...(await startLoads(memberKind(system, 'lean'), server.info.url, loadCount(rooms * size))));
