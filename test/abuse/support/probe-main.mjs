@@ -13,7 +13,8 @@ let pings = 0;
 let pongs = 0;
 
 process.on('disconnect', () => process.exit(0));
-const socket = new WebSocket(url);
+// As the SDK declares a fresh login, so admission control lets it in whatever the load.
+const socket = new WebSocket(`${url}?intent=login`);
 socket.on('error', (error) => process.send?.({ error: String(error) }));
 socket.on('close', () => process.send?.({ closed: true }));
 socket.on('message', (data) => {

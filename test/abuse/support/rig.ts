@@ -107,12 +107,18 @@ export async function startProbe(wsUrl: string): Promise<Probe> {
   };
 }
 
+/**
+ * The URL a client that logs in opens, as the SDK does: admission control lets a declared fresh
+ * login in even while it sheds a reconnect storm (which a loaded test machine can look like).
+ */
+const loginUrl = (wsUrl: string): string => `${wsUrl}?intent=login`;
+
 /** A raw link from `localAddress` (any of 127/8 reaches the server), resolved once open. */
 export async function rawLink(
   wsUrl: string,
   localAddress = '127.0.0.1',
 ): Promise<{ ws: WebSocket; closed: Promise<number>; frames: string[] }> {
-  const ws = new WebSocket(wsUrl, { localAddress });
+  const ws = new WebSocket(loginUrl(wsUrl), { localAddress });
   const frames: string[] = [];
   ws.on('message', (data) => frames.push(data.toString()));
   const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
@@ -140,6 +146,7 @@ export function rawLogin(
       else reject(new Error(`login failed: ${data.toString()}`));
     };
     link.ws.on('message', onMessage);
+    link.ws.once('close', (code) => reject(new Error(`closed (${code}) before its login reply`)));
     link.ws.send(
       JSON.stringify({ t: 'login', id: 1, appID: APP_ID, room, token: token(userID), user: { userID } }),
     );
@@ -149,7 +156,7 @@ export function rawLogin(
 /** The HTTP status a WebSocket upgrade from `localAddress` was refused with (0: not refused, or cut). */
 export function refusedWith(wsUrl: string, localAddress: string): Promise<number> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(wsUrl, { localAddress });
+    const ws = new WebSocket(loginUrl(wsUrl), { localAddress });
     ws.once('open', () => {
       ws.terminate();
       resolve(0);
