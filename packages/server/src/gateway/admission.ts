@@ -135,8 +135,13 @@ export class Admission {
     this.adjust(lagMs);
   }
 
+  /**
+   * Too many links waiting for their answer, or the loop lagging while some are: a lag spike with
+   * nobody waiting (a GC, one heavy request) is not a storm, and turning a lone newcomer away for
+   * it would only add an attempt.
+   */
   private overloaded(): boolean {
-    return this.pending >= this.cap || this.lagMs > 2 * this.options.lagBudgetMs;
+    return this.pending >= this.cap || (this.pending > 0 && this.lagMs > 2 * this.options.lagBudgetMs);
   }
 
   /**
