@@ -1,6 +1,6 @@
-// The README's examples as a reader runs them: the token server is cut out of the README
-// verbatim, saved as token-server.mjs in a fresh project depending on @atrium/token (this
-// repository's build), and run; the shell line for `atrium token` is run with the values the
+// The README's examples as a reader runs them: the token server is examples/token-server.mjs (the
+// README shows it verbatim, checked here), copied into a fresh project depending on @atrium/token
+// (this repository's build), and run; the shell line for `atrium token` is run with the values the
 // token server uses; the browser client runs in Node.js (the SDK falls back to \`ws\`) against a
 // development server, its address the only change. The quick start's promises are checked too.
 
@@ -16,6 +16,7 @@ import { freePort } from '../support/ports.js';
 import { until } from '../support/until.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const TOKEN_SERVER = join(ROOT, 'examples', 'token-server.mjs');
 const APP_ID = 1550480341;
 const SECRET = 'f8039ef05026cb56f2908903a4739320';
 
@@ -41,7 +42,7 @@ beforeAll(async () => {
     await symlink(join(ROOT, 'packages', pkg), join(dir, 'node_modules', '@atrium', pkg), 'dir');
   }
   await writeFile(join(dir, 'package.json'), '{"type":"module","dependencies":{"@atrium/token":"*"}}');
-  await writeFile(join(dir, 'token-server.mjs'), block('A token endpoint', 'js'));
+  await writeFile(join(dir, 'token-server.mjs'), await readFile(TOKEN_SERVER, 'utf8'));
 });
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
@@ -64,6 +65,10 @@ function start(env: Record<string, string>) {
 }
 
 describe("the README's token server", () => {
+  it('is examples/token-server.mjs, verbatim', async () => {
+    expect(block('A token endpoint', 'js')).toBe(await readFile(TOKEN_SERVER, 'utf8'));
+  });
+
   it('refuses to start without the app ID and a 32-character secret, saying what to set', async () => {
     const envs: Record<string, string>[] = [
       {},
