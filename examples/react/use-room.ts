@@ -1,0 +1,75 @@
+// React hooks for a room, built on the SDK's events: each subscribes in an effect and
+// unsubscribes (`off`) in its cleanup, so a component that unmounts or changes its roomID leaves
+// no listener behind (React's StrictMode mounts twice in development to prove it).
+//
+//   const { reason, errorCode } = useRoomState(engine, roomID);
+//   const users = useRoomUsers(engine, roomID); // the others in the room, never the user itself
+//
+// The SDK reports members only as they change (after the login, everyone already there arrives
+// as one ADD), so mount useRoomUsers before loginRoom, and log in with { userUpdate: true }.
+
+import type { RoomEvents, RoomStateChangedReason, ZegoExpressEngine, ZegoUser } from '@atrium/sdk';
+import { useEffect, useState } from 'react';
+
+export interface RoomState {
+  reason: RoomStateChangedReason;
+  /** Why the room got there: 0 for none, else ZEGO's error code. */
+  errorCode: number;
+  /** JSON with details (the cause of a failure, `recovered` after a reconnection), or ''. */
+  extendedData: string;
+}
+
+/** The room's state, as `roomStateChanged` reports it; LOGOUT before the first login. */
+export function useRoomState(engine: ZegoExpressEngine, roomID: string): RoomState {
+  const [state, setState] = useState<RoomState & { roomID: string }>(() => ({
+    roomID,
+    reason: engine.getRoomState(roomID),
+    errorCode: 0,
+    extendedData: '',
+  }));
+  useEffect(() => {
+    // The room may have moved on between the render and this effect, or be another room now.
+    const reason = engine.getRoomState(roomID);
+    setState((s) =>
+      s.roomID === roomID && s.reason === reason ? s : { roomID, reason, errorCode: 0, extendedData: '' },
+    );
+    const onState: RoomEvents['roomStateChanged'] = (room, next, errorCode, extendedData) => {
+      if (room === roomID) setState({ roomID, reason: next, errorCode, extendedData });
+    };
+    engine.on('roomStateChanged', onState);
+    return () => {
+      engine.off('roomStateChanged', onState);
+    };
+  }, [engine, roomID]);
+  if (state.roomID !== roomID) return { reason: engine.getRoomState(roomID), errorCode: 0, extendedData: '' };
+  return state;
+}
+
+/** States after which the room's member list no longer holds. */
+const LEFT: readonly RoomStateChangedReason[] = ['LOGOUT', 'LOGIN_FAILED', 'RECONNECT_FAILED', 'KICKOUT'];
+
+/** The other users in the room, in the order they arrived. */
+export function useRoomUsers(engine: ZegoExpressEngine, roomID: string): ZegoUser[] {
+  const [users, setUsers] = useState<{ roomID: string; list: ZegoUser[] }>({ roomID, list: [] });
+  useEffect(() => {
+    setUsers((u) => (u.roomID === roomID ? u : { roomID, list: [] }));
+    const onUsers: RoomEvents['roomUserUpdate'] = (room, type, changed) => {
+      if (room !== roomID) return;
+      setUsers(({ list }) => {
+        const ids = new Set(changed.map((user) => user.userID));
+        const others = list.filter((user) => !ids.has(user.userID));
+        return { roomID, list: type === 'ADD' ? [...others, ...changed] : others };
+      });
+    };
+    const onState: RoomEvents['roomStateChanged'] = (room, reason) => {
+      if (room === roomID && LEFT.includes(reason)) setUsers({ roomID, list: [] });
+    };
+    engine.on('roomUserUpdate', onUsers);
+    engine.on('roomStateChanged', onState);
+    return () => {
+      engine.off('roomUserUpdate', onUsers);
+      engine.off('roomStateChanged', onState);
+    };
+  }, [engine, roomID]);
+  return users.roomID === roomID ? users.list : [];
+}
