@@ -6,11 +6,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRoomServer, type RoomServer } from '@atrium/server';
+import type { RoomServer } from '@atrium/server';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_ID, joined, SECRET, World } from '../support/world.js';
+import { APP_ID, joined, World } from '../support/world.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const source = (pkg: string) => fileURLToPath(new URL(`../../packages/${pkg}/src/index.ts`, import.meta.url));
@@ -46,7 +46,10 @@ beforeAll(async () => {
       lib: { entry: join(HERE, 'react-page.ts'), formats: ['iife'], name: 'page', fileName: () => 'page.js' },
     },
   });
-  await writeFile(join(outDir, 'index.html'), '<link rel="icon" href="data:,"><div id="root"></div><script src="page.js"></script>\n');
+  await writeFile(
+    join(outDir, 'index.html'),
+    '<link rel="icon" href="data:,"><div id="root"></div><script src="page.js"></script>\n',
+  );
   server = await world.server({ devMode: true, staticDir: outDir });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
