@@ -1,6 +1,7 @@
 // The demo page in real Chromium against a real server in development mode: login, members,
 // broadcast, a dropped link resumed without the others noticing, kicks (duplicate login and
-// the admin view), multi-room, and the layout at desktop and phone widths.
+// the admin view), multi-room, and the layout at desktop and phone widths (the state diagram's
+// labels inside it).
 
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { createRoomServer, type RoomServer } from '@atrium/server';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { clippedTexts } from './svg-fit.js';
 
 const DEMO_ROOT = fileURLToPath(new URL('../../apps/demo/', import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
@@ -236,6 +238,9 @@ describe('demo page', () => {
         expect(await stateOf(page, 'gallery', 'LOGINED')).toBe(Code.OK);
         const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
         expect(widths[0], 'page width').toBeLessThanOrEqual(viewport.width);
+        // No label of the state diagram cut off (every transition's label: test/browser/diagram.test.ts).
+        const diagram = room(page, 'gallery').getByTestId('diagram');
+        expect(await diagram.evaluate(clippedTexts), `diagram at ${viewport.width} px`).toEqual([]);
         await page.screenshot({
           path: join(ARTIFACTS, `demo-${viewport.width}x${viewport.height}.png`),
           animations: 'disabled',

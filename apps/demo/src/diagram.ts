@@ -4,11 +4,14 @@
 import { REASONS, type RoomStateChangedReason } from '@atrium/protocol';
 
 const NS = 'http://www.w3.org/2000/svg';
-const NODE_W = 140;
+// Wide enough for RECONNECT_FAILED with room to spare: a name touching its box's sides looks cut off.
+const NODE_W = 150;
 const NODE_H = 34;
 const HOT_MS = 1600;
 const BEND = 12;
 const TRANSIENT_BEND = 24;
+/** Room kept between the code label and the drawing's edge: its white outline, and a little air. */
+const LABEL_MARGIN = 4;
 
 type Point = readonly [number, number];
 
@@ -40,17 +43,17 @@ const LAYOUTS: Record<LayoutName, Layout> = {
   },
   // On a phone it runs top to bottom in three columns, so the labels stay legible.
   tall: {
-    viewBox: '0 0 490 310',
+    viewBox: '0 0 510 310',
     at: {
       LOGOUT_FAILED: [80, 35],
-      LOGOUT: [245, 35],
+      LOGOUT: [255, 35],
       LOGIN_FAILED: [80, 115],
-      LOGINING: [245, 115],
-      LOGINED: [245, 195],
-      KICKOUT: [410, 195],
+      LOGINING: [255, 115],
+      LOGINED: [255, 195],
+      KICKOUT: [430, 195],
       RECONNECT_FAILED: [80, 275],
-      RECONNECTING: [245, 275],
-      RECONNECTED: [410, 275],
+      RECONNECTING: [255, 275],
+      RECONNECTED: [430, 275],
     },
     bends: { 'LOGINED>LOGOUT': 170 },
   },
@@ -176,11 +179,28 @@ export class StateDiagram {
       this.hot = hot;
       at = hot.mid;
     }
-    this.label.setAttribute('x', String(at[0]));
-    // Above the edge's middle: a short edge between two boxes leaves no room beside it.
-    this.label.setAttribute('y', String(at[1] - 20));
     this.label.textContent = errorCode === 0 ? '' : String(errorCode);
+    // Above the edge's middle: a short edge between two boxes leaves no room beside it.
+    this.placeLabel(at[0], at[1] - 20);
     this.cool = setTimeout(() => this.clearHot(), HOT_MS);
+  }
+
+  /**
+   * Puts the code label at (x, y), moved just enough to stay inside the drawing: above a node of
+   * the top row, or an edge between two of them, it would be cut off at the top.
+   */
+  private placeLabel(x: number, y: number): void {
+    const { label } = this;
+    label.setAttribute('x', String(x));
+    label.setAttribute('y', String(y));
+    if (label.textContent === '') return;
+    const box = label.getBBox();
+    if (box.width === 0) return; // not rendered (a hidden panel): nothing to measure
+    const [left = 0, top = 0, width = 0, height = 0] = this.layout.viewBox.split(' ').map(Number);
+    const shift = (from: number, size: number, min: number, max: number) =>
+      Math.max(0, min + LABEL_MARGIN - from) - Math.max(0, from + size - (max - LABEL_MARGIN));
+    label.setAttribute('x', String(x + shift(box.x, box.width, left, left + width)));
+    label.setAttribute('y', String(y + shift(box.y, box.height, top, top + height)));
   }
 
   private draw(): void {
