@@ -4,8 +4,6 @@
 // broadcasts while an SDK client in Node.js joins, chats and leaves.
 
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BroadcastMessageInfo, RoomEngine } from '@atrium/sdk';
@@ -20,7 +18,6 @@ import { buildSdkForBrowsers } from './sdk-browser-build.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WAIT_MS = 15_000;
 
-let cwd: string;
 let httpUrl: string;
 let stopServer: () => Promise<void>;
 let browser: Browser;
@@ -28,7 +25,6 @@ const engines: RoomEngine[] = [];
 
 beforeAll(async () => {
   await buildSdkForBrowsers();
-  cwd = await mkdtemp(join(tmpdir(), 'atrium-html-'));
   const child = track(
     spawn(
       process.execPath,
@@ -42,9 +38,11 @@ beforeAll(async () => {
         '--dev-secret',
         SECRET,
       ],
+      // At the repository's root with the README's relative path; the dev app is given, so no
+      // .atrium-dev.json is made there.
       {
-        cwd,
-        env: { PATH: process.env.PATH ?? '', ATRIUM_STATIC_DIR: join(ROOT, 'examples/html') },
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', ATRIUM_STATIC_DIR: 'examples/html' },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     ),
@@ -67,7 +65,6 @@ afterAll(async () => {
   for (const engine of engines) engine.destroy();
   await browser?.close();
   await stopServer?.();
-  if (cwd) await rm(cwd, { recursive: true, force: true });
 });
 
 /** An SDK client in Node.js, logged in with a token from the same /dev/token the page uses. */
