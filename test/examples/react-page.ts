@@ -6,11 +6,12 @@
 import { type RoomEventName, ZegoExpressEngine } from '@atrium/sdk';
 import { createElement, StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { useRoomState, useRoomUsers } from '../../examples/react/use-room.js';
+import { RoomEngineProvider, useRoomState, useRoomUsers } from '../../examples/react/use-room.js';
 
+/** One hook given the engine, the other reading it from the provider: both forms in use. */
 function Room({ engine, roomID }: { engine: ZegoExpressEngine; roomID: string }) {
   const { reason, errorCode } = useRoomState(engine, roomID);
-  const users = useRoomUsers(engine, roomID);
+  const users = useRoomUsers(roomID);
   return createElement(
     'section',
     { 'data-room': roomID },
@@ -51,7 +52,13 @@ Object.assign(engine, {
 
 const root = createRoot(document.getElementById('root') as HTMLElement);
 const show = (roomID: string) =>
-  root.render(createElement(StrictMode, null, createElement(Room, { engine, roomID })));
+  root.render(
+    createElement(
+      StrictMode,
+      null,
+      createElement(RoomEngineProvider, { value: engine }, createElement(Room, { engine, roomID })),
+    ),
+  );
 
 Object.assign(window, {
   example: {
