@@ -123,6 +123,33 @@ const FINDINGS = `### Found while measuring
   at once), so its maximum stays above 100 ms. Not yet done: ten storms back to back with and
   without a CPU burner (\`--repeat 10 --burn 1\` is ready), 20,000 members, and turning links away
   before the WebSocket handshake (an HTTP 503 at the upgrade costs a fraction of it).
+
+  Ten storms back to back on the same members, Atrium only, on a quieter machine (load average
+  1–2 at the start, 8 by the end of the 6,000 runs), \`node bench/storm.mjs --systems atrium
+  --counts 2000 --repeat 10\` and \`--counts 6000 --repeat 10\`:
+
+  | run | 2,000: all back s | server CPU s | fresh login max ms | 6,000: all back s | server CPU s | fresh login p50 / max ms | loop max ms |
+  | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+  | 1 | 0.97 | 0.85 | 150 | 2.93 | 1.97 | 104 / 943 | 1169 |
+  | 2 | 0.99 | 0.57 | 17 | 9.65 | 1.83 | 267 / 3764 | 779 |
+  | 3 | 1.00 | 0.46 | 147 | 6.22 | 1.39 | 515 / 1638 | 1306 |
+  | 4 | 1.29 | 0.52 | 13 | 5.89 | 1.41 | 1029 / 1280 | 795 |
+  | 5 | 1.01 | 0.40 | 4 | 5.80 | 1.73 | 1123 / 1283 | 276 |
+  | 6 | 1.01 | 0.44 | 14 | 5.01 | 1.34 | 530 / 1587 | 520 |
+  | 7 | 0.99 | 0.47 | 57 | 5.30 | 1.50 | 673 / 1706 | 398 |
+  | 8 | 0.99 | 0.48 | 6 | 3.98 | 1.31 | 388 / 554 | 637 |
+  | 9 | 1.10 | 0.40 | 42 | 2.10 | 1.15 | 55 / 224 | 177 |
+  | 10 | 2.22 | 0.47 | 151 | 3.52 | 1.12 | 61 / 463 | 547 |
+
+  In all twenty storms every member came back with its session resumed (\`recovered: true\`), the
+  server listed each member once and one broadcast after each storm reached every member exactly
+  once; no run needed more than about twice the median time (the tip-over of the previous round
+  did not happen), no link was abandoned and, at these sizes, none was turned away. What is still
+  missed is the fresh login: during a storm of 6,000 it waited 55 ms to 1.1 s (median) behind the
+  WebSocket upgrades the server's event loop works through in arrival order, before admission
+  control ever sees a link. Letting a newcomer past that queue needs the work before the upgrade
+  to be cheaper or bounded per turn (or a listener of its own for fresh logins), which is the next
+  step.
 `;
 
 function targets(results) {
