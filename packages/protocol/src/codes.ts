@@ -36,6 +36,8 @@ export const Code = {
   INTERNAL: 1002099,
   STREAM_EXTRA_EMPTY: 1003050,
   STREAM_EXTRA_TOO_LONG: 1003051,
+  /** Atrium's own (ZEGO has no public code): the member or the room has too many streams. */
+  TOO_MANY_STREAMS: 1003060,
   MESSAGE_EMPTY: 1009001,
   COMMAND_TOO_LONG: 1009002,
   MESSAGE_NOT_IN_ROOM: 1009005,
@@ -84,6 +86,7 @@ const messages: Record<ErrorCode, string> = {
   [Code.INTERNAL]: 'room service internal error',
   [Code.STREAM_EXTRA_EMPTY]: 'the extra info of the stream is empty',
   [Code.STREAM_EXTRA_TOO_LONG]: 'the extra info of the stream is too long',
+  [Code.TOO_MANY_STREAMS]: 'too many streams: the member or the room publishes as many as the server allows',
   [Code.MESSAGE_EMPTY]: 'message content is empty',
   [Code.COMMAND_TOO_LONG]: 'content is too long',
   [Code.MESSAGE_NOT_IN_ROOM]: 'inconsistent room id: not logged in to that room',

@@ -16,3 +16,15 @@ export const SharedDefaults = {
   /** Reliable request IDs remembered per user (on the node, and across nodes in Redis). */
   appliedWindow: 512,
 } as const;
+
+/**
+ * Quotas checked by both backends (and so by the admin API too). With the protocol's limits on a
+ * stream's ID (256 bytes) and extra info (1 KiB), `streamsPerRoom` bounds a room's stream list,
+ * the biggest part of a login or resume reply, to about 330 KB: far below a link's backlog limit.
+ */
+export const QuotaDefaults = {
+  /** Streams one user may have listed in one room. */
+  streamsPerMember: 16,
+  /** Streams listed in one room. */
+  streamsPerRoom: 256,
+} as const;

@@ -4,7 +4,7 @@
 
 import { checkAppID, Defaults, Limits } from '@atrium/protocol';
 import type { Backend } from './backend/backend.js';
-import { SharedDefaults } from './defaults.js';
+import { QuotaDefaults, SharedDefaults } from './defaults.js';
 import { type LimitOptions, resolveLimits } from './limits/options.js';
 import {
   DAY_MS,
@@ -69,6 +69,16 @@ export interface RoomServerOptions extends LimitOptions {
   leaseTtlMs?: number;
   /** The multi-room limit: rooms one session may be in at once. @default 5 */
   maxRoomsPerUser?: number;
+  /**
+   * Streams one user may have listed in one room (publishing, or published for by the admin
+   * API); a new one beyond is refused with 1003060. @default 16
+   */
+  maxStreamsPerMember?: number;
+  /**
+   * Streams listed in one room; a new one beyond is refused with 1003060. With the stream ID and
+   * extra info limits it bounds a login or resume reply. @default 256
+   */
+  maxStreamsPerRoom?: number;
   /** What a second login of the same user does to the first. @default 'kick-old' */
   duplicateLogin?: DuplicateLoginPolicy;
   /** Kick sessions whose token expires unrenewed (KICKOUT, Code.TOKEN_EXPIRED). @default false */
@@ -172,6 +182,9 @@ const INT_OPTIONS = {
   kickMemoryMs: { default: SharedDefaults.kickMemoryMs, min: 0, max: DAY_MS },
   leaseTtlMs: { default: SharedDefaults.leaseTtlMs, min: 150, max: DAY_MS },
   maxRoomsPerUser: { default: Defaults.maxRoomsPerUser, min: 1, max: 1000 },
+  maxStreamsPerMember: { default: QuotaDefaults.streamsPerMember, min: 1, max: 1000 },
+  // At most 1000 streams of 256-byte IDs and 1 KiB extra info: a snapshot under 1.5 MB.
+  maxStreamsPerRoom: { default: QuotaDefaults.streamsPerRoom, min: 1, max: 1000 },
   onlineCountIntervalMs: { default: Defaults.onlineCountIntervalMs, min: 10, max: DAY_MS },
   // Base64 of a transparent message this large still fits in one protocol frame.
   messageMaxBytes: { default: Limits.messageMaxBytes, min: 1, max: 32 * 1024 },

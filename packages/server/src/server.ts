@@ -279,6 +279,7 @@ function assemble(options: ResolvedOptions, log: Logger, backend: Backend, closi
       log,
     }),
     metrics,
+    limited: (limit, detail) => refusals.note(limit, detail),
   };
   const gateway = new Gateway(ctx, fanout, monoNow, refusals, admission);
   transport.listen(gateway.events);
@@ -325,6 +326,8 @@ function routesOf({ options, backend, ctx, metrics, refusals, log, closing }: Pa
     metrics,
     bodyTimeoutMs: options.adminBodyTimeoutMs,
     onBodyTimeout: () => refusals.note('admin_body'),
+    streamQuota: { maxPerMember: options.maxStreamsPerMember, maxPerRoom: options.maxStreamsPerRoom },
+    onLimit: (limit) => refusals.note(limit),
   });
   const opsRoutes: HttpRoute[] = [
     { name: 'healthz', match: get('/healthz'), handle: (_q, res) => sendText(res, 200, 'ok\n') },

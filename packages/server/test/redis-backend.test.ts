@@ -7,6 +7,7 @@ import { type TestRedis, useTestRedis } from '../../../test/support/redis.js';
 import { RedisBackend } from '../src/backend/redis/redis.js';
 import { clusterContract } from './backend-cluster-contract.js';
 import { backendContract } from './backend-contract.js';
+import { backendQuotasContract } from './backend-quotas-contract.js';
 
 let redis: TestRedis;
 let keyPrefix = '';
@@ -24,3 +25,5 @@ backendContract(
 );
 
 clusterContract('redis', () => new RedisBackend({ url: redis.url, keyPrefix }));
+
+backendQuotasContract('redis', () => new RedisBackend({ url: redis.url, keyPrefix }));

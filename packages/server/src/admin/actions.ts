@@ -17,6 +17,7 @@ import {
 } from '@atrium/protocol';
 import type { Backend } from '../backend/backend.js';
 import type { Actor, Done, Member, MessageResult, RoomRef } from '../backend/types.js';
+import type { LimitName } from '../limits/refusals.js';
 import type { AdminParams } from './params.js';
 
 export interface ActionResult {
@@ -29,6 +30,15 @@ export interface ActionContext {
   backend: Backend;
   /** Wall clock, ms. */
   now(): number;
+  /** The stream quotas (maxStreamsPerMember, maxStreamsPerRoom); absent: the backend's defaults. */
+  streamQuota?: StreamQuota;
+  /** A quota refused the action (counted in atrium_limited_total). */
+  onLimit?: (limit: LimitName) => void;
+}
+
+export interface StreamQuota {
+  maxPerMember: number;
+  maxPerRoom: number;
 }
 
 type Action = (ctx: ActionContext, appID: number, p: AdminParams) => Promise<ActionResult>;
@@ -286,9 +296,14 @@ const addStream: Action = async (ctx, appID, p) => {
     ...serverActor({ appID, roomID }, userID, userName),
     streamID,
     extraInfo,
+    ...ctx.streamQuota,
   });
   if (!result.ok && result.code === Code.INPUT_PARAM)
     return inputError('StreamId is published by another user');
+  if (!result.ok && result.code === Code.TOO_MANY_STREAMS) {
+    ctx.onLimit?.('streams');
+    return inputError(`${codeMessage(result.code)} (${result.code})`);
+  }
   return refused(result);
 };
 

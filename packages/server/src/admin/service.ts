@@ -10,8 +10,9 @@ import type { Logger } from 'pino';
 import type { Backend } from '../backend/backend.js';
 import type { HttpHandler } from '../http/router.js';
 import { sendJson } from '../http/router.js';
+import type { LimitName } from '../limits/refusals.js';
 import type { ServerMetrics } from '../metrics/metrics.js';
-import { type ActionResult, ADMIN_ACTIONS } from './actions.js';
+import { type ActionContext, type ActionResult, ADMIN_ACTIONS, type StreamQuota } from './actions.js';
 import { type AuthContext, authenticate, NonceCache, TokenBucket } from './auth.js';
 import { AdminParams, parseBody, readBody } from './params.js';
 
@@ -32,6 +33,10 @@ export interface AdminServiceOptions {
   /** A POST body must have arrived this long after its headers, or the answer is 408. */
   bodyTimeoutMs?: number;
   onBodyTimeout?: () => void;
+  /** AddStream's quotas; absent: the backend's defaults. */
+  streamQuota?: StreamQuota;
+  /** A quota refused an action. */
+  onLimit?: (limit: LimitName) => void;
 }
 
 export interface AdminReply {
@@ -149,7 +154,10 @@ export class AdminService {
       return this.answer(res, 'unsupported', appID, { code: AdminCode.ACTION_UNSUPPORTED });
     let result: ActionResult;
     try {
-      result = await act({ backend: this.o.backend, now: this.o.now }, appID, params);
+      const ctx: ActionContext = { backend: this.o.backend, now: this.o.now };
+      if (this.o.streamQuota !== undefined) ctx.streamQuota = this.o.streamQuota;
+      if (this.o.onLimit !== undefined) ctx.onLimit = this.o.onLimit;
+      result = await act(ctx, appID, params);
     } catch (error) {
       this.o.log.error({ err: error, action, appID }, 'admin action failed');
       result = { code: AdminCode.INTERNAL };

@@ -193,6 +193,14 @@ export interface RemoveResult {
 export interface PublishStreamRequest extends Actor {
   streamID: string;
   extraInfo: string;
+  /**
+   * A new stream beyond this many of `userID`'s in the room, or beyond `maxPerRoom` in the room,
+   * is refused (Code.TOO_MANY_STREAMS); republishing a listed stream is not a new one. Absent:
+   * the server's defaults (QuotaDefaults). Together they bound a room's snapshot, and so every
+   * login and resume reply.
+   */
+  maxPerMember?: number;
+  maxPerRoom?: number;
 }
 
 export interface StreamRequest extends Actor {

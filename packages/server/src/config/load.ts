@@ -17,6 +17,8 @@ export const CONFIG_FIELDS = [
   'kickMemoryMs',
   'leaseTtlMs',
   'maxRoomsPerUser',
+  'maxStreamsPerMember',
+  'maxStreamsPerRoom',
   'duplicateLogin',
   'kickOnTokenExpiry',
   'webhook',

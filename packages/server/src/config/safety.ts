@@ -16,6 +16,8 @@ const OPTION_NAMES = {
   kickMemoryMs: 1,
   leaseTtlMs: 1,
   maxRoomsPerUser: 1,
+  maxStreamsPerMember: 1,
+  maxStreamsPerRoom: 1,
   duplicateLogin: 1,
   kickOnTokenExpiry: 1,
   webhook: 1,

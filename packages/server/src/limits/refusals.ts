@@ -25,7 +25,9 @@ export type LimitName =
   /** An HTTP request whose headers or whole request did not arrive in time (408). */
   | 'http_timeout'
   /** An admin API body that did not arrive in time (408). */
-  | 'admin_body';
+  | 'admin_body'
+  /** A new stream beyond maxStreamsPerMember or maxStreamsPerRoom (1003060). */
+  | 'streams';
 
 /** Where a refusal is counted; ServerMetrics implements it. */
 export interface LimitCounter {

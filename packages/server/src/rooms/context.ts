@@ -5,6 +5,7 @@ import type { ErrorCode } from '@atrium/protocol';
 import type { Logger } from 'pino';
 import type { Backend } from '../backend/backend.js';
 import type { KickMessage, RoomRef, SequencedEvent } from '../backend/types.js';
+import type { LimitName } from '../limits/refusals.js';
 import type { ReplyMetrics } from '../metrics/replies.js';
 import type { ResolvedOptions } from '../options.js';
 import type { KickTombstones } from './kick.js';
@@ -92,5 +93,7 @@ export interface RoomContext {
   removals: PendingRemovals;
   /** Counts logins and resumes by what the rules answered. */
   metrics: ReplyMetrics;
+  /** A quota refused a request: counted in atrium_limited_total and logged (rate-limited). */
+  limited(limit: LimitName, detail?: Record<string, unknown>): void;
   log: Logger;
 }

@@ -36,7 +36,12 @@ export async function publishStream(
     ...acting.actor,
     streamID: frame.stream,
     extraInfo: frame.extra ?? '',
+    maxPerMember: ctx.options.maxStreamsPerMember,
+    maxPerRoom: ctx.options.maxStreamsPerRoom,
   });
+  if (!result.ok && result.code === Code.TOO_MANY_STREAMS) {
+    ctx.limited('streams', { appID: acting.actor.room.appID });
+  }
   answer(result, respond);
 }
 

@@ -4,7 +4,7 @@
 // Subscribers are called synchronously, in seq order, before the method's promise settles.
 
 import { Code, type RoomEvent, type RoomExtraInfo, type StreamInfo } from '@atrium/protocol';
-import { SharedDefaults } from '../../defaults.js';
+import { QuotaDefaults, SharedDefaults } from '../../defaults.js';
 import type { Backend } from '../backend.js';
 import { streamStoppedBy, streamsLeftBecause } from '../stream-delete.js';
 import type {
@@ -55,6 +55,8 @@ interface MemoryRoom {
   members: Map<string, Member>;
   /** By streamID, in publish order. */
   streams: Map<string, StreamInfo>;
+  /** userID → how many of `streams` are theirs: the per-member quota without a scan. */
+  streamsOf: Map<string, number>;
   extra: Map<string, RoomExtraInfo>;
   history: EventHistory;
 }
@@ -63,6 +65,15 @@ const roomKey = (ref: RoomRef): string => `${ref.appID}/${ref.roomID}`;
 const userKey = (appID: number, userID: string): string => `${appID}/${userID}`;
 const NOT_MEMBER: Refusal = { ok: false, code: Code.NOT_LOGGED_IN };
 const BAD_INPUT: Refusal = { ok: false, code: Code.INPUT_PARAM };
+const TOO_MANY_STREAMS: Refusal = { ok: false, code: Code.TOO_MANY_STREAMS };
+
+function dropStream(room: MemoryRoom, stream: StreamInfo): void {
+  room.streams.delete(stream.streamID);
+  const owner = stream.user.userID;
+  const left = (room.streamsOf.get(owner) ?? 1) - 1;
+  if (left > 0) room.streamsOf.set(owner, left);
+  else room.streamsOf.delete(owner);
+}
 
 export class MemoryBackend implements Backend {
   private readonly rooms = new Map<string, MemoryRoom>();
@@ -161,8 +172,14 @@ export class MemoryBackend implements Backend {
     const { room, member } = found;
     const stream = room.streams.get(req.streamID);
     if (stream !== undefined) return stream.user.userID === req.userID ? { ok: true } : BAD_INPUT;
+    const perMember = req.maxPerMember ?? QuotaDefaults.streamsPerMember;
+    const perRoom = req.maxPerRoom ?? QuotaDefaults.streamsPerRoom;
+    if ((room.streamsOf.get(req.userID) ?? 0) >= perMember || room.streams.size >= perRoom) {
+      return TOO_MANY_STREAMS;
+    }
     const info: StreamInfo = { streamID: req.streamID, user: { ...member.user }, extraInfo: req.extraInfo };
     room.streams.set(req.streamID, info);
+    room.streamsOf.set(req.userID, (room.streamsOf.get(req.userID) ?? 0) + 1);
     this.append(room, { k: 'pub', stream: { ...info } });
     return { ok: true };
   }
@@ -173,7 +190,7 @@ export class MemoryBackend implements Backend {
     const stream = found.room.streams.get(req.streamID);
     if (stream === undefined) return BAD_INPUT;
     if (stream.user.userID !== req.userID && req.asServer === undefined) return BAD_INPUT;
-    found.room.streams.delete(req.streamID);
+    dropStream(found.room, stream);
     const why = streamStoppedBy(req.asServer !== undefined);
     this.append(found.room, { k: 'unpub', stream: { ...stream }, why });
     return { ok: true };
@@ -303,7 +320,7 @@ export class MemoryBackend implements Backend {
     const why = streamsLeftBecause(cause, kick?.code);
     for (const stream of [...room.streams.values()]) {
       if (stream.user.userID !== userID) continue;
-      room.streams.delete(stream.streamID);
+      dropStream(room, stream);
       this.append(room, { k: 'unpub', stream: { ...stream }, why });
     }
     room.members.delete(userID);
@@ -326,6 +343,7 @@ export class MemoryBackend implements Backend {
       maxMemberCount,
       members: new Map(),
       streams: new Map(),
+      streamsOf: new Map(),
       extra: new Map(),
       history: new EventHistory(this.historyMaxEvents),
     };

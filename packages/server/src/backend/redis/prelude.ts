@@ -10,11 +10,17 @@ const KICKS_PRUNE_EVERY = 64;
 const HOOKS_IDLE_MS = 7 * 24 * 3_600_000;
 /** A room's lifetime ID ends with this many digits of its base position. */
 const LIFE_BASE_DIGITS = 6;
+/**
+ * The meta hash's field counting one user's streams in the room is this prefix and the userID
+ * (no other meta field has a ':'): the per-member stream quota without reading the streams hash.
+ */
+const STREAMS_OF_FIELD = 'sc:';
 
 export const ROOM_PRELUDE = `
 local KICKS_PRUNE_FROM, KICKS_PRUNE_EVERY = ${KICKS_PRUNE_FROM}, ${KICKS_PRUNE_EVERY}
 local HOOKS_IDLE_MS = ${HOOKS_IDLE_MS}
 local LIFE_BASE_DIGITS = ${LIFE_BASE_DIGITS}
+local STREAMS_OF_FIELD = '${STREAMS_OF_FIELD}'
 local MS_PER_S, US_PER_MS = 1000, 1000
 local META, MEMBERS, STREAMS, EXTRA, LOG, GONE = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local KICKS, HOOKS = KEYS[7], KEYS[8]
@@ -57,6 +63,16 @@ local function noteKick(sessionID, code, ext, keepMs)
 end
 
 local function nextSeq() return redis.call('HINCRBY', META, 'seq', 1) end
+
+-- The user's stream count, kept beside the streams hash in the same step as every change to it.
+-- A count gone to 0 (or below: streams listed before counts were kept) is dropped.
+local function streamsOf(userID) return tonumber(redis.call('HGET', META, STREAMS_OF_FIELD .. userID)) or 0 end
+local function streamAdded(userID) redis.call('HINCRBY', META, STREAMS_OF_FIELD .. userID, 1) end
+local function streamRemoved(userID)
+  if redis.call('HINCRBY', META, STREAMS_OF_FIELD .. userID, -1) <= 0 then
+    redis.call('HDEL', META, STREAMS_OF_FIELD .. userID)
+  end
+end
 
 local BASE = nil
 local LAST_POS = 0
@@ -114,6 +130,8 @@ end
 
 -- unpub for each of the member's streams (publish order), each with why they went, then leave;
 -- the kick rides on the first.
+-- The streams hash is read whole here, and in snapshot(): it is bounded by the per-room stream
+-- quota (PUBLISH_STREAM), as the members hash read by snapshot() is by the room's capacity.
 local function removeMember(userID, m, kick, cause, kickCode, why, destroyIfEmpty)
   local owned = {}
   local all = redis.call('HGETALL', STREAMS)
@@ -124,6 +142,7 @@ local function removeMember(userID, m, kick, cause, kickCode, why, destroyIfEmpt
   table.sort(owned, function(a, b) return a.s.o < b.s.o end)
   for _, o in ipairs(owned) do
     redis.call('HDEL', STREAMS, o.id)
+    streamRemoved(userID)
     append('{"k":"unpub","stream":' .. streamJSON(o.id, o.s) .. ',"why":' .. why .. '}', kick, nil, ',"o":' .. o.s.o)
     kick = nil
   end

@@ -12,6 +12,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { Code } from '@atrium/protocol';
+import { QuotaDefaults } from '../../defaults.js';
 import type { Backend, ClusterFacet } from '../backend.js';
 import { streamStoppedBy, streamsLeftBecause } from '../stream-delete.js';
 import type {
@@ -245,7 +246,12 @@ export class RedisBackend implements Backend {
   }
 
   async publishStream(req: PublishStreamRequest): Promise<Done> {
-    const done = await this.mutate(Scripts.publishStream, req, [req.streamID, req.extraInfo]);
+    const done = await this.mutate(Scripts.publishStream, req, [
+      req.streamID,
+      req.extraInfo,
+      String(req.maxPerMember ?? QuotaDefaults.streamsPerMember),
+      String(req.maxPerRoom ?? QuotaDefaults.streamsPerRoom),
+    ]);
     if (done.ok) this.hooks?.noted(req.room);
     return done;
   }
@@ -355,6 +361,8 @@ export class RedisBackend implements Backend {
         return NOT_MEMBER;
       case 'toomany':
         return { ok: false, code: Code.EXTRA_TOO_MANY_KEYS };
+      case 'toomanystreams':
+        return { ok: false, code: Code.TOO_MANY_STREAMS };
       default:
         return BAD_INPUT;
     }

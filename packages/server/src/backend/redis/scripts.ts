@@ -86,13 +86,18 @@ if destroyed then destroyedFlag = 1 end
 return {1, destroyedFlag, m.s, m.p, LAST_POS}
 `;
 
-// ARGV[8..9]: streamID, extraInfo.
+// ARGV[8..11]: streamID, extraInfo, most streams per member, most streams per room. Counted
+// without reading the streams hash: HLEN for the room, a counter in meta for the user.
 const PUBLISH_STREAM = `${ROOM_PRELUDE}${ACTOR_PRELUDE}
 local raw = redis.call('HGET', STREAMS, ARGV[8])
 if raw then
   if cjson.decode(raw).u == USER_ID then return {'ok', 0, 0} end
   return {'input'}
 end
+if streamsOf(USER_ID) >= tonumber(ARGV[10]) or redis.call('HLEN', STREAMS) >= tonumber(ARGV[11]) then
+  return {'toomanystreams'}
+end
+streamAdded(USER_ID)
 local seq = nextSeq()
 local s = {u = USER_ID, n = m.n, x = ARGV[9], o = seq}
 redis.call('HSET', STREAMS, ARGV[8], cjson.encode(s))
@@ -107,6 +112,7 @@ if not raw then return {'input'} end
 local s = cjson.decode(raw)
 if s.u ~= USER_ID and not AS_SERVER then return {'input'} end
 redis.call('HDEL', STREAMS, ARGV[8])
+streamRemoved(s.u)
 local seq = append('{"k":"unpub","stream":' .. streamJSON(ARGV[8], s) .. ',"why":' .. ARGV[9] .. '}', nil, nil, ',"o":' .. s.o)
 return {'ok', seq, LAST_POS}
 `;
