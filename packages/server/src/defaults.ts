@@ -20,7 +20,7 @@ export const SharedDefaults = {
 /**
  * Quotas checked by both backends (and so by the admin API too). With the protocol's limits on a
  * stream's ID (256 bytes) and extra info (1 KiB), `streamsPerRoom` bounds a room's stream list,
- * the biggest part of a login or resume reply, to about 330 KB: far below a link's backlog limit.
+ * the biggest part of a login or resume reply, to about 350 KB of JSON: far below a link's backlog limit.
  */
 export const QuotaDefaults = {
   /** Streams one user may have listed in one room. */
