@@ -1,0 +1,39 @@
+// The quotas as a client and the business backend meet them: refused with their code, counted in
+// atrium_limited_total{limit}, and nothing else changes. The backends' own checks are in
+// backend-quotas-contract.ts.
+
+import { AdminCode, Code } from '@atrium/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { admin, adminOk } from './admin-helpers.js';
+import { Harness, rawGet } from './helpers.js';
+
+const h = new Harness();
+afterEach(() => h.close());
+
+async function limited(httpUrl: string, limit: string): Promise<number> {
+  const { body } = await rawGet(httpUrl, '/metrics');
+  const line = body.split('\n').find((l) => l.startsWith(`atrium_limited_total{limit="${limit}"} `));
+  return line === undefined ? 0 : Number(line.split(' ').pop());
+}
+
+describe('stream quotas', () => {
+  it('refuse a new stream past maxStreamsPerMember or maxStreamsPerRoom, from pub and AddStream', async () => {
+    const s = await h.server({ maxStreamsPerMember: 2, maxStreamsPerRoom: 3 });
+    const ann = await h.client(s);
+    await ann.joined('r1', 'ann');
+    const pub = (stream: string) => ann.request({ t: 'pub', room: 'r1', stream });
+    expect((await pub('a1')).code).toBe(Code.OK);
+    expect((await pub('a2')).code).toBe(Code.OK);
+    expect((await pub('a3')).code).toBe(Code.TOO_MANY_STREAMS);
+    expect((await pub('a1')).code).toBe(Code.OK);
+
+    await adminOk(s, 'AddStream', { RoomId: 'r1', UserId: 'cdn', StreamId: 'c1' });
+    const { reply } = await admin(s, 'AddStream', { RoomId: 'r1', UserId: 'cdn', StreamId: 'c2' });
+    expect(reply.Code).toBe(AdminCode.INPUT_ERROR);
+    expect(reply.Message).toContain(String(Code.TOO_MANY_STREAMS));
+    expect(await limited(s.httpUrl, 'streams')).toBe(2);
+    expect(await adminOk(s, 'DescribeSimpleStreamList', { RoomId: 'r1' })).toMatchObject({
+      StreamList: [{ StreamId: 'a1' }, { StreamId: 'a2' }, { StreamId: 'c1' }],
+    });
+  });
+});
