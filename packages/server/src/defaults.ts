@@ -27,4 +27,9 @@ export const QuotaDefaults = {
   streamsPerMember: 16,
   /** Streams listed in one room. */
   streamsPerRoom: 256,
+  /**
+   * Members of one room, whatever its maxMemberCount (0 = up to this). It also bounds the members
+   * list a login or a resume reads and sends (Redis: the members hash read whole by a join).
+   */
+  roomMembers: 10_000,
 } as const;

@@ -79,6 +79,12 @@ export interface RoomServerOptions extends LimitOptions {
    * extra info limits it bounds a login or resume reply. @default 256
    */
   maxStreamsPerRoom?: number;
+  /**
+   * Members of one room, whatever maxMemberCount its creator gave (0 = up to this); a login
+   * beyond it is refused with 1002034. The business can set a room's own count with the admin
+   * API's SetRoomCapacity. @default 10000
+   */
+  maxRoomMembers?: number;
   /** What a second login of the same user does to the first. @default 'kick-old' */
   duplicateLogin?: DuplicateLoginPolicy;
   /** Kick sessions whose token expires unrenewed (KICKOUT, Code.TOKEN_EXPIRED). @default false */
@@ -183,6 +189,7 @@ const INT_OPTIONS = {
   leaseTtlMs: { default: SharedDefaults.leaseTtlMs, min: 150, max: DAY_MS },
   maxRoomsPerUser: { default: Defaults.maxRoomsPerUser, min: 1, max: 1000 },
   maxStreamsPerMember: { default: QuotaDefaults.streamsPerMember, min: 1, max: 1000 },
+  maxRoomMembers: { default: QuotaDefaults.roomMembers, min: 1, max: 1_000_000 },
   // At most 1000 streams of 256-byte IDs and 1 KiB extra info: a snapshot under 1.5 MB.
   maxStreamsPerRoom: { default: QuotaDefaults.streamsPerRoom, min: 1, max: 1000 },
   onlineCountIntervalMs: { default: Defaults.onlineCountIntervalMs, min: 10, max: DAY_MS },

@@ -106,6 +106,37 @@ export function backendQuotasContract(name: string, makeBackend: MakeBackend): v
       }
     });
 
+    it('refuses a join beyond the server cap, whatever maxMemberCount the room has', async () => {
+      const { backend, messages } = await open();
+      const room = freshRoom();
+      const cap = { maxRoomMembers: 2 };
+      expect((await backend.join(joinReq(room, 'u1', { ...cap, maxMemberCount: 5 }))).ok).toBe(true);
+      expect((await backend.join(joinReq(room, 'u2', cap))).ok).toBe(true);
+      const before = messages.length;
+      expect(await backend.join(joinReq(room, 'u3', cap))).toEqual({ ok: false, code: Code.ROOM_FULL });
+      expect(messages.length).toBe(before);
+      expect((await backend.room(room, false))?.count).toBe(2);
+      // The same user logging in again takes its own place.
+      expect((await backend.join(joinReq(room, 'u2', { ...cap, sessionID: 's-u2-again' }))).ok).toBe(true);
+    });
+
+    it('lets the business backend open a room its creator squatted with maxMemberCount 1', async () => {
+      const { backend } = await open();
+      const room = freshRoom();
+      await backend.join(joinReq(room, 'squatter', { maxMemberCount: 1 }));
+      expect(await backend.join(joinReq(room, 'u2'))).toEqual({ ok: false, code: Code.ROOM_FULL });
+      expect(await backend.setRoomCapacity({ room, maxMemberCount: 0 })).toEqual({ ok: true });
+      expect((await backend.join(joinReq(room, 'u2'))).ok).toBe(true);
+      expect((await backend.join(joinReq(room, 'u3', { maxRoomMembers: 2 }))).ok).toBe(false);
+      expect(await backend.setRoomCapacity({ room, maxMemberCount: 2 })).toEqual({ ok: true });
+      expect((await backend.room(room, false))?.maxMemberCount).toBe(2);
+      expect(await backend.join(joinReq(room, 'u3'))).toEqual({ ok: false, code: Code.ROOM_FULL });
+      expect(await backend.setRoomCapacity({ room: freshRoom(), maxMemberCount: 3 })).toEqual({
+        ok: false,
+        code: Code.NOT_LOGGED_IN,
+      });
+    });
+
     it('applies the default quotas when none are given', async () => {
       const { backend } = await open();
       const room = freshRoom();

@@ -37,3 +37,24 @@ describe('stream quotas', () => {
     });
   });
 });
+
+describe('room capacity', () => {
+  it('is capped by maxRoomMembers, and SetRoomCapacity opens a room squatted with maxMemberCount 1', async () => {
+    const s = await h.server({ maxRoomMembers: 2 });
+    const squatter = await h.client(s);
+    await squatter.joined('r1', 'squatter', { maxMemberCount: 1 });
+    const bob = await h.client(s);
+    expect((await bob.login('r1', 'bob')).code).toBe(Code.ROOM_FULL);
+
+    const set = (input: Record<string, string>) => admin(s, 'SetRoomCapacity', { RoomId: 'r1', ...input });
+    expect((await set({})).reply.Code).toBe(AdminCode.INPUT_ERROR);
+    expect((await set({ MaxMemberCount: '-1' })).reply.Code).toBe(AdminCode.INPUT_ERROR);
+    expect((await set({ RoomId: 'gone', MaxMemberCount: '0' })).reply.Code).toBe(AdminCode.ROOM_NOT_EXIST);
+    expect(await adminOk(s, 'SetRoomCapacity', { RoomId: 'r1', MaxMemberCount: '0' })).toEqual({});
+    await bob.joined('r1', 'bob');
+    // 0 means up to the server's cap: a third member is refused.
+    const cat = await h.client(s);
+    expect((await cat.login('r1', 'cat')).code).toBe(Code.ROOM_FULL);
+    expect(await limited(s.httpUrl, 'room_members')).toBe(2);
+  });
+});

@@ -45,6 +45,8 @@ type Action = (ctx: ActionContext, appID: number, p: AdminParams) => Promise<Act
 
 /** ZEGO's limits. */
 export const ADMIN_LIMITS = {
+  /** SetRoomCapacity's largest MaxMemberCount (the server's maxRoomMembers caps it anyway). */
+  roomCapacity: 1_000_000,
   kickUsers: 5,
   describeUsers: 10,
   describeRooms: 10,
@@ -336,6 +338,20 @@ const describeSimpleStreamList: Action = async (ctx, appID, p) => {
   });
 };
 
+/**
+ * Atrium's own: the business backend sets an existing room's capacity (its maxMemberCount, 0 = up
+ * to the server's maxRoomMembers), whoever created the room with whatever count, so a member that
+ * created it with maxMemberCount 1 cannot lock everyone else out. Members already in stay.
+ */
+const setRoomCapacity: Action = async (ctx, appID, p) => {
+  const roomID = roomParam(p);
+  if (isFail(roomID)) return roomID;
+  if ((p.one('MaxMemberCount') ?? '') === '') return inputError('MaxMemberCount is missing');
+  const max = intParam(p, 'MaxMemberCount', 0, ADMIN_LIMITS.roomCapacity, 0);
+  if (isFail(max)) return max;
+  return refused(await ctx.backend.setRoomCapacity({ room: { appID, roomID }, maxMemberCount: max }));
+};
+
 export const ADMIN_ACTIONS: ReadonlyMap<string, Action> = new Map<string, Action>([
   ['KickoutUser', kickoutUser],
   ['DescribeUserNum', describeUserNum],
@@ -348,4 +364,5 @@ export const ADMIN_ACTIONS: ReadonlyMap<string, Action> = new Map<string, Action
   ['DeleteStream', deleteStream],
   ['DescribeSimpleStreamList', describeSimpleStreamList],
   ['CloseRoom', closeRoom],
+  ['SetRoomCapacity', setRoomCapacity],
 ]);

@@ -15,6 +15,7 @@
 import type { SessionStore } from './session-store.js';
 import type {
   BackendListener,
+  CapacityRequest,
   CommandRequest,
   Done,
   HookQueue,
@@ -49,6 +50,12 @@ export interface Backend {
   join(request: JoinRequest): Promise<JoinResult>;
   /** `unpub` for each of the member's streams, then `leave`; destroys the room when empty. */
   remove(request: RemoveRequest): Promise<RemoveResult>;
+  /**
+   * Overrides an existing room's maxMemberCount (whoever created it, with whatever count), so a
+   * squatter cannot lock a room; members already in stay. Code.NOT_LOGGED_IN when the room does
+   * not exist. No event: members learn nothing of it.
+   */
+  setRoomCapacity(request: CapacityRequest): Promise<Done>;
 
   /** A stream ID belongs to one user in a room (Code.INPUT_PARAM otherwise); publishing it again is a no-op. */
   publishStream(request: PublishStreamRequest): Promise<Done>;

@@ -155,8 +155,13 @@ export interface JoinRequest {
   sessionID: string;
   multi: boolean;
   userUpdate: boolean;
-  /** Applies only when this join creates the room; 0 = unlimited. */
+  /** Applies only when this join creates the room; 0 = unlimited (up to `maxRoomMembers`). */
   maxMemberCount: number;
+  /**
+   * The server's cap on a room's members, whatever its maxMemberCount: a join beyond either is
+   * refused with Code.ROOM_FULL. Absent: QuotaDefaults.roomMembers.
+   */
+  maxRoomMembers?: number;
   duplicateLogin: 'kick-old' | 'reject-new';
   /** Include `members` in the returned state. */
   withMembers: boolean;
@@ -172,6 +177,12 @@ export interface KickedMember {
 export type JoinResult =
   | { ok: true; state: RoomState; created: boolean; kicked: KickedMember[] }
   | Refusal<typeof Code.ROOM_FULL | typeof Code.ALREADY_IN_THIS_ROOM | typeof Code.LOGGED_IN_ELSEWHERE>;
+
+/** The business backend sets a room's capacity (its maxMemberCount; 0 = up to the server's cap). */
+export interface CapacityRequest {
+  room: RoomRef;
+  maxMemberCount: number;
+}
 
 export interface RemoveRequest {
   room: RoomRef;

@@ -19,6 +19,7 @@ export const CONFIG_FIELDS = [
   'maxRoomsPerUser',
   'maxStreamsPerMember',
   'maxStreamsPerRoom',
+  'maxRoomMembers',
   'duplicateLogin',
   'kickOnTokenExpiry',
   'webhook',

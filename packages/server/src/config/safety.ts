@@ -18,6 +18,7 @@ const OPTION_NAMES = {
   maxRoomsPerUser: 1,
   maxStreamsPerMember: 1,
   maxStreamsPerRoom: 1,
+  maxRoomMembers: 1,
   duplicateLogin: 1,
   kickOnTokenExpiry: 1,
   webhook: 1,

@@ -27,7 +27,9 @@ export type LimitName =
   /** An admin API body that did not arrive in time (408). */
   | 'admin_body'
   /** A new stream beyond maxStreamsPerMember or maxStreamsPerRoom (1003060). */
-  | 'streams';
+  | 'streams'
+  /** A login into a room at its capacity: its maxMemberCount or maxRoomMembers (1002034). */
+  | 'room_members';
 
 /** Where a refusal is counted; ServerMetrics implements it. */
 export interface LimitCounter {

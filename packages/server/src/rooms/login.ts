@@ -152,6 +152,7 @@ async function enterRoom(
     throw new Error('a join ran twice (its first reply lost): undone, to be sent again');
   }
   if (!joined.ok) {
+    if (joined.code === Code.ROOM_FULL) ctx.limited('room_members', { appID: ref.appID });
     await abandonJoin(ctx, session, ref, false);
     return respond.fail(joined.code);
   }
@@ -190,6 +191,7 @@ async function joinBackend(
       multi: session.multi,
       userUpdate: entry.userUpdate,
       maxMemberCount: entry.maxMemberCount,
+      maxRoomMembers: ctx.options.maxRoomMembers,
       duplicateLogin: ctx.options.duplicateLogin,
       withMembers: entry.userUpdate,
       nowMs: ctx.now(),

@@ -11,6 +11,7 @@ import type {
   Actor,
   BackendListener,
   BackendMessage,
+  CapacityRequest,
   CommandRequest,
   Done,
   JoinRequest,
@@ -113,11 +114,11 @@ export class MemoryBackend implements Backend {
     if (conflicts.length > 0 && req.duplicateLogin === 'reject-new') {
       return { ok: false, code: Code.LOGGED_IN_ELSEWHERE };
     }
-    if (existing !== undefined && existing.maxMemberCount > 0) {
+    if (existing !== undefined) {
+      const cap = req.maxRoomMembers ?? QuotaDefaults.roomMembers;
+      const max = existing.maxMemberCount > 0 ? Math.min(existing.maxMemberCount, cap) : cap;
       const leavingHere = conflicts.some((m) => m.room === req.room.roomID) ? 1 : 0;
-      if (existing.members.size - leavingHere >= existing.maxMemberCount) {
-        return { ok: false, code: Code.ROOM_FULL };
-      }
+      if (existing.members.size - leavingHere >= max) return { ok: false, code: Code.ROOM_FULL };
     }
 
     const kicked: KickedMember[] = [];
@@ -164,6 +165,13 @@ export class MemoryBackend implements Backend {
     const cause = req.kick !== undefined ? 'kick' : (req.cause ?? 'logout');
     const destroyed = this.removeMember(req.room, member, req.kick, cause, true);
     return { removed: true, destroyed };
+  }
+
+  async setRoomCapacity(req: CapacityRequest): Promise<Done> {
+    const room = this.rooms.get(roomKey(req.room));
+    if (room === undefined) return NOT_MEMBER;
+    room.maxMemberCount = req.maxMemberCount;
+    return { ok: true };
   }
 
   async publishStream(req: PublishStreamRequest): Promise<Done> {

@@ -18,6 +18,7 @@ import { streamStoppedBy, streamsLeftBecause } from '../stream-delete.js';
 import type {
   Actor,
   BackendListener,
+  CapacityRequest,
   CommandRequest,
   Done,
   JoinRequest,
@@ -204,6 +205,7 @@ export class RedisBackend implements Backend {
           String(Code.KICKED_DUPLICATE_LOGIN),
           this.kickKeepMs,
           String(streamsLeftBecause('kick', Code.KICKED_DUPLICATE_LOGIN)),
+          String(req.maxRoomMembers ?? QuotaDefaults.roomMembers),
         ]),
         'join',
       );
@@ -243,6 +245,15 @@ export class RedisBackend implements Backend {
     if (req.kick !== undefined) removal.kick = req.kick;
     if (req.cause !== undefined) removal.cause = req.cause;
     return this.removeMembership(removal);
+  }
+
+  async setRoomCapacity(req: CapacityRequest): Promise<Done> {
+    await this.lease.ensure();
+    const reply = asArray(
+      await this.run(Scripts.setCapacity, this.keysOf(req.room), [String(req.maxMemberCount)]),
+      'setCapacity',
+    );
+    return asString(reply[0], 'setCapacity status') === 'ok' ? { ok: true } : NOT_MEMBER;
   }
 
   async publishStream(req: PublishStreamRequest): Promise<Done> {

@@ -21,9 +21,10 @@ import { createHash } from 'node:crypto';
 import type { RedisClient } from './keys.js';
 import { ACTOR_PRELUDE, ROOM_PRELUDE } from './prelude.js';
 
-// ARGV[4..15]: userID, userName, sessionID, multi 0|1, userUpdate 0|1, maxMemberCount, policy,
+// ARGV[4..17]: userID, userName, sessionID, multi 0|1, userUpdate 0|1, maxMemberCount, policy,
 // withMembers 0|1, nowMs, nodeID, duplicate-login kick code, how long kicks are kept, why the
-// kicked session's streams go.
+// kicked session's streams go, the server's cap on members. The members hash that snapshot()
+// reads whole is bounded by that cap (and the streams hash by the stream quota).
 const JOIN = `${ROOM_PRELUDE}
 local userID, userName, sessionID = ARGV[4], ARGV[5], ARGV[6]
 local multi, userUpdate, maxCount, policy = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
@@ -41,12 +42,12 @@ if created then
   redis.call('HSET', META, 'seq', '0', 'base', base, 'max', maxCount, 'bseq', '0', 'life', lifeID)
   redis.call('DEL', GONE)
 else
+  local cap = tonumber(ARGV[17])
   local max = tonumber(redis.call('HGET', META, 'max')) or 0
-  if max > 0 then
-    local n = redis.call('HLEN', MEMBERS)
-    if old then n = n - 1 end
-    if n >= max then return {'full'} end
-  end
+  if max <= 0 or max > cap then max = cap end
+  local n = redis.call('HLEN', MEMBERS)
+  if old then n = n - 1 end
+  if n >= max then return {'full'} end
 end
 local kicked = {'', 0}
 if old then
@@ -63,6 +64,13 @@ record(seq, '{"k":"join","user":' .. userJSON(userID, userName) .. '}', nil, not
 local createdFlag = 0
 if created then createdFlag = 1 end
 return {'ok', createdFlag, kicked[1], kicked[2], snapshot(withMembers), LAST_POS}
+`;
+
+// ARGV[4]: maxMemberCount. The business backend's override of an existing room's capacity.
+const SET_CAPACITY = `${ROOM_PRELUDE}
+if redis.call('EXISTS', META) == 0 then return {'notmember'} end
+redis.call('HSET', META, 'max', ARGV[4])
+return {'ok'}
 `;
 
 // ARGV[4..10]: userID, sessionID ('' = any), join position ('0' = any), kick code ('' = no kick),
@@ -279,6 +287,7 @@ export class LuaScript {
 export const Scripts = {
   join: new LuaScript('join', JOIN),
   remove: new LuaScript('remove', REMOVE),
+  setCapacity: new LuaScript('setCapacity', SET_CAPACITY),
   publishStream: new LuaScript('publishStream', PUBLISH_STREAM),
   unpublishStream: new LuaScript('unpublishStream', UNPUBLISH_STREAM),
   streamExtra: new LuaScript('streamExtra', STREAM_EXTRA),
