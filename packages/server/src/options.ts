@@ -67,7 +67,10 @@ export interface RoomServerOptions extends LimitOptions {
    * @default 5000
    */
   leaseTtlMs?: number;
-  /** The multi-room limit: rooms one session may be in at once. @default 5 */
+  /**
+   * The multi-room limit: rooms one user (appID, userID) may be in at once, over all its
+   * sessions and nodes (1002037 beyond). @default 5
+   */
   maxRoomsPerUser?: number;
   /**
    * Streams one user may have listed in one room (publishing, or published for by the admin

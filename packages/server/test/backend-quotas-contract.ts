@@ -137,6 +137,33 @@ export function backendQuotasContract(name: string, makeBackend: MakeBackend): v
       });
     });
 
+    it('counts a user’s rooms across all its sessions, not those a join displaces', async () => {
+      const { backend, messages } = await open();
+      const rooms = [freshRoom(), freshRoom(), freshRoom(), freshRoom()];
+      const limit = { multi: true, maxRoomsPerUser: 3 };
+      for (const [i, room] of rooms.slice(0, 3).entries()) {
+        expect((await backend.join(joinReq(room, 'u1', { ...limit, sessionID: `link-${i}` }))).ok).toBe(true);
+      }
+      const before = messages.length;
+      expect(await backend.join(joinReq(rooms[3]!, 'u1', { ...limit, sessionID: 'link-3' }))).toEqual({
+        ok: false,
+        code: Code.TOO_MANY_ROOMS,
+      });
+      expect(await backend.room(rooms[3]!, false)).toBeNull();
+      expect(messages.length).toBe(before);
+      // Another login to a room it is in takes that place; another user is not affected.
+      expect((await backend.join(joinReq(rooms[0]!, 'u1', { ...limit, sessionID: 'link-4' }))).ok).toBe(true);
+      expect((await backend.join(joinReq(rooms[3]!, 'u2', limit))).ok).toBe(true);
+      // A room left frees its place.
+      await backend.remove({ room: rooms[1]!, userID: 'u1' });
+      expect((await backend.join(joinReq(rooms[3]!, 'u1', { ...limit, sessionID: 'link-5' }))).ok).toBe(true);
+      // A single-room login displaces them all.
+      const single = await backend.join(
+        joinReq(freshRoom(), 'u1', { maxRoomsPerUser: 3, sessionID: 'solo' }),
+      );
+      expect(single.ok && single.kicked.length).toBe(3);
+    });
+
     it('applies the default quotas when none are given', async () => {
       const { backend } = await open();
       const room = freshRoom();

@@ -58,3 +58,20 @@ describe('room capacity', () => {
     expect(await limited(s.httpUrl, 'room_members')).toBe(2);
   });
 });
+
+describe('rooms per user', () => {
+  it('are counted across all the user’s links', async () => {
+    const s = await h.server({ maxRoomsPerUser: 2 });
+    const first = await h.client(s);
+    await first.joined('r1', 'ann', { multi: true });
+    const second = await h.client(s);
+    await second.joined('r2', 'ann', { multi: true });
+    const third = await h.client(s);
+    expect((await third.login('r3', 'ann', { multi: true })).code).toBe(Code.TOO_MANY_ROOMS);
+    // From a link that holds one of the two rooms too.
+    expect((await first.login('r3', 'ann', { multi: true })).code).toBe(Code.TOO_MANY_ROOMS);
+    expect(await limited(s.httpUrl, 'rooms_per_user')).toBe(2);
+    await second.request({ t: 'logout', room: 'r2' });
+    await third.joined('r3', 'ann', { multi: true });
+  });
+});

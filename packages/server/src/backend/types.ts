@@ -162,6 +162,12 @@ export interface JoinRequest {
    * refused with Code.ROOM_FULL. Absent: QuotaDefaults.roomMembers.
    */
   maxRoomMembers?: number;
+  /**
+   * Rooms this user (appID, userID) may be in at once across all its sessions and nodes, counting
+   * this one and not those the join displaces: beyond it the join is refused with
+   * Code.TOO_MANY_ROOMS. Absent: Defaults.maxRoomsPerUser.
+   */
+  maxRoomsPerUser?: number;
   duplicateLogin: 'kick-old' | 'reject-new';
   /** Include `members` in the returned state. */
   withMembers: boolean;
@@ -176,7 +182,12 @@ export interface KickedMember {
 
 export type JoinResult =
   | { ok: true; state: RoomState; created: boolean; kicked: KickedMember[] }
-  | Refusal<typeof Code.ROOM_FULL | typeof Code.ALREADY_IN_THIS_ROOM | typeof Code.LOGGED_IN_ELSEWHERE>;
+  | Refusal<
+      | typeof Code.ROOM_FULL
+      | typeof Code.ALREADY_IN_THIS_ROOM
+      | typeof Code.LOGGED_IN_ELSEWHERE
+      | typeof Code.TOO_MANY_ROOMS
+    >;
 
 /** The business backend sets a room's capacity (its maxMemberCount; 0 = up to the server's cap). */
 export interface CapacityRequest {

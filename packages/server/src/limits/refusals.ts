@@ -29,7 +29,9 @@ export type LimitName =
   /** A new stream beyond maxStreamsPerMember or maxStreamsPerRoom (1003060). */
   | 'streams'
   /** A login into a room at its capacity: its maxMemberCount or maxRoomMembers (1002034). */
-  | 'room_members';
+  | 'room_members'
+  /** A login of a user already in maxRoomsPerUser rooms over all its sessions (1002037). */
+  | 'rooms_per_user';
 
 /** Where a refusal is counted; ServerMetrics implements it. */
 export interface LimitCounter {

@@ -57,7 +57,7 @@ export async function login(
   const user = { userID: frame.user.userID, userName: frame.user.userName || frame.user.userID };
   const current = liveSession(slot);
   const admitted = admit(ctx, frame.appID, user, { ...frame, roomID: frame.room }, current);
-  if (!admitted.ok) return respond.fail(admitted.code, admitted.ext);
+  if (!admitted.ok) return refuse(ctx, frame.appID, admitted, respond);
   const session = current ?? new Session(ctx.newID(), ctx.newID(), frame.appID, user, frame.multi === true);
   try {
     await enterRoom(ctx, slot, session, admitted.entry, respond);
@@ -84,11 +84,22 @@ export async function switchRoom(
     const idCode = checkRoomID(frame.room);
     if (idCode !== 0) return respond.fail(idCode);
     const admitted = admit(ctx, session.appID, session.user, { ...frame, roomID: frame.room }, session);
-    if (!admitted.ok) return respond.fail(admitted.code, admitted.ext);
+    if (!admitted.ok) return refuse(ctx, session.appID, admitted, respond);
     await enterRoom(ctx, slot, session, admitted.entry, respond);
   } finally {
     endIfEmpty(ctx, slot, session);
   }
+}
+
+/** A refused login; the multi-room limit of the session is counted with the user's. */
+function refuse(
+  ctx: RoomContext,
+  appID: number,
+  refusal: { code: ErrorCode; ext?: string },
+  respond: Respond,
+): void {
+  if (refusal.code === Code.TOO_MANY_ROOMS) ctx.limited('rooms_per_user', { appID });
+  respond.fail(refusal.code, refusal.ext);
 }
 
 /** Steps 2 to 4 of the login rules, shared by login and switch: the app, the token, the session. */
@@ -153,6 +164,7 @@ async function enterRoom(
   }
   if (!joined.ok) {
     if (joined.code === Code.ROOM_FULL) ctx.limited('room_members', { appID: ref.appID });
+    if (joined.code === Code.TOO_MANY_ROOMS) ctx.limited('rooms_per_user', { appID: ref.appID });
     await abandonJoin(ctx, session, ref, false);
     return respond.fail(joined.code);
   }
@@ -192,6 +204,7 @@ async function joinBackend(
       userUpdate: entry.userUpdate,
       maxMemberCount: entry.maxMemberCount,
       maxRoomMembers: ctx.options.maxRoomMembers,
+      maxRoomsPerUser: ctx.options.maxRoomsPerUser,
       duplicateLogin: ctx.options.duplicateLogin,
       withMembers: entry.userUpdate,
       nowMs: ctx.now(),

@@ -3,7 +3,7 @@
 // method). It has no cluster facet: its sessions live and end on this one node.
 // Subscribers are called synchronously, in seq order, before the method's promise settles.
 
-import { Code, type RoomEvent, type RoomExtraInfo, type StreamInfo } from '@atrium/protocol';
+import { Code, Defaults, type RoomEvent, type RoomExtraInfo, type StreamInfo } from '@atrium/protocol';
 import { QuotaDefaults, SharedDefaults } from '../../defaults.js';
 import type { Backend } from '../backend.js';
 import { streamStoppedBy, streamsLeftBecause } from '../stream-delete.js';
@@ -113,6 +113,9 @@ export class MemoryBackend implements Backend {
     const conflicts = this.conflictsOf(req);
     if (conflicts.length > 0 && req.duplicateLogin === 'reject-new') {
       return { ok: false, code: Code.LOGGED_IN_ELSEWHERE };
+    }
+    if (this.roomsKept(req, conflicts) >= (req.maxRoomsPerUser ?? Defaults.maxRoomsPerUser)) {
+      return { ok: false, code: Code.TOO_MANY_ROOMS };
     }
     if (existing !== undefined) {
       const cap = req.maxRoomMembers ?? QuotaDefaults.roomMembers;
@@ -287,6 +290,17 @@ export class MemoryBackend implements Backend {
       if (roomID === req.room.roomID || !req.multi || !member.multi) out.push({ room: roomID, member });
     }
     return out;
+  }
+
+  /** The user's other rooms that stay once this join has displaced its conflicts. */
+  private roomsKept(req: JoinRequest, conflicts: { room: string }[]): number {
+    const rooms = this.userRooms.get(userKey(req.room.appID, req.user.userID));
+    if (rooms === undefined) return 0;
+    let kept = 0;
+    for (const roomID of rooms.keys()) {
+      if (roomID !== req.room.roomID && !conflicts.some((c) => c.room === roomID)) kept++;
+    }
+    return kept;
   }
 
   private memberOf(actor: Actor): { room: MemoryRoom; member: Member } | undefined {

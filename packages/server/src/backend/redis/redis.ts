@@ -67,6 +67,7 @@ export { REDIS_BACKEND_DEFAULTS, type RedisBackendOptions } from './options.js';
 const NOT_MEMBER: Refusal = { ok: false, code: Code.NOT_LOGGED_IN };
 const BAD_INPUT: Refusal = { ok: false, code: Code.INPUT_PARAM };
 const ELSEWHERE = { ok: false, code: Code.LOGGED_IN_ELSEWHERE } as const;
+const TOO_MANY_ROOMS = { ok: false, code: Code.TOO_MANY_ROOMS } as const;
 const DUPLICATE_KICK = { code: Code.KICKED_DUPLICATE_LOGIN, ext: '' };
 const silentLog: FeedLog = { warn: () => {} };
 
@@ -190,6 +191,7 @@ export class RedisBackend implements Backend {
       await watched.subscribed;
       await this.lease.ensure();
       if (req.duplicateLogin === 'reject-new' && (await this.index.loggedInElsewhere(req))) return ELSEWHERE;
+      if (await this.index.tooManyRooms(req)) return TOO_MANY_ROOMS;
       const reply = asArray(
         await this.run(Scripts.join, watched.keys, [
           user.userID,
@@ -222,9 +224,10 @@ export class RedisBackend implements Backend {
       if (sameRoomKicked !== '') kicked.push({ room, sessionID: sameRoomKicked, userID: user.userID });
 
       const displaced = await this.index.record(req, joinPos);
-      if (displaced === 'refused') {
+      if (displaced === 'refused' || displaced === 'toomany') {
+        // Lost a race with another login of the user: undone.
         await this.removeMembership({ room, userID: user.userID, sessionID: req.sessionID, joinPos });
-        return ELSEWHERE;
+        return displaced === 'refused' ? ELSEWHERE : TOO_MANY_ROOMS;
       }
       for (const other of displaced) {
         const ref = { appID: room.appID, roomID: other.roomID };

@@ -226,12 +226,15 @@ if after < 0 then after = 0 end
 return redis.call('XRANGE', LOG, '(' .. after .. '-0', '+')
 `;
 
-// The user index (KEYS[1]). ARGV: roomID, sessionID, multi 0|1, join position, nodeID, policy.
-// Records this membership and returns the ones it displaces (other rooms: either side
-// single-room); under reject-new it records nothing when there are any. 'displaced': a later
-// membership of this room is recorded already (ours was removed by it).
+// The user index (KEYS[1]). ARGV: roomID, sessionID, multi 0|1, join position, nodeID, policy,
+// the most rooms per user. Records this membership and returns the ones it displaces (other
+// rooms: either side single-room); under reject-new it records nothing when there are any.
+// 'displaced': a later membership of this room is recorded already (ours was removed by it).
+// 'toomany': the user would be in more rooms than allowed, across all its sessions (nothing
+// recorded). The hash read whole holds at most that many rooms (and stale hints of a dead node's).
 const INDEX_JOIN = `
 local all = redis.call('HGETALL', KEYS[1])
+local kept = 0
 local roomID, sessionID, multi, joinPos = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local conflicts = {}
 for i = 1, #all, 2 do
@@ -240,8 +243,11 @@ for i = 1, #all, 2 do
     if e.s ~= sessionID and e.p > joinPos then return {'displaced'} end
   elseif e.s ~= sessionID and (multi == '0' or e.m == 0) then
     conflicts[#conflicts + 1] = {room, e.s, e.p}
+  else
+    kept = kept + 1
   end
 end
+if kept >= tonumber(ARGV[7]) then return {'toomany'} end
 if #conflicts > 0 and ARGV[6] == 'reject-new' then return {'conflict', conflicts} end
 for _, c in ipairs(conflicts) do redis.call('HDEL', KEYS[1], c[1]) end
 redis.call('HSET', KEYS[1], roomID, '{"s":' .. cjson.encode(sessionID) .. ',"m":' .. multi .. ',"p":' .. ARGV[4]

@@ -7,6 +7,7 @@
 // removal was recorded) is only a hint: reject-new checks entries against the room itself and
 // prunes what is gone; kick-old just finds nothing to remove.
 
+import { Defaults } from '@atrium/protocol';
 import type { JoinRequest, RoomRef } from '../types.js';
 import { asArray, asInt, asString } from './codec.js';
 import type { RedisClient } from './keys.js';
@@ -21,6 +22,7 @@ export interface Displaced {
 }
 
 const flag = (b: boolean): string => (b ? '1' : '0');
+const maxRooms = (req: JoinRequest): number => req.maxRoomsPerUser ?? Defaults.maxRoomsPerUser;
 
 export class UserIndex {
   constructor(
@@ -33,19 +35,28 @@ export class UserIndex {
    * Step two of a join: the user index records the membership and names the ones it displaces
    * (kick-old), or 'refused' when reject-new finds a real one (a login that raced ours).
    */
-  async record(req: JoinRequest, joinPos: number): Promise<Displaced[] | 'refused'> {
+  async record(req: JoinRequest, joinPos: number): Promise<Displaced[] | 'refused' | 'toomany'> {
     const key = userIndexKey(this.prefix, req.room.appID, req.user.userID);
     for (let attempt = 0; ; attempt++) {
       const reply = asArray(
         await Scripts.indexJoin.run(
           this.redis,
           [key],
-          [req.room.roomID, req.sessionID, flag(req.multi), String(joinPos), this.nodeID, req.duplicateLogin],
+          [
+            req.room.roomID,
+            req.sessionID,
+            flag(req.multi),
+            String(joinPos),
+            this.nodeID,
+            req.duplicateLogin,
+            String(maxRooms(req)),
+          ],
         ),
         'index join',
       );
       const status = asString(reply[0], 'index status');
       if (status === 'displaced') return [];
+      if (status === 'toomany') return 'toomany';
       const displaced = asArray(reply[1], 'index conflicts').map((c) => {
         const [roomID, sessionID, pos] = asArray(c, 'index conflict');
         return {
@@ -59,6 +70,23 @@ export class UserIndex {
       if (await this.anyStillMember(req, displaced)) return 'refused';
       if (attempt >= 2) return 'refused';
     }
+  }
+
+  /**
+   * Before joining, so a refusal changes nothing in the room: would the user be in more rooms
+   * than allowed? (record() decides a race of two logins that both pass.) The hash holds at most
+   * that many rooms.
+   */
+  async tooManyRooms(req: JoinRequest): Promise<boolean> {
+    const key = userIndexKey(this.prefix, req.room.appID, req.user.userID);
+    const entries = Object.entries(await this.redis.hgetall(key));
+    let kept = 0;
+    for (const [roomID, raw] of entries) {
+      const e = JSON.parse(raw) as { s: string; m: number };
+      const displaced = e.s !== req.sessionID && (!req.multi || e.m === 0);
+      if (roomID !== req.room.roomID && !displaced) kept++;
+    }
+    return kept >= maxRooms(req);
   }
 
   /** reject-new, before joining: does the user hold a membership this login would displace? */
