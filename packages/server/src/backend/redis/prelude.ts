@@ -120,6 +120,8 @@ local function record(seq, event, kick, note, hook)
 end
 local function append(event, kick, note, hook) return record(nextSeq(), event, kick, note, hook) end
 
+-- Every hash read whole here is bounded: members by the room's capacity (maxRoomMembers, checked
+-- by JOIN), streams by the per-room stream quota (PUBLISH_STREAM), extra info by its key limit.
 local function snapshot(withMembers)
   local meta = redis.call('HMGET', META, 'seq', 'max')
   local members = {}
