@@ -6,6 +6,7 @@ import { checkAppID, Defaults, Limits } from '@atrium/protocol';
 import type { Backend } from './backend/backend.js';
 import { QuotaDefaults, SharedDefaults } from './defaults.js';
 import { type LimitOptions, resolveLimits } from './limits/options.js';
+import { type RateOptions, resolveRates } from './limits/rates.js';
 import {
   DAY_MS,
   defaultsOf,
@@ -36,8 +37,11 @@ export type DuplicateLoginPolicy = 'kick-old' | 'reject-new';
 
 export type LogFormat = 'json' | 'pretty';
 
-/** Limits against abusive peers (limits/options.ts) are fields of the options too. */
-export interface RoomServerOptions extends LimitOptions {
+/**
+ * Limits against abusive peers (limits/options.ts) and the request rates per member, link and
+ * address (limits/rates.ts: `rateMessagesPerSec`, `rateMessagesBurst`, …) are fields of the options too.
+ */
+export interface RoomServerOptions extends LimitOptions, RateOptions {
   /** The apps served, each with the secret its tokens are made with. Required, at least one. */
   apps: AppCredentials[];
   /** The port to listen on; 0 picks a free port. @default 8800 */
@@ -316,6 +320,7 @@ export function resolveOptions(input: RoomServerOptions): ResolvedOptions {
     staticDir: strOf(o, 'staticDir'),
     ...plumbing,
     ...resolveLimits((field, min, max) => intOf(o, field, { min, max })),
+    ...resolveRates((field, min, max) => intOf(o, field, { min, max })),
   };
 }
 

@@ -3,6 +3,7 @@
 // resolveOptions; an error names the field and where its value came from (file, variable, flag).
 
 import { LIMIT_FIELDS } from '../limits/options.js';
+import { RATE_FIELDS } from '../limits/rates.js';
 import type { OptionsError, RoomServerOptions } from '../options.js';
 import { didYouMean } from './safety.js';
 
@@ -48,6 +49,8 @@ export const CONFIG_FIELDS = [
   'processMetrics',
   // The limits against abusive peers (limits/options.ts).
   ...LIMIT_FIELDS,
+  // The request rates per member, link and address (limits/rates.ts).
+  ...RATE_FIELDS,
 ] as const satisfies readonly (keyof RoomServerOptions)[];
 
 type Kind = 'int' | 'string' | 'boolean' | 'apps';

@@ -3,6 +3,7 @@
 // an open token minter and unsigned admin actions — stays on loopback and out of production.
 
 import { LIMIT_OPTION_NAMES } from '../limits/options.js';
+import { RATE_OPTION_NAMES } from '../limits/rates.js';
 import { OptionsError, type ResolvedOptions, type RoomServerOptions } from '../options.js';
 
 /** Every field of RoomServerOptions: the compiler checks the list is whole. */
@@ -49,6 +50,7 @@ const OPTION_NAMES = {
   admissionMaxPendingLinks: 1,
   onlineCountEveryChangeBelow: 1,
   ...LIMIT_OPTION_NAMES,
+  ...RATE_OPTION_NAMES,
 } satisfies Record<keyof RoomServerOptions, 1>;
 
 export const OPTION_FIELDS = Object.keys(OPTION_NAMES) as (keyof RoomServerOptions)[];

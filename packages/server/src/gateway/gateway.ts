@@ -17,6 +17,7 @@ import {
   type ReplyFrame,
   requestKind,
 } from '@atrium/protocol';
+import { RateLimits } from '../limits/rates.js';
 import type { Refusals } from '../limits/refusals.js';
 import type { Respond, RoomContext } from '../rooms/context.js';
 import { endIfEmpty, endSession } from '../rooms/end.js';
@@ -54,6 +55,8 @@ export class Gateway {
   private lastSweepAtMs: number;
   private heldBackVerdicts = false;
   private readonly rates: BudgetRates;
+  /** Requests per member, link and address (limits/rates.ts). */
+  private readonly requestRates: RateLimits;
   /**
    * Links that had no session when last looked at, oldest first: the ones to close when a new
    * link needs room (an attacker's idle links go before a newcomer is refused).
@@ -79,6 +82,7 @@ export class Gateway {
       loggedIn: { framesPerSec: o.inputFramesPerSec, bytesPerSec: o.inputBytesPerSec },
       beforeLogin: { framesPerSec: o.loginInputFramesPerSec, bytesPerSec: o.loginInputBytesPerSec },
     };
+    this.requestRates = new RateLimits(o);
     this.lastSweepAtMs = monoNow();
     this.hello = encodeFrame({ t: 'hello', v: PROTOCOL_VERSION, hb: ctx.options.heartbeatIntervalMs });
   }
@@ -199,6 +203,7 @@ export class Gateway {
     this.ctx.kicks.prune(options.kickMemoryMs);
     void this.ctx.removals.retry();
     this.applied.sweep(users, now, options.sessionGraceMs);
+    this.requestRates.sweep(now);
     this.fanout.flushCounts();
   }
 
@@ -345,10 +350,15 @@ export class Gateway {
     }
     try {
       const session = liveSession(conn);
+      // A resend already applied is answered again without being charged: the budget is
+      // charged only where the request is applied (a refused one is not remembered as applied).
+      const apply = async (r: Respond) => {
+        if (this.withinRate(conn, session, frame, r)) await dispatch(this.ctx, conn, frame, r);
+      };
       if (session !== undefined && isAppliedOnce(frame)) {
-        await this.applied.once(session, frame, respond, (r) => dispatch(this.ctx, conn, frame, r));
+        await this.applied.once(session, frame, respond, apply);
       } else {
-        await dispatch(this.ctx, conn, frame, respond);
+        await apply(respond);
       }
     } catch (error) {
       this.ctx.log.error({ err: error, request: frame.t }, 'request failed');
@@ -364,6 +374,22 @@ export class Gateway {
       respond.fail(Code.INTERNAL);
     }
     if (frame.t === 'login' || frame.t === 'resume') this.firstAnswered(conn);
+  }
+
+  /** Charges the request to its sender's budget; beyond it, refused and nothing else happens. */
+  private withinRate(
+    conn: Connection,
+    session: Session | undefined,
+    frame: ClientRequest,
+    respond: Respond,
+  ): boolean {
+    const member = session === undefined ? undefined : userKeyOf(session);
+    const address = conn.link.remoteAddress;
+    const refused = this.requestRates.charge(frame.t, { member, link: conn, address }, this.monoNow());
+    if (refused === undefined) return true;
+    this.refusals.note(refused.limit, member === undefined ? { ip: address } : { user: member, ip: address });
+    respond.fail(refused.code);
+    return false;
   }
 
   /** The link no longer waits to get in (answered, or `gone`): admission may let the next one in. */

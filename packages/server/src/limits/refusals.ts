@@ -31,7 +31,17 @@ export type LimitName =
   /** A login into a room at its capacity: its maxMemberCount or maxRoomMembers (1002034). */
   | 'room_members'
   /** A login of a user already in maxRoomsPerUser rooms over all its sessions (1002037). */
-  | 'rooms_per_user';
+  | 'rooms_per_user'
+  /** A member's messages (broadcast, barrage, command, transparent) beyond its rate (limits/rates.ts). */
+  | 'rate_messages'
+  /** A member's room extra info beyond its rate. */
+  | 'rate_extra'
+  /** A member's stream publishes, unpublishes and stream extra info beyond its rate. */
+  | 'rate_streams'
+  /** Logins, switches and resumes on one link beyond its rate. */
+  | 'rate_logins'
+  /** Logins, switches and resumes from one address beyond its rate. */
+  | 'rate_logins_ip';
 
 /** Where a refusal is counted; ServerMetrics implements it. */
 export interface LimitCounter {
