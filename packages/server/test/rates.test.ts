@@ -3,8 +3,8 @@
 
 import { Code } from '@atrium/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkOptionNames } from '../src/config/safety.js';
 import { parseConfigFile } from '../src/config/load.js';
+import { checkOptionNames } from '../src/config/safety.js';
 import { RATE_TABLE, RateLimits, TokenBuckets } from '../src/limits/rates.js';
 import { OptionsError, resolveOptions } from '../src/options.js';
 import { APP_ID, Harness, rawGet, SECRET } from './helpers.js';
@@ -14,7 +14,12 @@ const apps = [{ appID: APP_ID, serverSecret: SECRET }];
 describe('token buckets', () => {
   it('give a burst, then one token per 1/rate seconds, never more than the burst', () => {
     const b = new TokenBuckets(10, 3);
-    expect([b.take('a', 0), b.take('a', 0), b.take('a', 0), b.take('a', 0)]).toEqual([true, true, true, false]);
+    expect([b.take('a', 0), b.take('a', 0), b.take('a', 0), b.take('a', 0)]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
     expect(b.take('b', 0)).toBe(true);
     expect(b.take('a', 99)).toBe(false);
     expect(b.take('a', 100)).toBe(true);
@@ -143,11 +148,7 @@ describe('the gateway', () => {
     for (let i = 0; i < 5; i++) codes.push((await a.request({ t: 'bcast', room: 'r1', msg: `m${i}` })).code);
     expect(codes).toEqual([0, 0, 0, Code.MESSAGE_FREQUENCY, Code.MESSAGE_FREQUENCY]);
     await b.sync();
-    expect(b.events('bcast').map((e) => (e.k === 'bcast' ? e.msg.message : ''))).toEqual([
-      'm0',
-      'm1',
-      'm2',
-    ]);
+    expect(b.events('bcast').map((e) => (e.k === 'bcast' ? e.msg.message : ''))).toEqual(['m0', 'm1', 'm2']);
     // The link stays, and the other member's budget is its own.
     expect((await b.request({ t: 'bcast', room: 'r1', msg: 'from b' })).code).toBe(Code.OK);
     await a.waitFor((f) => f.t === 'ev' && f.k === 'bcast');
@@ -176,7 +177,8 @@ describe('the gateway', () => {
     for (const [i, link] of links.entries()) await link.joined(`r${i}`, 'same', { multi: true });
     const codes = [];
     for (const [i, link] of links.entries()) {
-      for (let j = 0; j < 2; j++) codes.push((await link.request({ t: 'bcast', room: `r${i}`, msg: 'x' })).code);
+      for (let j = 0; j < 2; j++)
+        codes.push((await link.request({ t: 'bcast', room: `r${i}`, msg: 'x' })).code);
     }
     expect(codes.filter((c) => c === Code.OK)).toHaveLength(4);
     expect(codes.filter((c) => c === Code.MESSAGE_FREQUENCY)).toHaveLength(4);
