@@ -61,6 +61,16 @@ describe('the config file', () => {
       httpHeadersTimeoutMs: 5000,
       httpRequestTimeoutMs: 20_000,
       adminBodyTimeoutMs: 3000,
+      rateMessagesPerSec: 40,
+      rateMessagesBurst: 80,
+      rateExtraPerSec: 5,
+      rateExtraBurst: 10,
+      rateStreamsPerSec: 10,
+      rateStreamsBurst: 20,
+      rateLoginsPerSec: 2,
+      rateLoginsBurst: 4,
+      rateLoginsPerIpPerSec: 100,
+      rateLoginsPerIpBurst: 500,
     };
     expect(Object.keys(full).sort()).toEqual([...CONFIG_FIELDS].filter((f) => f !== 'redis').sort());
     const plan = await planServe(['--config', await configFile('full.json', full)], undefined, {});
