@@ -15,9 +15,15 @@ export const TOKEN_TTL_SEC = 24 * 3600;
 /**
  * Atrium's options for a benchmark whose one sender broadcasts in bursts far beyond what a real
  * member sends (hundreds per burst, for minutes): its input budget would pause it and then close
- * its link. The budget is still checked on every frame, so its cost is in the figures.
+ * its link, and its message rate would refuse most broadcasts. Both are still checked on every
+ * frame, so their cost is in the figures.
  */
-export const BURST_SENDER_OPTIONS = { inputFramesPerSec: 1_000_000, inputBytesPerSec: 1_000_000_000 };
+export const BURST_SENDER_OPTIONS = {
+  inputFramesPerSec: 1_000_000,
+  inputBytesPerSec: 1_000_000_000,
+  rateMessagesPerSec: 10_000_000,
+  rateMessagesBurst: 10_000_000,
+};
 
 /** The broadcast text every system sends: 64 bytes, the size of a short chat line. */
 export const MESSAGE_TEXT = 'x'.repeat(64);

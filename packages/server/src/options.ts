@@ -305,6 +305,8 @@ export function resolveOptions(input: RoomServerOptions): ResolvedOptions {
   const plumbing = plumbingOf(o);
   const redis = redisOf(o);
   const ints = intsOf(o, INT_OPTIONS);
+  const int = (field: string, min: number, max: number) => intOf(o, field, { min, max });
+  const limits = resolveLimits(int);
   return {
     apps,
     ...ints,
@@ -319,8 +321,8 @@ export function resolveOptions(input: RoomServerOptions): ResolvedOptions {
     ...boolsOf(o),
     staticDir: strOf(o, 'staticDir'),
     ...plumbing,
-    ...resolveLimits((field, min, max) => intOf(o, field, { min, max })),
-    ...resolveRates((field, min, max) => intOf(o, field, { min, max })),
+    ...limits,
+    ...resolveRates(int, limits.maxLinksPerIp),
   };
 }
 

@@ -114,10 +114,27 @@ describe('rate limits', () => {
     expect(o.rateLoginsPerSec).toBe(5);
     expect(o.rateLoginsBurst).toBe(10);
     for (const row of Object.values(RATE_TABLE)) {
-      expect(o[row.perSecOption]).toBe(row.perSec);
-      expect(o[row.burstOption]).toBe(row.burst);
+      if (row !== RATE_TABLE.loginsPerIp) {
+        expect(o[row.perSecOption]).toBe(row.perSec);
+        expect(o[row.burstOption]).toBe(row.burst);
+      }
       expect(row.code).toBe(Code.MESSAGE_FREQUENCY);
     }
+  });
+
+  it('let an address resume every link it may hold at once, by default', () => {
+    const few = resolveOptions({ apps, maxLinks: 1000, maxLinksPerIp: 100 });
+    expect([few.rateLoginsPerIpPerSec, few.rateLoginsPerIpBurst]).toEqual([200, 1000]);
+    // Behind a reverse proxy, every client's address.
+    const proxy = resolveOptions({ apps, maxLinks: 50_000, maxLinksPerIp: 50_000 });
+    expect([proxy.rateLoginsPerIpPerSec, proxy.rateLoginsPerIpBurst]).toEqual([5000, 50_000]);
+    const set = resolveOptions({
+      apps,
+      maxLinksPerIp: 50_000,
+      rateLoginsPerIpPerSec: 7,
+      rateLoginsPerIpBurst: 9,
+    });
+    expect([set.rateLoginsPerIpPerSec, set.rateLoginsPerIpBurst]).toEqual([7, 9]);
   });
 
   it('are options checked by name and range, in a config file too', () => {

@@ -68,8 +68,10 @@ export const RATE_TABLE = {
     limit: 'rate_logins',
   },
   /**
-   * The same from one address, whatever the link: high, as every client behind a NAT or a
-   * reverse proxy shares it (and all of them resume at once after a network blip).
+   * The same from one address, whatever the link. Every client behind a NAT or a reverse proxy
+   * shares it, and all of them resume at once after a network blip: by default the burst is the
+   * links one address may hold (maxLinksPerIp), refilled at a tenth of that a second, never less
+   * than these minimums.
    */
   loginsPerIp: {
     perSecOption: 'rateLoginsPerIpPerSec',
@@ -104,12 +106,16 @@ export const RATE_FIELDS = Object.keys(RATE_OPTION_NAMES) as OptionName[];
 type IntField = (field: string, min: number, max: number) => number | undefined;
 
 /** The rate options with their defaults; `int` reads and checks one field. */
-export function resolveRates(int: IntField): ResolvedRates {
+export function resolveRates(int: IntField, maxLinksPerIp: number): ResolvedRates {
   const out: Record<string, number> = {};
   for (const row of Object.values(RATE_TABLE)) {
-    out[row.perSecOption] = int(row.perSecOption, 1, 1_000_000) ?? row.perSec;
+    out[row.perSecOption] = int(row.perSecOption, 1, 10_000_000) ?? row.perSec;
     out[row.burstOption] = int(row.burstOption, 1, 10_000_000) ?? row.burst;
   }
+  const ip = RATE_TABLE.loginsPerIp;
+  out[ip.perSecOption] =
+    int(ip.perSecOption, 1, 10_000_000) ?? Math.max(ip.perSec, Math.ceil(maxLinksPerIp / 10));
+  out[ip.burstOption] = int(ip.burstOption, 1, 10_000_000) ?? Math.max(ip.burst, maxLinksPerIp);
   return out as ResolvedRates;
 }
 
