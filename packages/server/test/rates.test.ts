@@ -172,6 +172,24 @@ describe('the gateway', () => {
     expect(await limited(s.httpUrl, 'rate_messages')).toBe(2);
   });
 
+  it('refuses room extra info beyond the budget with 1009015: not applied, no event', async () => {
+    const s = await h.server({ rateExtraPerSec: 1, rateExtraBurst: 2 });
+    const [a, b] = [await h.client(s), await h.client(s)];
+    await a.joined('r1', 'a');
+    await b.joined('r1', 'b');
+    const extra = (value: string) => a.request({ t: 'extra', room: 'r1', key: 'k', value });
+    expect((await extra('one')).code).toBe(Code.OK);
+    expect((await extra('two')).code).toBe(Code.OK);
+    expect((await extra('three')).code).toBe(Code.MESSAGE_FREQUENCY);
+    await b.sync();
+    expect(b.events('extra').map((e) => (e.k === 'extra' ? e.info.value : ''))).toEqual(['one', 'two']);
+    const late = await h.client(s);
+    const { snapshot } = await late.joined('r1', 'late');
+    expect(JSON.stringify(snapshot)).toContain('"two"');
+    expect(JSON.stringify(snapshot)).not.toContain('three');
+    expect(await limited(s.httpUrl, 'rate_extra')).toBe(1);
+  });
+
   it('answers a resend of an applied broadcast again without charging it', async () => {
     const s = await h.server({ rateMessagesPerSec: 1, rateMessagesBurst: 2 });
     const a = await h.client(s);
