@@ -28,12 +28,15 @@ const world = new World();
 
 beforeAll(async () => {
   // A sender's byte budget high enough to fill the socket buffers of 150 links in seconds; a
-  // history whose replay fits in a link's backlog limit (16 events of 16 KiB in 1 MiB).
+  // history whose replay fits in a link's backlog limit (16 events of 16 KiB in 1 MiB). The
+  // message rate is lifted: this suite is about the slow readers, not the sender's rate.
   server = await startServer({
     linkMaxBufferedBytes: 1024 * 1024,
     messageMaxBytes: 16 * 1024,
     inputBytesPerSec: 16 * 1024 * 1024,
     historyMaxEvents: 16,
+    rateMessagesPerSec: 1_000_000,
+    rateMessagesBurst: 1_000_000,
   });
   probe = await startProbe(server.wsUrl);
 });
