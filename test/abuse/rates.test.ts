@@ -46,7 +46,13 @@ class Raw {
   readonly codes = new Map<number, number>();
   private nextID = 1;
 
+  /** The close code once the link has closed. */
+  closedWith: number | undefined;
+
   private constructor(readonly link: Awaited<ReturnType<typeof rawLink>>) {
+    void link.closed.then((code) => {
+      this.closedWith = code;
+    });
     link.ws.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as { t: string; id?: number; code?: number };
       if (frame.t === 'reply' && frame.id !== undefined) this.codes.set(frame.id, frame.code ?? -1);
@@ -82,7 +88,14 @@ class Raw {
       for (let i = 0; i < perTick; i++) ids.push(this.send(frameOf(ids.length)));
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    await until(() => ids.every((id) => this.codes.has(id)), { failure: () => 'replies missing' });
+    await until(
+      () => {
+        if (this.closedWith !== undefined)
+          throw new Error(`link closed (${this.closedWith}) during the flood`);
+        return ids.every((id) => this.codes.has(id));
+      },
+      { failure: () => 'replies missing' },
+    );
     return { codes: ids.map((id) => this.codes.get(id) as number), seconds: (Date.now() - startedAt) / 1000 };
   }
 }
@@ -201,16 +214,18 @@ describe('request rates', () => {
     const room = 'rates-logins';
     const pair = await legitimatePair(room);
     const attacker = await Raw.open();
+    // Logged in first, so the link has a logged-in link's input budget for the flood.
+    await attacker.login(room, 'login-attacker');
     await probe.reset();
-    // A login and a logout every 20 ms.
+    // A logout and a login every 20 ms.
     const flood = attacker.flood(
-      (i) => (i % 2 === 0 ? loginFrame(room, 'login-attacker') : { t: 'logout', room }),
+      (i) => (i % 2 === 0 ? { t: 'logout', room } : loginFrame(room, 'login-attacker')),
       2000,
       2,
     );
     await pair.keepSending(flood);
     const { codes, seconds } = await flood;
-    const logins = codes.filter((_, i) => i % 2 === 0);
+    const logins = codes.filter((_, i) => i % 2 === 1);
     const refused = count(logins, Code.MESSAGE_FREQUENCY);
     console.log(
       `login cycling: ${logins.length - refused} of ${logins.length} logins handled in ${seconds} s`,
