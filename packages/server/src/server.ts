@@ -6,7 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WS_PATH } from '@atrium/protocol';
@@ -25,7 +25,8 @@ import { devTokenHandler } from './http/dev-token.js';
 import { createRouter, get, type HttpRoute, sendText } from './http/router.js';
 import { SDK_SCRIPT_PATH, sdkScriptFile, sdkScriptHandler } from './http/sdk-script.js';
 import { staticHandler } from './http/static.js';
-import { guardHttpServer } from './limits/http-guard.js';
+import { addressKey, guardHttpServer } from './limits/http-guard.js';
+import { limitPipelining } from './limits/pipelining.js';
 import { Refusals } from './limits/refusals.js';
 import { createLogger } from './logger.js';
 import { ServerMetrics } from './metrics/metrics.js';
@@ -98,7 +99,9 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
   const parts = assemble(options, log, backend, () => closing !== undefined);
   const unwire = wireBackend(parts);
   const { routes, opsRoutes } = routesOf(parts);
-  const http = createServer(createRouter(routes, log));
+  const pipelined = (socket: Socket) =>
+    parts.refusals.note('http_pipelining', { ip: addressKey(socket.remoteAddress ?? '') });
+  const http = createServer(limitPipelining(createRouter(routes, log), pipelined));
   const guard = guardHttpServer(http, options, parts.refusals, parts.gateway);
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -118,7 +121,7 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     options.metricsPort === undefined
       ? undefined
       : await listenOps(
-          createServer(createRouter(opsRoutes, log)),
+          createServer(limitPipelining(createRouter(opsRoutes, log), pipelined)),
           options.metricsPort,
           options.metricsHost,
         ).catch(async (error: unknown) => {

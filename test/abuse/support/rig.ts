@@ -22,6 +22,8 @@ export const RSS_GROWTH_BOUND_MB = 300;
 export interface ServerProcess {
   wsUrl: string;
   httpUrl: string;
+  /** With `metricsPort`: the listener of /metrics and the health checks. */
+  metricsUrl?: string;
   child: ChildProcess;
   /** The log lines so far (JSON, parsed). */
   logs: Record<string, unknown>[];
@@ -47,14 +49,16 @@ export async function startServer(
   );
   const logs: Record<string, unknown>[] = [];
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const first = new Promise<{ wsUrl: string; httpUrl: string }>((resolve) => {
+  const first = new Promise<{ wsUrl: string; httpUrl: string; metricsUrl?: string }>((resolve) => {
     lines.on('line', (line) => {
       const value = JSON.parse(line) as Record<string, unknown>;
-      if (typeof value.wsUrl === 'string') resolve(value as { wsUrl: string; httpUrl: string });
+      if (typeof value.wsUrl === 'string')
+        resolve(value as { wsUrl: string; httpUrl: string; metricsUrl?: string });
       else logs.push(value);
     });
   });
   const urls = await Promise.race([first, exitOf(child, (code) => `server exited with ${code}`)]);
+  const opsUrl = urls.metricsUrl ?? urls.httpUrl;
   return {
     ...urls,
     child,
@@ -63,8 +67,8 @@ export async function startServer(
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
     },
-    limited: (limit) => metric(urls.httpUrl, `atrium_limited_total{limit="${limit}"}`),
-    links: () => metric(urls.httpUrl, 'atrium_links'),
+    limited: (limit) => metric(opsUrl, `atrium_limited_total{limit="${limit}"}`),
+    links: () => metric(opsUrl, 'atrium_links'),
     stop: () => stopChild(child),
   };
 }

@@ -24,6 +24,8 @@ export type LimitName =
   | 'links_per_ip'
   /** An HTTP request whose headers or whole request did not arrive in time (408). */
   | 'http_timeout'
+  /** An HTTP connection that pipelined more requests than it waited answers for: closed. */
+  | 'http_pipelining'
   /** An admin API body that did not arrive in time (408). */
   | 'admin_body'
   /** A new stream beyond maxStreamsPerMember or maxStreamsPerRoom (1003060). */
