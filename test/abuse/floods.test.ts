@@ -26,7 +26,9 @@ let probe: Probe;
 const world = new World();
 
 beforeAll(async () => {
-  server = await startServer({ inputFramesPerSec: 100 });
+  // A message before login may be as large as after it here: the trickle below is for the input
+  // budget to stop (partial-messages.test.ts covers the smaller cap before login).
+  server = await startServer({ inputFramesPerSec: 100, loginMaxMessageBytes: 1024 * 1024 });
   probe = await startProbe(server.wsUrl);
 });
 

@@ -252,6 +252,7 @@ function assemble(options: ResolvedOptions, log: Logger, backend: Backend, closi
   const refusals = new Refusals(metrics, log, monoNow);
   const transport = new WsTransport({
     maxPayloadBytes: options.maxPayloadBytes,
+    maxPayloadBeforeLoginBytes: options.loginMaxMessageBytes,
     maxBufferedBytes: options.linkMaxBufferedBytes,
     onSent: (frames) => metrics.framesDelivered(frames),
     onLimit: (limit, count) => refusals.note(limit, {}, count),

@@ -58,6 +58,7 @@ describe('the config file', () => {
       inputBytesPerSec: 500_000,
       loginInputFramesPerSec: 10,
       loginInputBytesPerSec: 10_000,
+      loginMaxMessageBytes: 8192,
       httpHeadersTimeoutMs: 5000,
       httpRequestTimeoutMs: 20_000,
       adminBodyTimeoutMs: 3000,

@@ -58,6 +58,7 @@ describe('limit options', () => {
     const o = resolveOptions({ apps, maxLinks: 1000 });
     expect(o).toMatchObject({
       loginDeadlineMs: 10_000,
+      loginMaxMessageBytes: 16 * 1024,
       maxLinks: 1000,
       maxLinksPerIp: 250,
       maxLinksBeforeLogin: 500,

@@ -373,7 +373,11 @@ export class Gateway {
       this.ctx.log.error({ request: frame.t }, 'request left without a reply');
       respond.fail(Code.INTERNAL);
     }
-    if (frame.t === 'login' || frame.t === 'resume') this.firstAnswered(conn);
+    if (frame.t === 'login' || frame.t === 'resume') {
+      this.firstAnswered(conn);
+      // Before its reply reaches the peer, so its next message may already be a large one.
+      if (conn.session !== undefined) conn.link.loggedIn?.();
+    }
   }
 
   /** Charges the request to its sender's budget; beyond it, refused and nothing else happens. */

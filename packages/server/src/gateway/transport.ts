@@ -19,6 +19,11 @@ export interface TransportLink {
   resume(): void;
   subscribe(topic: string): void;
   unsubscribe(topic: string): void;
+  /**
+   * The link has logged in: it may send messages up to the full payload limit from now on
+   * (before, a far smaller one, so idle links cannot each hold a large message half-sent).
+   */
+  loggedIn?(): void;
 }
 
 export interface PublishOptions {

@@ -15,6 +15,8 @@ import type { PublishOptions, Transport, TransportEvents, TransportLink } from '
 export interface WsTransportOptions {
   /** A message above this closes the link (ws answers 1009); the hard cap above the protocol's. */
   maxPayloadBytes: number;
+  /** The same before the link has logged in (see `TransportLink.loggedIn`). Default maxPayloadBytes. */
+  maxPayloadBeforeLoginBytes?: number;
   /** A link whose unsent bytes would pass this is cut at once. Default 8 MiB. */
   maxBufferedBytes?: number;
   /** Droppable publishes skip links with more unsent bytes than this. Default a quarter of maxBufferedBytes, at most 1 MiB. */
@@ -24,12 +26,13 @@ export interface WsTransportOptions {
   /** Told how many frames were written (metrics); a fan-out counts each recipient. */
   onSent?: (frames: number) => void;
   /** A link cut for its backlog ('link_backlog'), or frames shed on slow links ('shed'). */
-  onLimit?: (limit: 'link_backlog' | 'shed', count: number) => void;
+  onLimit?: (limit: 'link_backlog' | 'shed' | 'message_size' | 'login_message', count: number) => void;
 }
 
 class WsLink implements TransportLink, OutboxSink {
   readonly topics = new Set<string>();
   readonly outbox: Outbox;
+  hasLoggedIn = false;
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -103,6 +106,11 @@ class WsLink implements TransportLink, OutboxSink {
     else this.wire.destroy();
   }
 
+  loggedIn(): void {
+    this.hasLoggedIn = true;
+    setMaxPayload(this.socket, this.owner.maxPayloadBytes);
+  }
+
   pause(): void {
     this.socket.pause();
   }
@@ -153,6 +161,17 @@ function wsFrame(opcodeWithFin: number, payload: Buffer): Buffer {
 /** A text frame (FIN + opcode 1). */
 const textFrame = (payload: Buffer): Buffer => wsFrame(0x81, payload);
 
+/**
+ * Sets the message size past which `ws` closes the link (1009). `ws` has no public setting per
+ * link, so this is its receiver's own limit, checked on each frame header (fragments of one
+ * message add up) before the payload is read; test/abuse/partial-messages.test.ts fails if a
+ * `ws` upgrade renames it.
+ */
+function setMaxPayload(socket: WebSocket, bytes: number): void {
+  const receiver = (socket as unknown as { _receiver?: { _maxPayload?: number } })._receiver;
+  if (receiver !== undefined && typeof receiver._maxPayload === 'number') receiver._maxPayload = bytes;
+}
+
 function toBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data);
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
@@ -166,6 +185,8 @@ export class WsTransport implements Transport {
   private readonly limits: { maxBufferedBytes: number; droppableAboveBytes: number };
   private readonly flusher = new Flusher();
   readonly closeTimeoutMs: number;
+  readonly maxPayloadBytes: number;
+  private readonly maxPayloadBeforeLoginBytes: number;
   private readonly onSent: (frames: number) => void;
   private readonly onLimit: NonNullable<WsTransportOptions['onLimit']>;
   private events: TransportEvents | undefined;
@@ -187,6 +208,11 @@ export class WsTransport implements Transport {
       droppableAboveBytes: options.droppableAboveBytes ?? Math.min(1024 * 1024, maxBufferedBytes / 4),
     };
     this.closeTimeoutMs = options.closeTimeoutMs ?? 1000;
+    this.maxPayloadBytes = options.maxPayloadBytes;
+    this.maxPayloadBeforeLoginBytes = Math.min(
+      options.maxPayloadBeforeLoginBytes ?? options.maxPayloadBytes,
+      options.maxPayloadBytes,
+    );
     this.onSent = options.onSent ?? (() => {});
     this.onLimit = options.onLimit ?? (() => {});
   }
@@ -204,6 +230,7 @@ export class WsTransport implements Transport {
     }
     this.server.handleUpgrade(request, socket, head, (ws) => {
       const link = new WsLink(ws, socket, this, this.flusher, this.limits);
+      setMaxPayload(ws, this.maxPayloadBeforeLoginBytes);
       this.links.add(link);
       ws.on('message', (data) => events.message(link, toBytes(data)));
       ws.on('ping', (data) => {
@@ -211,8 +238,10 @@ export class WsTransport implements Transport {
         link.queue(wsFrame(0x8a, data), false);
       });
       socket.on('data', (chunk: Buffer) => events.received?.(link, chunk.length, 0));
-      ws.on('error', () => {
+      ws.on('error', (error: Error & { code?: string }) => {
         // 'close' follows; the error itself (bad framing, too big) needs no more than that.
+        if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
+          this.onLimit(link.hasLoggedIn ? 'message_size' : 'login_message', 1);
       });
       ws.on('close', () => {
         link.ended();

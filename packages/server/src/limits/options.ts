@@ -24,6 +24,12 @@ export interface LimitOptions {
   /** Frames and bytes per second a logged-in link may send (twice that in a burst). Default 500 and 1 MiB. */
   inputFramesPerSec?: number;
   inputBytesPerSec?: number;
+  /**
+   * The largest message a link may send, or hold half-sent, before it has logged in (a login or a
+   * resume is far smaller); beyond it the link is closed with 1009. After its login the link may
+   * send up to maxPayloadBytes. Default 16384 (16 KiB).
+   */
+  loginMaxMessageBytes?: number;
   /** The same before a link has logged in. Default 20 and 32 KiB. */
   loginInputFramesPerSec?: number;
   loginInputBytesPerSec?: number;
@@ -43,6 +49,7 @@ export const LIMIT_OPTION_NAMES = {
   maxLinks: 1,
   maxLinksPerIp: 1,
   maxLinksBeforeLogin: 1,
+  loginMaxMessageBytes: 1,
   inputFramesPerSec: 1,
   inputBytesPerSec: 1,
   loginInputFramesPerSec: 1,
@@ -56,6 +63,7 @@ export const LIMIT_FIELDS = Object.keys(LIMIT_OPTION_NAMES) as (keyof LimitOptio
 
 export const LIMIT_DEFAULTS = {
   loginDeadlineMs: 10_000,
+  loginMaxMessageBytes: 16 * 1024,
   inputFramesPerSec: 500,
   inputBytesPerSec: 1024 * 1024,
   loginInputFramesPerSec: 20,
@@ -87,6 +95,7 @@ export function resolveLimits(int: IntField, fdLimit: () => number = openFileLim
     maxLinksPerIp:
       int('maxLinksPerIp', 1, 10_000_000) ?? derived?.maxLinksPerIp ?? Math.max(16, Math.floor(maxLinks / 4)),
     maxLinksBeforeLogin: int('maxLinksBeforeLogin', 1, 10_000_000) ?? Math.max(8, Math.floor(maxLinks / 2)),
+    loginMaxMessageBytes: int('loginMaxMessageBytes', 1024, 64 * 1024 * 1024) ?? d.loginMaxMessageBytes,
     inputFramesPerSec: rate('inputFramesPerSec', d.inputFramesPerSec),
     inputBytesPerSec: rate('inputBytesPerSec', d.inputBytesPerSec),
     loginInputFramesPerSec: rate('loginInputFramesPerSec', d.loginInputFramesPerSec),

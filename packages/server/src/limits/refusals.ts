@@ -14,6 +14,10 @@ export type LimitName =
   | 'input_paused'
   /** A link kept sending faster than its budget: closed. */
   | 'input_closed'
+  /** A message above maxPayloadBytes: closed (1009). */
+  | 'message_size'
+  /** Before login, a message (or one half-sent) above loginMaxMessageBytes: closed (1009). */
+  | 'login_message'
   /** No session by the login deadline: closed. */
   | 'login_deadline'
   /** A new link beyond maxLinks (503). */
