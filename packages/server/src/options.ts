@@ -129,6 +129,12 @@ export interface RoomServerOptions extends LimitOptions, RateOptions {
   /** A link whose unsent bytes exceed this is closed as too slow. @default 8388608 (8 MiB) */
   linkMaxBufferedBytes?: number;
   /**
+   * Unsent bytes of every link together: past it, the links with the biggest backlogs (above a
+   * quarter of linkMaxBufferedBytes, at most 1 MiB) are cut until the total is under it again.
+   * @default 268435456 (256 MiB)
+   */
+  serverMaxBufferedBytes?: number;
+  /**
    * Admission control (reconnect storms): the event-loop lag, in ms, the server aims to stay
    * under. Past twice this, new links other than fresh logins are told to come back later.
    * @default 50
@@ -208,6 +214,7 @@ const INT_OPTIONS = {
   historyMaxEvents: { default: SharedDefaults.historyMaxEvents, min: 0, max: 1_000_000 },
   maxPayloadBytes: { default: 16 * Limits.frameMaxBytes, min: Limits.frameMaxBytes + 1, max: 64 * MiB },
   linkMaxBufferedBytes: { default: 8 * MiB, min: 1024, max: 1024 * MiB },
+  serverMaxBufferedBytes: { default: 256 * MiB, min: 1024, max: 64 * 1024 * MiB },
   admissionLagMs: { default: 50, min: 1, max: 60_000 },
   admissionMaxPendingLinks: { default: 0, min: 0, max: 1_000_000 },
   onlineCountEveryChangeBelow: { default: 500, min: 0, max: 1_000_000 },

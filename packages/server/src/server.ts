@@ -254,6 +254,7 @@ function assemble(options: ResolvedOptions, log: Logger, backend: Backend, closi
     maxPayloadBytes: options.maxPayloadBytes,
     maxPayloadBeforeLoginBytes: options.loginMaxMessageBytes,
     maxBufferedBytes: options.linkMaxBufferedBytes,
+    totalMaxBufferedBytes: options.serverMaxBufferedBytes,
     onSent: (frames) => metrics.framesDelivered(frames),
     onLimit: (limit, count) => refusals.note(limit, {}, count),
   });

@@ -36,6 +36,7 @@ describe('the config file', () => {
       historyMaxEvents: 100,
       maxPayloadBytes: 200_000,
       linkMaxBufferedBytes: 4096,
+      serverMaxBufferedBytes: 65536,
       admissionLagMs: 80,
       admissionMaxPendingLinks: 64,
       onlineCountEveryChangeBelow: 100,

@@ -34,6 +34,7 @@ export const CONFIG_FIELDS = [
   'historyMaxEvents',
   'maxPayloadBytes',
   'linkMaxBufferedBytes',
+  'serverMaxBufferedBytes',
   'admissionLagMs',
   'admissionMaxPendingLinks',
   'onlineCountEveryChangeBelow',

@@ -33,6 +33,7 @@ const OPTION_NAMES = {
   historyMaxEvents: 1,
   maxPayloadBytes: 1,
   linkMaxBufferedBytes: 1,
+  serverMaxBufferedBytes: 1,
   staticDir: 1,
   devMode: 1,
   adminRateLimitPerSec: 1,

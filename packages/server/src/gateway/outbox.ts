@@ -20,6 +20,27 @@ export interface OutboxLimits {
   droppableAboveBytes: number;
 }
 
+/**
+ * The unsent bytes of every outbox together, kept as each outbox last saw its own backlog. A
+ * socket that sent part of its buffer without having been full says nothing, so the total can
+ * be stale (too high); `over` is only a hint, and the owner recounts every link before cutting.
+ */
+export class BacklogTotal {
+  bytes = 0;
+
+  constructor(
+    readonly maxBytes: number,
+    /** Told when the total went over `maxBytes`. */
+    private readonly onOver: () => void,
+  ) {}
+
+  /** @internal used by Outbox */
+  changed(delta: number): void {
+    this.bytes += delta;
+    if (delta > 0 && this.bytes > this.maxBytes) this.onOver();
+  }
+}
+
 /** What became of one frame. */
 export type Queued = 'queued' | 'shed' | 'overflow' | 'closed';
 
@@ -43,12 +64,26 @@ export class Outbox {
   /** The socket refused more: wait for `drained`. */
   private blocked = false;
   private closed = false;
+  /** This outbox's share of `total`, as last counted. */
+  private counted = 0;
 
   constructor(
     private readonly sink: OutboxSink,
     private readonly limits: OutboxLimits,
     private readonly flusher: Flusher,
+    private readonly total?: BacklogTotal,
   ) {}
+
+  /** Brings this outbox's share of the total up to date; returns its backlog. */
+  recount(): number {
+    const backlog = this.closed ? 0 : this.backlog;
+    if (this.total !== undefined && backlog !== this.counted) {
+      const delta = backlog - this.counted;
+      this.counted = backlog;
+      this.total.changed(delta);
+    }
+    return backlog;
+  }
 
   /** Unsent bytes: queued here and in the socket. */
   get backlog(): number {
@@ -70,6 +105,7 @@ export class Outbox {
     this.chunks.push(frame);
     this.bytes += frame.length;
     if (this.chunks.length === 1 && !this.blocked) this.flusher.schedule(this);
+    this.recount();
     return 'queued';
   }
 
@@ -86,6 +122,7 @@ export class Outbox {
   drained(): void {
     this.blocked = false;
     this.flush();
+    this.recount();
   }
 
   /** Drops what is queued and refuses more (the link is being cut). */
@@ -93,5 +130,6 @@ export class Outbox {
     this.closed = true;
     this.chunks = [];
     this.bytes = 0;
+    this.recount();
   }
 }

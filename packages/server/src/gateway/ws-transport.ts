@@ -9,7 +9,7 @@ import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CloseCode } from '@atrium/protocol';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import { Flusher, Outbox, type OutboxSink, type Queued } from './outbox.js';
+import { BacklogTotal, Flusher, Outbox, type OutboxSink, type Queued } from './outbox.js';
 import type { PublishOptions, Transport, TransportEvents, TransportLink } from './transport.js';
 
 export interface WsTransportOptions {
@@ -19,6 +19,11 @@ export interface WsTransportOptions {
   maxPayloadBeforeLoginBytes?: number;
   /** A link whose unsent bytes would pass this is cut at once. Default 8 MiB. */
   maxBufferedBytes?: number;
+  /**
+   * Unsent bytes of all links together; past it the links with the biggest backlogs (above
+   * droppableAboveBytes) are cut until it is under again. Default 256 MiB.
+   */
+  totalMaxBufferedBytes?: number;
   /** Droppable publishes skip links with more unsent bytes than this. Default a quarter of maxBufferedBytes, at most 1 MiB. */
   droppableAboveBytes?: number;
   /** How long `close()` waits for closing handshakes before dropping links. */
@@ -26,8 +31,14 @@ export interface WsTransportOptions {
   /** Told how many frames were written (metrics); a fan-out counts each recipient. */
   onSent?: (frames: number) => void;
   /** A link cut for its backlog ('link_backlog'), or frames shed on slow links ('shed'). */
-  onLimit?: (limit: 'link_backlog' | 'shed' | 'message_size' | 'login_message', count: number) => void;
+  onLimit?: (
+    limit: 'link_backlog' | 'backlog_total' | 'shed' | 'message_size' | 'login_message',
+    count: number,
+  ) => void;
 }
+
+/** The total of unsent bytes is checked at most this often. */
+const TOTAL_CHECK_EVERY_MS = 100;
 
 class WsLink implements TransportLink, OutboxSink {
   readonly topics = new Set<string>();
@@ -42,8 +53,9 @@ class WsLink implements TransportLink, OutboxSink {
     private readonly owner: WsTransport,
     flusher: Flusher,
     limits: { maxBufferedBytes: number; droppableAboveBytes: number },
+    total: BacklogTotal,
   ) {
-    this.outbox = new Outbox(this, limits, flusher);
+    this.outbox = new Outbox(this, limits, flusher, total);
     wire.on('drain', () => this.outbox.drained());
   }
 
@@ -184,6 +196,10 @@ export class WsTransport implements Transport {
   private readonly links = new Set<WsLink>();
   private readonly limits: { maxBufferedBytes: number; droppableAboveBytes: number };
   private readonly flusher = new Flusher();
+  private readonly total: BacklogTotal;
+  /** A check of the total is due (scheduled), and when the last one ran (monotonic ms). */
+  private totalCheckDue = false;
+  private lastTotalCheckMs = Number.NEGATIVE_INFINITY;
   readonly closeTimeoutMs: number;
   readonly maxPayloadBytes: number;
   private readonly maxPayloadBeforeLoginBytes: number;
@@ -207,6 +223,9 @@ export class WsTransport implements Transport {
       maxBufferedBytes,
       droppableAboveBytes: options.droppableAboveBytes ?? Math.min(1024 * 1024, maxBufferedBytes / 4),
     };
+    this.total = new BacklogTotal(options.totalMaxBufferedBytes ?? 256 * 1024 * 1024, () =>
+      this.scheduleTotalCheck(),
+    );
     this.closeTimeoutMs = options.closeTimeoutMs ?? 1000;
     this.maxPayloadBytes = options.maxPayloadBytes;
     this.maxPayloadBeforeLoginBytes = Math.min(
@@ -229,7 +248,7 @@ export class WsTransport implements Transport {
       return;
     }
     this.server.handleUpgrade(request, socket, head, (ws) => {
-      const link = new WsLink(ws, socket, this, this.flusher, this.limits);
+      const link = new WsLink(ws, socket, this, this.flusher, this.limits, this.total);
       setMaxPayload(ws, this.maxPayloadBeforeLoginBytes);
       this.links.add(link);
       ws.on('message', (data) => events.message(link, toBytes(data)));
@@ -283,6 +302,47 @@ export class WsTransport implements Transport {
   overflowed(link: WsLink): void {
     this.onLimit('link_backlog', 1);
     link.cut();
+  }
+
+  /**
+   * Soon, not inside the write that went over (a fan-out is still looping over its links); and
+   * at most every TOTAL_CHECK_EVERY_MS, since a total over the limit with no link big enough to
+   * cut would otherwise mean a walk over every link on every write.
+   */
+  private scheduleTotalCheck(): void {
+    if (this.totalCheckDue) return;
+    this.totalCheckDue = true;
+    const waitMs = this.lastTotalCheckMs + TOTAL_CHECK_EVERY_MS - performance.now();
+    const run = () => {
+      this.totalCheckDue = false;
+      this.lastTotalCheckMs = performance.now();
+      this.checkTotal();
+    };
+    if (waitMs <= 0) queueMicrotask(run);
+    else setTimeout(run, waitMs).unref();
+  }
+
+  /**
+   * Recounts every link's backlog (the running total may be stale), then cuts the links with the
+   * biggest backlogs until the total is under the limit. Only links already past the point where
+   * droppable frames are shed qualify: a fan-out queues one shared buffer on every recipient, so
+   * many links with small backlogs hold little memory between them, and a busy room's readers
+   * that keep up are never cut for it.
+   */
+  private checkTotal(): void {
+    const sizes = new Map<WsLink, number>();
+    for (const link of this.links) sizes.set(link, link.outbox.recount());
+    if (this.total.bytes <= this.total.maxBytes) return;
+    const biggest = [...sizes]
+      .filter(([, bytes]) => bytes > this.limits.droppableAboveBytes)
+      .sort((a, b) => b[1] - a[1]);
+    let cut = 0;
+    for (const [link] of biggest) {
+      if (this.total.bytes <= this.total.maxBytes) break;
+      link.cut();
+      cut++;
+    }
+    if (cut > 0) this.onLimit('backlog_total', cut);
   }
 
   async close(): Promise<void> {

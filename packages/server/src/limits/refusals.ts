@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 export type LimitName =
   /** A link's unsent backlog went over linkMaxBufferedBytes: cut. */
   | 'link_backlog'
+  /** The links' unsent backlogs together went over serverMaxBufferedBytes: the biggest cut. */
+  | 'backlog_total'
   /** A droppable frame (barrage) not written to a link with a backlog. */
   | 'shed'
   /** A link sent faster than its input budget: reading paused. */
