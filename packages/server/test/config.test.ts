@@ -60,6 +60,7 @@ describe('the config file', () => {
       loginInputFramesPerSec: 10,
       loginInputBytesPerSec: 10_000,
       loginMaxMessageBytes: 8192,
+      httpFirstByteTimeoutMs: 1500,
       httpHeadersTimeoutMs: 5000,
       httpRequestTimeoutMs: 20_000,
       adminBodyTimeoutMs: 3000,

@@ -62,6 +62,7 @@ describe('limit options', () => {
       maxLinks: 1000,
       maxLinksPerIp: 250,
       maxLinksBeforeLogin: 500,
+      httpFirstByteTimeoutMs: 2_000,
       httpHeadersTimeoutMs: 10_000,
       httpRequestTimeoutMs: 30_000,
       adminBodyTimeoutMs: 5_000,

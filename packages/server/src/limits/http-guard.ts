@@ -1,9 +1,13 @@
 // The HTTP listener's side of the limits: requests whose headers or body trickle in are cut in
-// seconds; connections from one address, and connections in all, are capped when they are
-// accepted (before a byte is read), so a flood of sockets cannot take every file descriptor; a
-// WebSocket upgrade beyond the link cap is answered 503. docs/operations.md, "Limits".
+// seconds, a connection that sends nothing at all sooner still; connections from one address,
+// and connections in all, are capped when they are accepted (before a byte is read), so a flood
+// of sockets cannot take every file descriptor. When the cap is full a newcomer does not wait
+// behind sockets that have not even sent a request: the oldest of those is closed to make room,
+// so silent or half-sent connections cannot keep /healthz and logins out. Refused sockets count
+// too, and near the limit they are dropped at once rather than answered. A WebSocket upgrade
+// beyond the link cap is answered 503. docs/operations.md, "Limits".
 
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ResolvedLimits } from './options.js';
@@ -52,15 +56,19 @@ function addressOf(socket: { remoteAddress?: string | undefined }): string {
   return addressKey(socket.remoteAddress ?? '');
 }
 
-/** A status line and nothing else, then the socket is closed. */
-function refuse(socket: Duplex, status: string, retryAfterSec: number): void {
-  if (socket.writable) {
-    socket.end(
-      `HTTP/1.1 ${status}\r\nconnection: close\r\nretry-after: ${retryAfterSec}\r\ncontent-length: 0\r\n\r\n`,
-    );
-  }
-  // Whatever the peer does next (read or not), the descriptor is back within a second.
-  setTimeout(() => socket.destroy(), 1000).unref();
+/** A connection with no request under way may be closed for a newcomer once it has been so this long. */
+const EVICTABLE_AFTER_MS = 500;
+
+/** How many of the oldest waiting connections a newcomer looks through for one to push out. */
+const EVICT_SCAN = 64;
+
+/**
+ * Sockets being refused (answered, not yet closed) at most, beyond which they are dropped
+ * unanswered: an eighth of the connections allowed above maxLinks, so that refusals held open
+ * for their answer cannot take the descriptors the reserve keeps for the process itself.
+ */
+export function refusingCapOf(maxLinks: number): number {
+  return Math.max(4, Math.floor((socketCapOf(maxLinks) - maxLinks) / 8));
 }
 
 export function guardHttpServer(
@@ -77,7 +85,58 @@ export function guardHttpServer(
 
   const perAddress = new Map<string, number>();
   const socketCap = socketCapOf(limits.maxLinks);
+  const refusingCap = refusingCapOf(limits.maxLinks);
   let open = 0;
+  let refusing = 0;
+  /**
+   * Connections with no request under way (none yet, or idle between two), oldest first: the
+   * ones a newcomer may push out when the cap is full. A request being answered, or a link,
+   * is not among them.
+   */
+  const waiting = new Map<Socket, number>();
+
+  /** A status line and nothing else, then the socket is closed; at once when too many are. */
+  function refuse(socket: Duplex, status: string, retryAfterSec: number): void {
+    if (refusing >= refusingCap || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    refusing++;
+    socket.once('close', () => refusing--);
+    socket.end(
+      `HTTP/1.1 ${status}\r\nconnection: close\r\nretry-after: ${retryAfterSec}\r\ncontent-length: 0\r\n\r\n`,
+    );
+    // Whatever the peer does next (read or not), the descriptor is back within a second.
+    setTimeout(() => socket.destroy(), 1000).unref();
+  }
+
+  /**
+   * Makes room for a newcomer from `address`: closes the oldest connection that has had no
+   * request under way for EVICTABLE_AFTER_MS, from an address holding more connections than the
+   * newcomer's (so a flood from a few addresses cannot push out each other's sockets, nor the
+   * lone client's). False if there is none among the oldest few. Not younger: a burst of
+   * connections accepted together would otherwise push out a newcomer before its request was read.
+   */
+  function evictWaiting(address: string): boolean {
+    const now = performance.now();
+    const own = perAddress.get(address) ?? 0;
+    let looked = 0;
+    for (const [socket, sinceMs] of waiting) {
+      if (now - sinceMs < EVICTABLE_AFTER_MS || looked++ >= EVICT_SCAN) return false;
+      if (socket.destroyed) {
+        waiting.delete(socket);
+        continue;
+      }
+      const victim = addressOf(socket);
+      if ((perAddress.get(victim) ?? 0) <= own + 1) continue;
+      waiting.delete(socket);
+      refusals.note('http_evicted', { ip: addressOf(socket) });
+      socket.destroy();
+      return true;
+    }
+    return false;
+  }
+
   http.on('connection', (socket: Socket) => {
     const address = addressOf(socket);
     const fromAddress = perAddress.get(address) ?? 0;
@@ -86,23 +145,43 @@ export function guardHttpServer(
       socket.pause();
       return refuse(socket, '429 Too Many Requests', 5);
     }
-    if (open >= socketCap) {
+    if (open >= socketCap && !evictWaiting(address)) {
       refusals.note('links', { ip: address, open });
       socket.pause();
       return refuse(socket, '503 Service Unavailable', 1);
     }
     open++;
     perAddress.set(address, fromAddress + 1);
+    waiting.set(socket, performance.now());
+    // A peer that has not sent its first byte by then has nothing to ask.
+    const firstByte = setTimeout(() => {
+      if (socket.bytesRead > 0 || socket.destroyed) return;
+      refusals.note('http_first_byte', { ip: address });
+      socket.destroy();
+    }, limits.httpFirstByteTimeoutMs);
+    firstByte.unref();
     socket.once('close', () => {
+      clearTimeout(firstByte);
+      waiting.delete(socket);
       open--;
       const n = (perAddress.get(address) ?? 1) - 1;
       if (n <= 0) perAddress.delete(address);
       else perAddress.set(address, n);
     });
   });
+  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    waiting.delete(socket);
+    res.once('close', () => {
+      // Idle until its next request: among the youngest again.
+      if (!socket.destroyed) waiting.set(socket, performance.now());
+    });
+  });
 
   return {
     admitUpgrade(_req, socket) {
+      // A link is the gateway's to close (it evicts its own links without a session).
+      waiting.delete(socket as Socket);
       if (links.admitLink()) return true;
       refusals.note('links', { ip: addressOf(socket as Socket) });
       refuse(socket, '503 Service Unavailable', 1);

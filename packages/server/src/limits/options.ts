@@ -33,6 +33,8 @@ export interface LimitOptions {
   /** The same before a link has logged in. Default 20 and 32 KiB. */
   loginInputFramesPerSec?: number;
   loginInputBytesPerSec?: number;
+  /** A new connection that has sent nothing by then is closed. Default 2000. */
+  httpFirstByteTimeoutMs?: number;
   /** An HTTP request's headers must have arrived by then (Node answers 408). Default 10000. */
   httpHeadersTimeoutMs?: number;
   /** A whole HTTP request, body included, must have arrived by then. Default 30000. */
@@ -54,6 +56,7 @@ export const LIMIT_OPTION_NAMES = {
   inputBytesPerSec: 1,
   loginInputFramesPerSec: 1,
   loginInputBytesPerSec: 1,
+  httpFirstByteTimeoutMs: 1,
   httpHeadersTimeoutMs: 1,
   httpRequestTimeoutMs: 1,
   adminBodyTimeoutMs: 1,
@@ -68,6 +71,7 @@ export const LIMIT_DEFAULTS = {
   inputBytesPerSec: 1024 * 1024,
   loginInputFramesPerSec: 20,
   loginInputBytesPerSec: 32 * 1024,
+  httpFirstByteTimeoutMs: 2_000,
   httpHeadersTimeoutMs: 10_000,
   httpRequestTimeoutMs: 30_000,
   adminBodyTimeoutMs: 5_000,
@@ -100,6 +104,7 @@ export function resolveLimits(int: IntField, fdLimit: () => number = openFileLim
     inputBytesPerSec: rate('inputBytesPerSec', d.inputBytesPerSec),
     loginInputFramesPerSec: rate('loginInputFramesPerSec', d.loginInputFramesPerSec),
     loginInputBytesPerSec: rate('loginInputBytesPerSec', d.loginInputBytesPerSec),
+    httpFirstByteTimeoutMs: int('httpFirstByteTimeoutMs', 100, day) ?? d.httpFirstByteTimeoutMs,
     httpHeadersTimeoutMs: int('httpHeadersTimeoutMs', 100, day) ?? d.httpHeadersTimeoutMs,
     httpRequestTimeoutMs: int('httpRequestTimeoutMs', 100, day) ?? d.httpRequestTimeoutMs,
     adminBodyTimeoutMs: int('adminBodyTimeoutMs', 100, day) ?? d.adminBodyTimeoutMs,

@@ -28,6 +28,10 @@ export type LimitName =
   | 'links_before_login'
   /** A new connection beyond maxLinksPerIp from its address (429). */
   | 'links_per_ip'
+  /** A connection that sent nothing by httpFirstByteTimeoutMs: closed. */
+  | 'http_first_byte'
+  /** A connection with no request under way, closed to make room for a newcomer at the TCP cap. */
+  | 'http_evicted'
   /** An HTTP request whose headers or whole request did not arrive in time (408). */
   | 'http_timeout'
   /** An HTTP connection that pipelined more requests than it waited answers for: closed. */
