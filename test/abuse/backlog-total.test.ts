@@ -34,6 +34,12 @@ beforeAll(async () => {
     serverMaxBufferedBytes: 24 * MiB,
     maxStreamsPerMember: 1000,
     maxStreamsPerRoom: 1000,
+    // Its links ask for snapshot after snapshot with `switch`, and its owner publishes 600 streams
+    // in a row: beyond the default login and stream-change rates, which are not what it is about.
+    rateLoginsPerSec: 10_000,
+    rateLoginsBurst: 10_000,
+    rateStreamsPerSec: 10_000,
+    rateStreamsBurst: 10_000,
   });
   probe = await startProbe(server.wsUrl);
 });
