@@ -32,7 +32,11 @@ export interface AdmissionOptions {
 /** What a new link says it comes for, from its URL's `intent` parameter. */
 export type LinkIntent = 'login' | 'resume' | 'unknown';
 
-export type Verdict = { admit: true } | { admit: false; retryMs: number };
+/**
+ * Let in or not. A link let in from the line (`waiting`) counts as waiting for its answer from
+ * the moment it opens, so one answer going out lets one link in, not the whole line.
+ */
+export type Verdict = { admit: true; waiting?: true } | { admit: false; retryMs: number };
 
 /** How often the lag is read and the automatic budget adjusted. */
 export const ADMISSION_PERIOD_MS = 100;
@@ -45,6 +49,14 @@ const AUTO_STEP = 32;
 const RETRY_MIN_MS = 100;
 const WINDOW_MIN_MS = 250;
 const WINDOW_MAX_MS = 10_000;
+/**
+ * A link waits in line at most about this long (at the rate links are let in): well inside the
+ * SDK's connect timeout (8 s at least), so a client is not made to give up on an attempt the
+ * server is about to serve. A longer line is turned away instead.
+ */
+const MAX_QUEUE_WAIT_MS = 3000;
+const ADMIT: Verdict = { admit: true };
+const ADMIT_WAITING: Verdict = { admit: true, waiting: true };
 
 export function intentOf(url: string | undefined): LinkIntent {
   const query = url?.split('?')[1];
@@ -57,8 +69,8 @@ export class Admission {
   lagMs = 0;
   /** Links that asked to log in or resume and have not had their answer yet. */
   pending = 0;
-  /** Monotonic ms of the last link shed; -Infinity when none was. */
-  lastShedAtMs = Number.NEGATIVE_INFINITY;
+  /** Monotonic ms of the last link shed or made to wait in line; -Infinity when none was. */
+  lastKeptOutAtMs = Number.NEGATIVE_INFINITY;
   /** Links shed so far (a counter for metrics and benchmarks). */
   shedTotal = 0;
   /**
@@ -97,14 +109,36 @@ export class Admission {
 
   /** A new link, before anything is written to it. */
   consider(intent: LinkIntent): Verdict {
-    if (intent !== 'login' && this.overloaded()) {
-      this.shedNow++;
-      this.shedTotal++;
-      this.lastShedAtMs = this.monoNow();
-      return { admit: false, retryMs: this.retryMs() };
-    }
+    return intent !== 'login' && this.overloaded() ? this.shed(0) : this.letIn();
+  }
+
+  /**
+   * A link at the door, held by the transport before its upgrade is answered (entry-queue.ts),
+   * with `queued` others already waiting in line: let in now, turned away, or `wait` in line. A
+   * fresh login is let in at once; the rest wait while the server is behind, as long as the line
+   * would be served within MAX_QUEUE_WAIT_MS at the rate links are let in now, and past that are
+   * turned away to come back later.
+   */
+  atDoor(intent: LinkIntent, queued: number): Verdict | 'wait' {
+    if (intent === 'login' || (queued === 0 && !this.overloaded())) return this.letIn();
+    if ((1000 * (queued + 1)) / Math.max(this.admitRate, AUTO_MIN) > MAX_QUEUE_WAIT_MS)
+      return this.shed(queued);
+    this.lastKeptOutAtMs = this.monoNow();
+    return 'wait';
+  }
+
+  /** Whether the next link in line may be let in now. */
+  mayLetIn(): boolean {
+    return !this.overloaded();
+  }
+
+  /**
+   * A link is let in: at once, or (`fromLine`) from the line, and then the gateway counts it as
+   * waiting for its answer as soon as it opens (`asked`), before the next one in line is looked at.
+   */
+  letIn(fromLine = false): Verdict {
     this.admittedNow++;
-    return { admit: true };
+    return fromLine ? ADMIT_WAITING : ADMIT;
   }
 
   /**
@@ -127,7 +161,10 @@ export class Admission {
    * that came later. A member the server kept out is not punished for it.
    */
   graceFromMs(detachedAtMs: number): number {
-    return Math.max(detachedAtMs, Math.min(this.lastShedAtMs, detachedAtMs + this.options.maxGraceStretchMs));
+    return Math.max(
+      detachedAtMs,
+      Math.min(this.lastKeptOutAtMs, detachedAtMs + this.options.maxGraceStretchMs),
+    );
   }
 
   /** Test hook: take a lag reading as if a period had passed. */
@@ -148,13 +185,20 @@ export class Admission {
    * Spread over a window as long as the wave needs to get through at the rate links are being
    * served now, so the members shed together do not come back together.
    */
-  private retryMs(): number {
-    const waiting = this.pending + this.shedRate;
+  private retryMs(queued: number): number {
+    const waiting = this.pending + queued + this.shedRate;
     const windowMs = Math.min(
       WINDOW_MAX_MS,
       Math.max(WINDOW_MIN_MS, (1000 * waiting) / Math.max(this.admitRate, AUTO_MIN)),
     );
     return Math.round(RETRY_MIN_MS + this.random() * windowMs);
+  }
+
+  private shed(queued: number): Verdict {
+    this.shedNow++;
+    this.shedTotal++;
+    this.lastKeptOutAtMs = this.monoNow();
+    return { admit: false, retryMs: this.retryMs(queued) };
   }
 
   private period(): void {

@@ -28,6 +28,7 @@ import { Admission, intentOf, type Verdict } from './admission.js';
 import { APPLIED_DEFAULTS, AppliedRequests, userKeyOf } from './applied.js';
 import { Connection } from './connection.js';
 import { dispatch } from './dispatch.js';
+import { EntryQueue } from './entry-queue.js';
 import type { RoomFanout } from './fanout.js';
 import { type BudgetRates, budgetBeforeLogin, charge } from './input-budget.js';
 import type { LinkRequest, TransportEvents, TransportLink } from './transport.js';
@@ -62,6 +63,8 @@ export class Gateway {
    * link needs room (an attacker's idle links go before a newcomer is refused).
    */
   private readonly unbound = new Set<Connection>();
+  /** New links held at the door while a storm is served (entry-queue.ts). */
+  readonly entry: EntryQueue;
 
   constructor(
     private readonly ctx: RoomContext,
@@ -75,6 +78,7 @@ export class Gateway {
       monoNow,
     ),
   ) {
+    this.entry = new EntryQueue(admission);
     this.clustered = ctx.backend.cluster !== undefined;
     this.applied = new AppliedRequests(APPLIED_DEFAULTS, ctx.backend.cluster?.sessions);
     const o = ctx.options;
@@ -88,6 +92,8 @@ export class Gateway {
   }
 
   readonly events: TransportEvents = {
+    knock: (request, door) =>
+      this.guard('knock', () => (this.shuttingDown ? door.enter() : this.entry.knock(request, door))),
     open: (link, request) => this.guard('open', () => this.open(link, request)),
     message: (link, data) => this.guard('message', () => this.message(link, data)),
     close: (link) => this.guard('close', () => this.close(link)),
@@ -227,7 +233,9 @@ export class Gateway {
   }
 
   private open(link: TransportLink, request: LinkRequest): void {
-    const verdict = this.shuttingDown ? ADMITTED : this.admission.consider(intentOf(request.url));
+    const verdict = this.shuttingDown
+      ? ADMITTED
+      : (this.entry.decided(request) ?? this.admission.consider(intentOf(request.url)));
     if (!verdict.admit) {
       // Told at once, before any work is spent on it: the wave is reshaped, not queued.
       link.send(encodeFrame({ t: 'bye', code: Code.CONNECTION_INTERRUPTED, retryMs: verdict.retryMs }));
@@ -244,6 +252,7 @@ export class Gateway {
     );
     this.connections.set(link, conn);
     this.unbound.add(conn);
+    if (verdict.waiting === true) this.startWaiting(conn);
     link.send(this.hello);
     if (this.shuttingDown) link.close(CloseCode.goingAway, 'server closing');
     else if (!this.ctx.backend.ready()) this.comeBackLater(conn, 'backend not ready');
@@ -270,8 +279,7 @@ export class Gateway {
     // Its first login or resume: from now on admission counts the link as waiting for its answer.
     if ((frame.t === 'login' || frame.t === 'resume') && !conn.asked && !this.shuttingDown) {
       conn.asked = true;
-      conn.waiting = true;
-      this.admission.asked();
+      this.startWaiting(conn);
     }
     if (!conn.enqueue(() => this.handle(conn, frame))) {
       link.send(replyFail(frame.id, Code.INPUT_PARAM, 'too many requests in flight'));
@@ -394,6 +402,16 @@ export class Gateway {
     this.refusals.note(refused.limit, member === undefined ? { ip: address } : { user: member, ip: address });
     respond.fail(refused.code);
     return false;
+  }
+
+  /**
+   * Admission counts the link as waiting for its answer: from its first login or resume, or, for
+   * a link let in from the line at the door, from its opening.
+   */
+  private startWaiting(conn: Connection): void {
+    if (conn.waiting) return;
+    conn.waiting = true;
+    this.admission.asked();
   }
 
   /** The link no longer waits to get in (answered, or `gone`): admission may let the next one in. */

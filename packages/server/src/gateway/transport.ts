@@ -39,7 +39,24 @@ export interface LinkRequest {
   url: string;
 }
 
+/**
+ * A link waiting at the door: the client asked to open it (its HTTP upgrade arrived), nothing
+ * has been answered yet. The gateway lets it in when it can serve it (reconnect storms, see
+ * admission.ts); meanwhile the transport holds the connection and watches for the client leaving.
+ */
+export interface Door {
+  /** Go on with the opening: `open` follows, with the same `LinkRequest` that knocked. */
+  enter(): void;
+  /** Called once if the client goes away before `enter`; the transport has dropped it. */
+  onGone(fn: () => void): void;
+}
+
 export interface TransportEvents {
+  /**
+   * Optional: a client asks to open a link. A transport that calls it holds the connection
+   * until `door.enter()`; one that does not opens every link at once.
+   */
+  knock?(request: LinkRequest, door: Door): void;
   open(link: TransportLink, request: LinkRequest): void;
   /** One whole WebSocket message; text and binary alike. */
   message(link: TransportLink, data: Uint8Array): void;

@@ -9,8 +9,9 @@ import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CloseCode } from '@atrium/protocol';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { holdUpgrade } from './held-upgrade.js';
 import { BacklogTotal, Flusher, Outbox, type OutboxSink, type Queued } from './outbox.js';
-import type { PublishOptions, Transport, TransportEvents, TransportLink } from './transport.js';
+import type { LinkRequest, PublishOptions, Transport, TransportEvents, TransportLink } from './transport.js';
 
 export interface WsTransportOptions {
   /** A message above this closes the link (ws answers 1009); the hard cap above the protocol's. */
@@ -247,6 +248,29 @@ export class WsTransport implements Transport {
       socket.destroy();
       return;
     }
+    const knock = events.knock;
+    if (knock === undefined) {
+      this.upgrade(request, socket, head, events);
+      return;
+    }
+    // The same request object comes back in `open`, so the gateway can tell what it decided.
+    const linkRequest: LinkRequest = { url: request.url ?? '' };
+    knock(
+      linkRequest,
+      holdUpgrade(socket, head, (held) => {
+        if (this.closing) socket.destroy();
+        else this.upgrade(request, socket, held, events, linkRequest);
+      }),
+    );
+  }
+
+  private upgrade(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    events: TransportEvents,
+    linkRequest: LinkRequest = { url: request.url ?? '' },
+  ): void {
     this.server.handleUpgrade(request, socket, head, (ws) => {
       const link = new WsLink(ws, socket, this, this.flusher, this.limits, this.total);
       setMaxPayload(ws, this.maxPayloadBeforeLoginBytes);
@@ -269,7 +293,7 @@ export class WsTransport implements Transport {
         link.topics.clear();
         events.close(link);
       });
-      events.open(link, { url: request.url ?? '' });
+      events.open(link, linkRequest);
     });
   }
 

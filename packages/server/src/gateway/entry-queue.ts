@@ -1,0 +1,88 @@
+// The line at the door during a reconnect storm. Every returning link costs the server its
+// WebSocket handshake and then its resume; served in arrival order, thousands of them fill each
+// turn of the event loop, and a newcomer's login waits behind them all. Instead, the transport
+// holds each new link before answering its upgrade (held-upgrade.ts, cheap: an accepted socket
+// and its parsed request) and knocks here. Admission decides (admission.ts): a fresh login goes
+// in at once; while the server is behind, the others wait in line and are let in a slice at a
+// time, at most SLICE_MS of upgrades per turn and only while admission says the server keeps up;
+// a line too long to serve soon is turned away (`bye` with a `retryMs`). A client that gives up
+// while in line leaves it and is never served.
+
+import { type Admission, intentOf, type Verdict } from './admission.js';
+import type { Door, LinkRequest } from './transport.js';
+
+/** At most this much of a turn of the event loop goes to letting links in from the line. */
+export const SLICE_MS = 4;
+/** When admission says wait (too many links waiting for answers, or the loop lags), look again after this. */
+const RECHECK_MS = 5;
+
+export class EntryQueue {
+  /** Links in line, oldest first, with what they asked for. */
+  private readonly line = new Map<Door, LinkRequest>();
+  /** What was decided for a request let in, read once when its link opens. */
+  private readonly verdicts = new WeakMap<LinkRequest, Verdict>();
+  private scheduled = false;
+  /** Clients that went away while in line (counted, for metrics): never served. */
+  leftTotal = 0;
+
+  constructor(
+    private readonly admission: Admission,
+    private readonly clock: () => number = () => performance.now(),
+  ) {}
+
+  /** Links in line now. */
+  get size(): number {
+    return this.line.size;
+  }
+
+  knock(request: LinkRequest, door: Door): void {
+    const verdict = this.admission.atDoor(intentOf(request.url), this.line.size);
+    if (verdict !== 'wait') {
+      this.enter(door, request, verdict);
+      return;
+    }
+    this.line.set(door, request);
+    door.onGone(() => {
+      if (this.line.delete(door)) this.leftTotal++;
+    });
+    this.schedule(0);
+  }
+
+  /** The verdict for a link that was let in through here; undefined for one that never knocked. */
+  decided(request: LinkRequest): Verdict | undefined {
+    const verdict = this.verdicts.get(request);
+    this.verdicts.delete(request);
+    return verdict;
+  }
+
+  private enter(door: Door, request: LinkRequest, verdict: Verdict): void {
+    this.verdicts.set(request, verdict);
+    door.enter();
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const run = () => {
+      this.scheduled = false;
+      this.drain();
+    };
+    if (delayMs === 0) setImmediate(run);
+    else setTimeout(run, delayMs);
+  }
+
+  /** One slice: let links in, oldest first, while admission allows and the slice lasts. */
+  private drain(): void {
+    const until = this.clock() + SLICE_MS;
+    for (const [door, request] of this.line) {
+      if (!this.admission.mayLetIn()) {
+        this.schedule(RECHECK_MS);
+        return;
+      }
+      this.line.delete(door);
+      this.enter(door, request, this.admission.letIn(true));
+      if (this.clock() >= until) break;
+    }
+    if (this.line.size > 0) this.schedule(0);
+  }
+}
