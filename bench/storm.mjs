@@ -73,147 +73,166 @@ function burners(n) {
   );
 }
 
+/** A proxy process holds two descriptors per link, and a process may open 20,000. */
+const MEMBERS_PER_PROXY = 9000;
+/** Atrium's default cap on a room's members; a bigger storm raises it (one room is the point). */
+const ATRIUM_ROOM_CAP = 10_000;
+
 async function storm(system, count) {
-  return behindProxy(system, async ({ server, proxy, sdkLoads, parts }) => {
-    const probe = await startChild(script('clients/probe.mjs'), { name: 'probe' });
-    parts.push(probe);
-    const probePriority = raisePriority(probe.pid);
-    const serverPriority = args['server-nice'] === 0 ? 0 : raisePriority(server.pid, args['server-nice']);
-    const processes = Math.max(1, Math.ceil(count / args['members-per-process']));
-    const loads = await sdkLoads(processes);
-    const users = userIDs(count);
-    const login = await loginSpread(
-      loads,
-      users.map((userID) => ({ userID, room: ROOM })),
-      { concurrency: 50, timeoutMs: 120_000 },
-    );
-    if (login.failed > 0) throw new Error(`${login.failed} logins failed: ${login.errors.join('; ')}`);
-    const sender = login.hostOf.get(users[0]);
-    for (const burner of await burners(args.burn)) parts.push(burner);
-    /** One storm on the members logged in above; `run` counts the storms, from 0. */
-    async function oneStorm(run) {
-      // A room packet for everyone before the cut (Socket.IO recovers only a client that has an
-      // offset), so two senders: neither gets its own broadcast.
-      await Promise.all(loads.map((l) => l.call('resetCounts')));
-      await sender.call('send', { senders: [users[0]], count: 1, text: 'probe:before' });
-      await login.hostOf.get(users[1]).call('send', { senders: [users[1]], count: 1, text: 'probe:before' });
-      await untilReceived(loads, 2 * (count - 1), { everyMs: 50, timeoutMs: 20_000 });
-      await Promise.all(loads.map((l) => l.call('resetStatus')));
-      await sleep(500);
+  const setup = {
+    proxies: Math.ceil(count / MEMBERS_PER_PROXY),
+    serverOptions: system === 'atrium' && count > ATRIUM_ROOM_CAP ? { maxRoomMembers: count } : {},
+  };
+  return behindProxy(
+    system,
+    async ({ server, proxy, sdkLoads, parts }) => {
+      const probe = await startChild(script('clients/probe.mjs'), { name: 'probe' });
+      parts.push(probe);
+      const probePriority = raisePriority(probe.pid);
+      const serverPriority = args['server-nice'] === 0 ? 0 : raisePriority(server.pid, args['server-nice']);
+      const processes = Math.max(1, Math.ceil(count / args['members-per-process']));
+      const loads = await sdkLoads(processes);
+      const users = userIDs(count);
+      const login = await loginSpread(
+        loads,
+        users.map((userID) => ({ userID, room: ROOM })),
+        { concurrency: 50, timeoutMs: 120_000 },
+      );
+      if (login.failed > 0) throw new Error(`${login.failed} logins failed: ${login.errors.join('; ')}`);
+      const sender = login.hostOf.get(users[0]);
+      for (const burner of await burners(args.burn)) parts.push(burner);
+      /** One storm on the members logged in above; `run` counts the storms, from 0. */
+      async function oneStorm(run) {
+        // A room packet for everyone before the cut (Socket.IO recovers only a client that has an
+        // offset), so two senders: neither gets its own broadcast.
+        await Promise.all(loads.map((l) => l.call('resetCounts')));
+        await sender.call('send', { senders: [users[0]], count: 1, text: 'probe:before' });
+        await login.hostOf
+          .get(users[1])
+          .call('send', { senders: [users[1]], count: 1, text: 'probe:before' });
+        await untilReceived(loads, 2 * (count - 1), { everyMs: 50, timeoutMs: 20_000 });
+        await Promise.all(loads.map((l) => l.call('resetStatus')));
+        await sleep(500);
 
-      await server.call('loopDelay');
-      const sideCpu = () => ({
-        clients: loads.reduce((n, l) => n + cpuSeconds(l.pid), 0),
-        proxy: cpuSeconds(proxy.pid),
-      });
-      const side0 = sideCpu();
-      const counters = async () =>
-        system === 'atrium' ? server.call('admission') : { shed: 0, abandoned: 0 };
-      const admission0 = await counters();
-      const accepted0 = (await proxy.call('stats')).accepted;
-      const cpu0 = cpuSeconds(server.pid);
-      const cutAt = epochMs();
-      await proxy.call('down');
-      const allDown = await pollUntil(async () => (await sumStatus(loads)).downs >= count, {
-        everyMs: 50,
-        timeoutMs: 30_000,
-      });
-      if (!allDown) progress(`${system} ${count}: not every member noticed the cut`);
-      await sleep(Math.max(0, cutAt + args['down-ms'] - epochMs()));
-      const loopCut = await server.call('loopDelay');
+        await server.call('loopDelay');
+        const sideCpu = () => ({
+          clients: loads.reduce((n, l) => n + cpuSeconds(l.pid), 0),
+          proxy: proxy.pids.reduce((n, pid) => n + cpuSeconds(pid), 0),
+        });
+        const side0 = sideCpu();
+        const counters = async () =>
+          system === 'atrium' ? server.call('admission') : { shed: 0, abandoned: 0, queued: 0, left: 0 };
+        const admission0 = await counters();
+        const accepted0 = (await proxy.call('stats')).accepted;
+        const cpu0 = cpuSeconds(server.pid);
+        const cutAt = epochMs();
+        await proxy.call('down');
+        const allDown = await pollUntil(async () => (await sumStatus(loads)).downs >= count, {
+          everyMs: 50,
+          timeoutMs: 30_000,
+        });
+        if (!allDown) progress(`${system} ${count}: not every member noticed the cut`);
+        await sleep(Math.max(0, cutAt + args['down-ms'] - epochMs()));
+        const loopCut = await server.call('loopDelay');
 
-      const upAt = epochMs();
-      await proxy.call('up');
-      const probes = [];
-      let probeTurn = 0;
-      let status = await sumStatus(loads);
-      const deadline = upAt + args['timeout-ms'];
-      let nextProbeAt = upAt;
-      while ((status.backs < count || status.away > 0) && epochMs() < deadline && status.failed === 0) {
-        if (epochMs() >= nextProbeAt && probes.length < 500) {
-          nextProbeAt = epochMs() + args['probe-every-ms'];
-          const at = epochMs() - upAt;
-          const ms = await probe.call('login', {
-            system,
-            url: server.info.url,
-            userID: `probe${probeTurn++}`,
-            room: 'storm-probe',
-          });
-          probes.push(ms);
-          if (!(ms < 100))
-            progress(`fresh login took ${round(ms, 1)} ms, ${round(at, 0)} ms after the network returned`);
-        } else await sleep(25);
-        status = await sumStatus(loads);
+        const upAt = epochMs();
+        await proxy.call('up');
+        const probes = [];
+        let probeTurn = 0;
+        let status = await sumStatus(loads);
+        const deadline = upAt + args['timeout-ms'];
+        let nextProbeAt = upAt;
+        while ((status.backs < count || status.away > 0) && epochMs() < deadline && status.failed === 0) {
+          if (epochMs() >= nextProbeAt && probes.length < 500) {
+            nextProbeAt = epochMs() + args['probe-every-ms'];
+            const at = epochMs() - upAt;
+            const ms = await probe.call('login', {
+              system,
+              url: server.info.url,
+              userID: `probe${probeTurn++}`,
+              room: 'storm-probe',
+            });
+            probes.push(ms);
+            if (!(ms < 100))
+              progress(`fresh login took ${round(ms, 1)} ms, ${round(at, 0)} ms after the network returned`);
+          } else await sleep(25);
+          status = await sumStatus(loads);
+        }
+        const cpu = cpuSeconds(server.pid) - cpu0;
+        const side1 = sideCpu();
+        const attempts = (await proxy.call('stats')).accepted - accepted0;
+        const admission1 = await counters();
+        const loop = await server.call('loopDelay');
+        const allBack = status.backs >= count && status.away === 0;
+        const backS = allBack ? (status.lastBackAt - upAt) / 1000 : Number.NaN;
+        if (!allBack)
+          progress(`${system} ${count}: ${status.away} still away after ${args['timeout-ms']} ms`);
+
+        // Proof: the server's list, then one broadcast every other member must get exactly once.
+        await sleep(300);
+        const list = await server.call('members', { room: ROOM, expect: users });
+        await Promise.all(loads.map((l) => l.call('resetCounts')));
+        await sender.call('send', { senders: [users[0]], count: 1, text: `probe:after-${count}-${run}` });
+        await untilReceived(loads, count - 1, { everyMs: 50, timeoutMs: 10_000 });
+        await sleep(300);
+        const copies = await sumProbes(loads, `probe:after-${count}-${run}`, [users[0]]);
+        const lat = latencySummary(probes.filter(Number.isFinite));
+        return {
+          members: count,
+          allBack,
+          backS: round(backS, 2),
+          recovered: status.recovered,
+          rebuilt: status.backs - status.recovered,
+          serverCpuS: round(cpu, 2),
+          sinceCutS: round((epochMs() - cutAt) / 1000, 1),
+          failedRooms: status.failed,
+          proof: {
+            serverCount: list.count,
+            serverDistinct: list.distinct,
+            missingOnServer: list.missing,
+            deliveredOnce: copies.once,
+            notDelivered: copies.zero,
+            deliveredTwice: copies.multiple,
+            ok:
+              list.count === count &&
+              list.distinct === count &&
+              list.missing === 0 &&
+              copies.once === count - 1 &&
+              copies.zero === 0 &&
+              copies.multiple === 0,
+          },
+          freshLoginMs: { ...lat, failed: probes.length - lat.n, probePriority },
+          serverPriority,
+          /** How late the server's event loop ran from the cut until all were back. */
+          serverLoopDelayMs: {
+            maxMs: Math.max(loopCut.maxMs, loop.maxMs),
+            cutMaxMs: loopCut.maxMs,
+            returnMaxMs: loop.maxMs,
+          },
+          /** The same window's CPU in the load processes and the proxy, which share the machine. */
+          clientCpuS: round(side1.clients - side0.clients, 2),
+          proxyCpuS: round(side1.proxy - side0.proxy, 2),
+          /** Connections the proxy accepted from the cut until all were back (refused ones included). */
+          linkAttempts: attempts,
+          /** Atrium: links told to come back later, and admitted links their client closed unanswered. */
+          shedLinks: admission1.shed - admission0.shed,
+          abandonedLinks: admission1.abandoned - admission0.abandoned,
+          /** Atrium: links made to wait in line at the door, and those whose client left the line. */
+          queuedLinks: admission1.queued - admission0.queued,
+          leftLinks: admission1.left - admission0.left,
+          resumes: status.resumes,
+        };
       }
-      const cpu = cpuSeconds(server.pid) - cpu0;
-      const side1 = sideCpu();
-      const attempts = (await proxy.call('stats')).accepted - accepted0;
-      const admission1 = await counters();
-      const loop = await server.call('loopDelay');
-      const allBack = status.backs >= count && status.away === 0;
-      const backS = allBack ? (status.lastBackAt - upAt) / 1000 : Number.NaN;
-      if (!allBack) progress(`${system} ${count}: ${status.away} still away after ${args['timeout-ms']} ms`);
 
-      // Proof: the server's list, then one broadcast every other member must get exactly once.
-      await sleep(300);
-      const list = await server.call('members', { room: ROOM, expect: users });
-      await Promise.all(loads.map((l) => l.call('resetCounts')));
-      await sender.call('send', { senders: [users[0]], count: 1, text: `probe:after-${count}-${run}` });
-      await untilReceived(loads, count - 1, { everyMs: 50, timeoutMs: 10_000 });
-      await sleep(300);
-      const copies = await sumProbes(loads, `probe:after-${count}-${run}`, [users[0]]);
-      const lat = latencySummary(probes.filter(Number.isFinite));
-      return {
-        members: count,
-        allBack,
-        backS: round(backS, 2),
-        recovered: status.recovered,
-        rebuilt: status.backs - status.recovered,
-        serverCpuS: round(cpu, 2),
-        sinceCutS: round((epochMs() - cutAt) / 1000, 1),
-        failedRooms: status.failed,
-        proof: {
-          serverCount: list.count,
-          serverDistinct: list.distinct,
-          missingOnServer: list.missing,
-          deliveredOnce: copies.once,
-          notDelivered: copies.zero,
-          deliveredTwice: copies.multiple,
-          ok:
-            list.count === count &&
-            list.distinct === count &&
-            list.missing === 0 &&
-            copies.once === count - 1 &&
-            copies.zero === 0 &&
-            copies.multiple === 0,
-        },
-        freshLoginMs: { ...lat, failed: probes.length - lat.n, probePriority },
-        serverPriority,
-        /** How late the server's event loop ran from the cut until all were back. */
-        serverLoopDelayMs: {
-          maxMs: Math.max(loopCut.maxMs, loop.maxMs),
-          cutMaxMs: loopCut.maxMs,
-          returnMaxMs: loop.maxMs,
-        },
-        /** The same window's CPU in the load processes and the proxy, which share the machine. */
-        clientCpuS: round(side1.clients - side0.clients, 2),
-        proxyCpuS: round(side1.proxy - side0.proxy, 2),
-        /** Connections the proxy accepted from the cut until all were back (refused ones included). */
-        linkAttempts: attempts,
-        /** Atrium: links told to come back later, and admitted links their client closed unanswered. */
-        shedLinks: admission1.shed - admission0.shed,
-        abandonedLinks: admission1.abandoned - admission0.abandoned,
-        resumes: status.resumes,
-      };
-    }
-
-    const runs = [];
-    for (let run = 0; run < args.repeat; run++) {
-      if (args.repeat > 1) progress(`storm: ${system} ${count} members, run ${run + 1}/${args.repeat}`);
-      runs.push(await oneStorm(run));
-    }
-    return args.repeat === 1 ? runs[0] : summarise(runs);
-  });
+      const runs = [];
+      for (let run = 0; run < args.repeat; run++) {
+        if (args.repeat > 1) progress(`storm: ${system} ${count} members, run ${run + 1}/${args.repeat}`);
+        runs.push(await oneStorm(run));
+      }
+      return args.repeat === 1 ? runs[0] : summarise(runs);
+    },
+    setup,
+  );
 }
 
 /** The runs of a repeated storm: the median run's figures, and every run's for the table. */
@@ -283,6 +302,8 @@ for (const system of args.systems) {
         run.freshLoginMs.max,
         run.serverLoopDelayMs.maxMs,
         run.linkAttempts,
+        run.queuedLinks,
+        run.leftLinks,
         run.shedLinks,
         run.abandonedLinks,
         run.proof.ok ? 'yes' : 'NO',
@@ -304,6 +325,8 @@ const everyRun =
           'fresh max ms',
           'loop max ms',
           'link attempts',
+          'in line',
+          'left line',
           'shed',
           'abandoned',
           'ok',

@@ -41,24 +41,58 @@ export function startServer(system, options = {}) {
  * `sdkLoads(count, { direct, firstIndex })` starts load processes of the system's real client,
  * reconnecting, through the proxy (or straight to the server). Everything started, and whatever
  * `run` pushes on `parts`, is stopped afterwards, whatever happens.
+ *
+ * `proxies` > 1 runs that many proxy processes (a proxy holds two descriptors per link and a
+ * process may open 20,000), load process i going through proxy i mod n; `proxy` then stands for
+ * all of them (each call goes to every one, numeric results are summed; `pids` lists them).
+ * `serverOptions` go to the server (Atrium's own options, for a size past its defaults).
  */
-export async function behindProxy(system, run) {
-  const server = await startServer(system, system === 'socketio' ? { recovery: true } : {});
+export async function behindProxy(system, run, { proxies = 1, serverOptions = {} } = {}) {
+  const server = await startServer(system, {
+    ...(system === 'socketio' ? { recovery: true } : {}),
+    ...serverOptions,
+  });
   const parts = [server];
   try {
-    const proxy = await startProxy(server.info.port);
-    parts.push(proxy);
-    const proxied = viaPort(server.info.url, proxy.info.port);
+    const started = await Promise.all(
+      Array.from({ length: proxies }, (_, i) => startProxy(server.info.port, i)),
+    );
+    parts.push(...started);
+    const proxy = proxyGroup(started);
     const sdkLoads = async (count, { direct = false, firstIndex = 0 } = {}) => {
-      const url = direct ? server.info.url : proxied;
-      const loads = await startLoads(memberKind(system, 'sdk'), url, count, { reconnect: true, firstIndex });
-      parts.push(...loads);
-      return loads;
+      const loads = await Promise.all(
+        Array.from({ length: count }, (_, i) => {
+          const via = started[(firstIndex + i) % started.length];
+          const url = direct ? server.info.url : viaPort(server.info.url, via.info.port);
+          return startLoads(memberKind(system, 'sdk'), url, 1, {
+            reconnect: true,
+            firstIndex: firstIndex + i,
+          });
+        }),
+      );
+      parts.push(...loads.flat());
+      return loads.flat();
     };
     return await run({ server, proxy, sdkLoads, parts });
   } finally {
     await stopAll(parts);
   }
+}
+
+/** Several proxies as one: a call goes to each, and numeric fields of the results are summed. */
+function proxyGroup(proxies) {
+  return {
+    pid: proxies[0].pid,
+    pids: proxies.map((p) => p.pid),
+    info: proxies[0].info,
+    async call(name, arg) {
+      const results = await Promise.all(proxies.map((p) => p.call(name, arg)));
+      if (typeof results[0] !== 'object' || results[0] === null) return results[0];
+      const sum = {};
+      for (const r of results) for (const [k, v] of Object.entries(r)) sum[k] = (sum[k] ?? 0) + v;
+      return sum;
+    },
+  };
 }
 
 /**
@@ -91,10 +125,11 @@ export function startLoads(kind, url, count, { reconnect = false, firstIndex = 0
   );
 }
 
-export function startProxy(targetPort) {
+/** The `index`th proxy to the server at `targetPort`; each leaves from four source addresses of its own. */
+export function startProxy(targetPort, index = 0) {
   return startChild(script('network/proxy.mjs'), {
-    args: [JSON.stringify({ target: targetPort, localAddresses: sourceAddresses(150, 4) })],
-    name: 'proxy',
+    args: [JSON.stringify({ target: targetPort, localAddresses: sourceAddresses(150 + index, 4) })],
+    name: index === 0 ? 'proxy' : `proxy ${index}`,
   });
 }
 

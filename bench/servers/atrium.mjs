@@ -26,7 +26,12 @@ serveAtrium(server, {
   admission: async () => {
     const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
     const read = (name) => Number(text.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1] ?? 0);
-    return { shed: read('atrium_admission_shed_total'), abandoned: read('atrium_admission_abandoned_total') };
+    return {
+      shed: read('atrium_admission_shed_total'),
+      abandoned: read('atrium_admission_abandoned_total'),
+      queued: read('atrium_admission_queued_total'),
+      left: read('atrium_admission_left_total'),
+    };
   },
   /** A clean exit, so --cpu-prof can write its profile. */
   exit: async () => {

@@ -238,8 +238,11 @@ function assemble(options: ResolvedOptions, log: Logger, backend: Backend, closi
       admission: () => ({
         lagMs: admission.lagMs,
         pending: admission.pending,
+        waiting: gateway.entry.size,
         shed: admission.shedTotal,
         abandoned: admission.abandonedTotal,
+        queued: admission.queuedTotal,
+        left: gateway.entry.leftTotal,
       }),
     },
     { processMetrics: options.processMetrics },

@@ -1,13 +1,15 @@
 // Admission control for reconnect storms (docs/operations.md, "Reconnect storms"). When every
 // member comes back at once (a node restarted, a load balancer dropped its links), serving the
 // links in arrival order queues thousands of handshakes and resumes behind each other: the
-// event loop falls behind, heartbeats go unread, clients give up on attempts the server is still
-// serving, and they retry on top of them. Instead, the server watches its own event-loop lag and
-// the links still waiting for their first login or resume; past the budget, a new link is told
-// at once to come back later (`bye` with a `retryMs` drawn from a window that grows with the
-// wave), so the wave is reshaped rather than queued. A link that declares a fresh login
-// (`?intent=login`) is let in all the same: it is one request, the wave is thousands. While the
-// server sheds, grace periods stretch (see `graceFromMs`, by one grace period at most), so a
+// event loop falls behind, heartbeats go unread, a newcomer's login waits behind the wave, and
+// clients give up on attempts the server is still serving, retrying on top of them. Instead,
+// the server watches its own event-loop lag and the links still waiting for their first login
+// or resume. Past the budget, a new link waits at the door, unanswered, and is let in as answers
+// go out (entry-queue.ts); while that line moves too slowly, newcomers are told to come back
+// later (`bye` with a `retryMs` drawn from a window that grows with the wave), so the wave is
+// reshaped rather than queued without end. A link that declares a fresh login
+// (`?intent=login`) goes in at once: it is one request, the wave is thousands. While members
+// are kept out, grace periods stretch (see `graceFromMs`, by one grace period at most), so a
 // member kept out still resumes.
 
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
@@ -50,11 +52,12 @@ const RETRY_MIN_MS = 100;
 const WINDOW_MIN_MS = 250;
 const WINDOW_MAX_MS = 10_000;
 /**
- * A link waits in line at most about this long (at the rate links are let in): well inside the
- * SDK's connect timeout (8 s at least), so a client is not made to give up on an attempt the
- * server is about to serve. A longer line is turned away instead.
+ * The line is moving too slowly once the link at its head has waited this long: newcomers are
+ * then turned away instead of joining it. Measured, not estimated from a rate (after a quiet
+ * spell the rate reads near zero just when the wave arrives), and well inside the SDK's connect
+ * timeout (8 s at least), so a client is not made to give up on an attempt about to be served.
  */
-const MAX_QUEUE_WAIT_MS = 3000;
+const MAX_HEAD_WAIT_MS = 1000;
 const ADMIT: Verdict = { admit: true };
 const ADMIT_WAITING: Verdict = { admit: true, waiting: true };
 
@@ -69,10 +72,15 @@ export class Admission {
   lagMs = 0;
   /** Links that asked to log in or resume and have not had their answer yet. */
   pending = 0;
-  /** Monotonic ms of the last link shed or made to wait in line; -Infinity when none was. */
-  lastKeptOutAtMs = Number.NEGATIVE_INFINITY;
+  /**
+   * Monotonic ms until which the server has kept a member out: the end of the delay it gave the
+   * last link shed, or the moment a link last waited in line or left it; -Infinity when none was.
+   */
+  keptOutUntilMs = Number.NEGATIVE_INFINITY;
   /** Links shed so far (a counter for metrics and benchmarks). */
   shedTotal = 0;
+  /** Links made to wait in line at the door so far. */
+  queuedTotal = 0;
   /**
    * Admitted links whose client went away before its first login or resume was answered: work
    * the server took on for nobody (a client that timed out and retried). Counted, for metrics.
@@ -107,23 +115,23 @@ export class Admission {
     this.histogram.disable();
   }
 
-  /** A new link, before anything is written to it. */
+  /** A new link from a transport without a door (it opens every link at once), before anything is written to it. */
   consider(intent: LinkIntent): Verdict {
     return intent !== 'login' && this.overloaded() ? this.shed(0) : this.letIn();
   }
 
   /**
    * A link at the door, held by the transport before its upgrade is answered (entry-queue.ts),
-   * with `queued` others already waiting in line: let in now, turned away, or `wait` in line. A
-   * fresh login is let in at once; the rest wait while the server is behind, as long as the line
-   * would be served within MAX_QUEUE_WAIT_MS at the rate links are let in now, and past that are
-   * turned away to come back later.
+   * with `queued` others already in line, the first of them waiting for `headWaitMs`: let in
+   * now, turned away, or `wait` in line. A fresh login is let in at once; the rest wait while the
+   * server is behind, and are turned away to come back later while the line moves too slowly
+   * (MAX_HEAD_WAIT_MS).
    */
-  atDoor(intent: LinkIntent, queued: number): Verdict | 'wait' {
+  atDoor(intent: LinkIntent, queued: number, headWaitMs: number): Verdict | 'wait' {
     if (intent === 'login' || (queued === 0 && !this.overloaded())) return this.letIn();
-    if ((1000 * (queued + 1)) / Math.max(this.admitRate, AUTO_MIN) > MAX_QUEUE_WAIT_MS)
-      return this.shed(queued);
-    this.lastKeptOutAtMs = this.monoNow();
+    if (headWaitMs > MAX_HEAD_WAIT_MS) return this.shed(queued);
+    this.keepOutUntil(this.monoNow());
+    this.queuedTotal++;
     return 'wait';
   }
 
@@ -138,7 +146,9 @@ export class Admission {
    */
   letIn(fromLine = false): Verdict {
     this.admittedNow++;
-    return fromLine ? ADMIT_WAITING : ADMIT;
+    if (!fromLine) return ADMIT;
+    this.keepOutUntil(this.monoNow());
+    return ADMIT_WAITING;
   }
 
   /**
@@ -157,13 +167,15 @@ export class Admission {
   }
 
   /**
-   * Where a detached session's grace period counts from: its detach, or the last link shed if
-   * that came later. A member the server kept out is not punished for it.
+   * Where a detached session's grace period counts from: its detach, or the end of the last
+   * keeping out (`keptOutUntilMs`) if that came later. A member the server kept out, or told to
+   * come back in a few seconds, is not punished for it; a shed link told to wait longer than the
+   * line then took to drain would otherwise come back to a session already ended.
    */
   graceFromMs(detachedAtMs: number): number {
     return Math.max(
       detachedAtMs,
-      Math.min(this.lastKeptOutAtMs, detachedAtMs + this.options.maxGraceStretchMs),
+      Math.min(this.keptOutUntilMs, detachedAtMs + this.options.maxGraceStretchMs),
     );
   }
 
@@ -189,6 +201,8 @@ export class Admission {
     const waiting = this.pending + queued + this.shedRate;
     const windowMs = Math.min(
       WINDOW_MAX_MS,
+      // Back within half a grace period, so the stretch (graceFromMs) always covers the wait.
+      this.options.maxGraceStretchMs / 2,
       Math.max(WINDOW_MIN_MS, (1000 * waiting) / Math.max(this.admitRate, AUTO_MIN)),
     );
     return Math.round(RETRY_MIN_MS + this.random() * windowMs);
@@ -197,8 +211,13 @@ export class Admission {
   private shed(queued: number): Verdict {
     this.shedNow++;
     this.shedTotal++;
-    this.lastKeptOutAtMs = this.monoNow();
-    return { admit: false, retryMs: this.retryMs(queued) };
+    const retryMs = this.retryMs(queued);
+    this.keepOutUntil(this.monoNow() + retryMs);
+    return { admit: false, retryMs };
+  }
+
+  private keepOutUntil(ms: number): void {
+    if (ms > this.keptOutUntilMs) this.keptOutUntilMs = ms;
   }
 
   private period(): void {

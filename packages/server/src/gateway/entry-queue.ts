@@ -5,7 +5,7 @@
 // and its parsed request) and knocks here. Admission decides (admission.ts): a fresh login goes
 // in at once; while the server is behind, the others wait in line and are let in a slice at a
 // time, at most SLICE_MS of upgrades per turn and only while admission says the server keeps up;
-// a line too long to serve soon is turned away (`bye` with a `retryMs`). A client that gives up
+// while the line moves too slowly, newcomers are turned away (`bye` with a `retryMs`). A client that gives up
 // while in line leaves it and is never served.
 
 import { type Admission, intentOf, type Verdict } from './admission.js';
@@ -17,8 +17,8 @@ export const SLICE_MS = 4;
 const RECHECK_MS = 5;
 
 export class EntryQueue {
-  /** Links in line, oldest first, with what they asked for. */
-  private readonly line = new Map<Door, LinkRequest>();
+  /** Links in line, oldest first, with what they asked for and when they joined the line. */
+  private readonly line = new Map<Door, { request: LinkRequest; sinceMs: number }>();
   /** What was decided for a request let in, read once when its link opens. */
   private readonly verdicts = new WeakMap<LinkRequest, Verdict>();
   private scheduled = false;
@@ -36,12 +36,18 @@ export class EntryQueue {
   }
 
   knock(request: LinkRequest, door: Door): void {
-    const verdict = this.admission.atDoor(intentOf(request.url), this.line.size);
+    const now = this.clock();
+    const head = this.line.values().next().value;
+    const verdict = this.admission.atDoor(
+      intentOf(request.url),
+      this.line.size,
+      head === undefined ? 0 : now - head.sinceMs,
+    );
     if (verdict !== 'wait') {
       this.enter(door, request, verdict);
       return;
     }
-    this.line.set(door, request);
+    this.line.set(door, { request, sinceMs: now });
     door.onGone(() => {
       if (this.line.delete(door)) this.leftTotal++;
     });
@@ -74,7 +80,7 @@ export class EntryQueue {
   /** One slice: let links in, oldest first, while admission allows and the slice lasts. */
   private drain(): void {
     const until = this.clock() + SLICE_MS;
-    for (const [door, request] of this.line) {
+    for (const [door, { request }] of this.line) {
       if (!this.admission.mayLetIn()) {
         this.schedule(RECHECK_MS);
         return;

@@ -26,9 +26,32 @@ export interface MetricSources {
   /** Memberships held by this server. */
   members(): number;
   webhookQueueDepth(): number;
-  /** Admission control: the event-loop lag it reads, links waiting to get in, links shed so far. */
-  admission?(): { lagMs: number; pending: number; shed: number; abandoned: number };
+  /** Admission control: the event-loop lag it reads, links waiting for answers or in line, and its counters. */
+  admission?(): AdmissionReading;
 }
+
+export interface AdmissionReading {
+  lagMs: number;
+  /** Links let in and waiting for the answer to their first login or resume. */
+  pending: number;
+  /** Links held at the door, in line, now. */
+  waiting: number;
+  shed: number;
+  abandoned: number;
+  /** Links made to wait in line, and those whose client left the line before it was let in. */
+  queued: number;
+  left: number;
+}
+
+const NO_ADMISSION: AdmissionReading = {
+  lagMs: 0,
+  pending: 0,
+  waiting: 0,
+  shed: 0,
+  abandoned: 0,
+  queued: 0,
+  left: 0,
+};
 
 export interface ServerMetricsOptions {
   /** Also export Node's process metrics (CPU, memory, event loop, GC); they cannot be torn down. */
@@ -49,7 +72,7 @@ export class ServerMetrics {
   private readonly limitedTotal: Counter<'limit'>;
 
   constructor(sources: MetricSources, options: ServerMetricsOptions = {}) {
-    const admissionOf = () => sources.admission?.() ?? { lagMs: 0, pending: 0, shed: 0, abandoned: 0 };
+    const admissionOf = () => sources.admission?.() ?? NO_ADMISSION;
     const registers = [this.registry];
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({
@@ -75,6 +98,11 @@ export class ServerMetrics {
       'Links admitted and waiting for their first login or resume.',
       () => admissionOf().pending,
     );
+    gauge(
+      'atrium_admission_waiting_links',
+      'New links held at the door, in line to be let in, while the server is behind.',
+      () => admissionOf().waiting,
+    );
     const counter = (name: string, help: string, read: () => number) => {
       let seen = 0;
       return new Counter({
@@ -97,6 +125,16 @@ export class ServerMetrics {
       'atrium_admission_abandoned_total',
       'Admitted links closed by their client before their first login or resume was answered.',
       () => admissionOf().abandoned,
+    );
+    counter(
+      'atrium_admission_queued_total',
+      'New links made to wait in line at the door before being let in.',
+      () => admissionOf().queued,
+    );
+    counter(
+      'atrium_admission_left_total',
+      'Links whose client went away while in line: never served.',
+      () => admissionOf().left,
     );
     gauge('atrium_room_members', 'Room memberships held by this server.', () => sources.members());
     gauge('atrium_webhook_queue_depth', 'Webhook events waiting to be delivered (in flight included).', () =>
