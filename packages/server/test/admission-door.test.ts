@@ -53,13 +53,22 @@ function returning(s: RoomServer): WebSocket {
   return ws;
 }
 
+/**
+ * A server behind: a budget of one link waiting for its answer, taken by a login whose join
+ * waits for `backend.open()`.
+ */
+async function behind() {
+  const backend = new GatedJoin();
+  const s = await h.server({ backend, admissionMaxPendingLinks: 1 });
+  const first = await h.client(s);
+  const firstLogin = first.login('r1', 'first');
+  await until(s, (m) => m('atrium_admission_pending_links') === 1);
+  return { backend, s, firstLogin };
+}
+
 describe('the door while the server is behind', () => {
   it('a returning link waits in line, one that leaves is never served, a fresh login goes first, the line moves on an answer', async () => {
-    const backend = new GatedJoin();
-    const s = await h.server({ backend, admissionMaxPendingLinks: 1 });
-    const first = await h.client(s);
-    const firstLogin = first.login('r1', 'first');
-    await until(s, (m) => m('atrium_admission_pending_links') === 1);
+    const { backend, s, firstLogin } = await behind();
 
     const leaver = returning(s);
     await until(s, (m) => m('atrium_admission_waiting_links') === 1);
@@ -93,11 +102,7 @@ describe('the door while the server is behind', () => {
   });
 
   it('a link in line that sends instead of waiting for its answer (no WebSocket client does) is dropped once past 16 KiB', async () => {
-    const backend = new GatedJoin();
-    const s = await h.server({ backend, admissionMaxPendingLinks: 1 });
-    const first = await h.client(s);
-    const firstLogin = first.login('r1', 'first');
-    await until(s, (m) => m('atrium_admission_pending_links') === 1);
+    const { backend, s, firstLogin } = await behind();
     const url = new URL(s.wsUrl);
     const socket = connect(Number(url.port), url.hostname);
     socket.on('error', () => {});
