@@ -107,7 +107,10 @@ export async function createRoomServer(input: RoomServerOptions): Promise<RoomSe
     socket.on('error', () => socket.destroy());
     const path = (req.url ?? '').split('?')[0];
     if (path !== WS_PATH || closing !== undefined) socket.destroy();
-    else if (guard.admitUpgrade(req, socket)) parts.transport.handleUpgrade(req, socket, head);
+    else {
+      const ticket = guard.admitUpgrade(req, socket);
+      if (ticket !== undefined) parts.transport.handleUpgrade(req, socket, head, ticket);
+    }
   });
   http.on('clientError', guard.clientError);
 
@@ -242,7 +245,7 @@ function assemble(options: ResolvedOptions, log: Logger, backend: Backend, closi
         shed: admission.shedTotal,
         abandoned: admission.abandonedTotal,
         queued: admission.queuedTotal,
-        left: gateway.entry.leftTotal,
+        left: gateway.entry.leftTotal + gateway.entry.droppedTotal,
       }),
     },
     { processMetrics: options.processMetrics },

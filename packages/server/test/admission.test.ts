@@ -65,7 +65,7 @@ describe('Admission', () => {
     expect(a.consider('resume').admit).toBe(true);
   });
 
-  it('spreads the shed over a window of at least 250 ms after a 100 ms floor, longer as the wave grows', () => {
+  it('spreads the shed over a window of at least 250 ms after a 100 ms floor, longer as the work ahead grows', () => {
     const draws = [0, 0.999];
     const a = make(1, () => draws.shift() ?? 0.5);
     a.consider('resume');
@@ -75,11 +75,16 @@ describe('Admission', () => {
     if (first.admit || second.admit) throw new Error('expected shedding');
     expect(first.retryMs).toBe(100);
     expect(second.retryMs).toBeGreaterThanOrEqual(349);
-    // A big wave shed in the last period widens the window (up to 10 s).
+    // Links turned away do not widen it (they count whoever knocks: junk would stretch every
+    // member's delay)...
     for (let i = 0; i < 2000; i++) a.consider('resume');
     a.observe(10);
-    const later = a.consider('resume');
-    if (later.admit) throw new Error('expected shedding');
+    const afterJunk = a.consider('resume');
+    if (afterJunk.admit) throw new Error('expected shedding');
+    expect(afterJunk.retryMs).toBeLessThanOrEqual(350);
+    // ...the work ahead does: a long line at the door, up to 10 s (or half a grace period).
+    const later = a.atDoor('resume', 2000, 1001);
+    if (later === 'wait' || later.admit) throw new Error('expected shedding');
     expect(later.retryMs).toBeGreaterThan(5_000);
     expect(later.retryMs).toBeLessThanOrEqual(10_100);
   });

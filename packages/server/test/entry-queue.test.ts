@@ -3,11 +3,12 @@
 // leaves while in line, and when a line is too long to wait in.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Admission } from '../src/gateway/admission.js';
-import { EntryQueue, SLICE_MS } from '../src/gateway/entry-queue.js';
+import { EntryQueue, MAX_HOLD_MS, SLICE_MS } from '../src/gateway/entry-queue.js';
 import type { Door, LinkRequest } from '../src/gateway/transport.js';
 
 interface TestDoor extends Door {
   entered: number;
+  dropped: number;
   leave(): void;
 }
 
@@ -16,6 +17,11 @@ function door(order?: string[], name?: string, opened?: () => void): TestDoor {
   let gone: (() => void) | undefined;
   const d: TestDoor = {
     entered: 0,
+    dropped: 0,
+    drop() {
+      d.dropped++;
+      gone?.();
+    },
     enter() {
       d.entered++;
       if (order !== undefined && name !== undefined) order.push(name);
@@ -112,6 +118,22 @@ describe('EntryQueue', () => {
     vi.advanceTimersByTime(10);
     expect(a.entered).toBe(0);
     expect(b.entered).toBe(1);
+  });
+
+  it(`a link held ${MAX_HOLD_MS} ms without being let in is dropped unanswered (one gone silent is not held for ever)`, () => {
+    const queue = new EntryQueue(admission, () => clockMs);
+    fill();
+    const old = door();
+    queue.knock(resume(), old);
+    clockMs = 500;
+    const young = door();
+    queue.knock(resume(), young);
+    clockMs = MAX_HOLD_MS + 1;
+    vi.advanceTimersByTime(10);
+    expect(old.dropped).toBe(1);
+    expect(young.dropped).toBe(0);
+    expect(queue.size).toBe(1);
+    expect(queue.droppedTotal).toBe(1);
   });
 
   it(`lets links in for at most ${SLICE_MS} ms of a turn, then yields to the event loop`, () => {

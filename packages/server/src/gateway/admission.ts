@@ -89,11 +89,9 @@ export class Admission {
   private cap: number;
   private readonly histogram: IntervalHistogram;
   private timer: ReturnType<typeof setInterval> | undefined;
-  /** Links admitted and shed in the current period, and their per-second rates (smoothed). */
+  /** Links let in in the current period, and the per-second rate (smoothed). */
   private admittedNow = 0;
-  private shedNow = 0;
   private admitRate = 0;
-  private shedRate = 0;
 
   constructor(
     private readonly options: AdmissionOptions,
@@ -198,7 +196,9 @@ export class Admission {
    * served now, so the members shed together do not come back together.
    */
   private retryMs(queued: number): number {
-    const waiting = this.pending + queued + this.shedRate;
+    // The work ahead, not the links turned away: those count whoever knocks, and junk upgrades
+    // would otherwise stretch every member's delay.
+    const waiting = this.pending + queued;
     const windowMs = Math.min(
       WINDOW_MAX_MS,
       // Back within half a grace period, so the stretch (graceFromMs) always covers the wait.
@@ -209,7 +209,6 @@ export class Admission {
   }
 
   private shed(queued: number): Verdict {
-    this.shedNow++;
     this.shedTotal++;
     const retryMs = this.retryMs(queued);
     this.keepOutUntil(this.monoNow() + retryMs);
@@ -230,9 +229,7 @@ export class Admission {
     this.lagMs = lagMs;
     const perSecond = 1000 / ADMISSION_PERIOD_MS;
     this.admitRate = 0.7 * this.admitRate + 0.3 * this.admittedNow * perSecond;
-    this.shedRate = 0.7 * this.shedRate + 0.3 * this.shedNow * perSecond;
     this.admittedNow = 0;
-    this.shedNow = 0;
     if (this.options.maxPendingLinks > 0) return;
     // Additive increase while the loop keeps up, multiplicative decrease when it falls behind.
     if (lagMs > this.options.lagBudgetMs) this.cap = Math.max(AUTO_MIN, Math.floor(this.cap / 2));

@@ -15,6 +15,12 @@ import type { Door, LinkRequest } from './transport.js';
 export const SLICE_MS = 4;
 /** When admission says wait (too many links waiting for answers, or the loop lags), look again after this. */
 const RECHECK_MS = 5;
+/**
+ * A link held longer than this is dropped unanswered: its client (whose connect timeout is 8 s
+ * at least) does better retrying, and one that went silent without closing must not be held
+ * for ever.
+ */
+export const MAX_HOLD_MS = 5000;
 
 export class EntryQueue {
   /** Links in line, oldest first, with what they asked for and when they joined the line. */
@@ -24,6 +30,8 @@ export class EntryQueue {
   private scheduled = false;
   /** Clients that went away while in line (counted, for metrics): never served. */
   leftTotal = 0;
+  /** Links dropped after MAX_HOLD_MS in line. */
+  droppedTotal = 0;
 
   constructor(
     private readonly admission: Admission,
@@ -79,8 +87,16 @@ export class EntryQueue {
 
   /** One slice: let links in, oldest first, while admission allows and the slice lasts. */
   private drain(): void {
-    const until = this.clock() + SLICE_MS;
-    for (const [door, { request }] of this.line) {
+    const now = this.clock();
+    const until = now + SLICE_MS;
+    for (const [door, { request, sinceMs }] of this.line) {
+      if (now - sinceMs > MAX_HOLD_MS) {
+        // Oldest first: the rest of the line has waited less.
+        this.line.delete(door);
+        this.droppedTotal++;
+        door.drop();
+        continue;
+      }
       if (!this.admission.mayLetIn()) {
         this.schedule(RECHECK_MS);
         return;

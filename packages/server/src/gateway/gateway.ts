@@ -44,6 +44,8 @@ const MAX_QUEUED_REQUESTS = 256;
 const BACKEND_RETRY_MS = 1000;
 const needsBackend = (frame: ClientRequest): boolean => requestKind(frame.t).needsBackend;
 const ADMITTED: Verdict = { admit: true };
+/** A link let in from the line at the door sends its login or resume within this, or gives its place back. */
+const ASK_WITHIN_MS = 250;
 
 export class Gateway {
   private readonly connections = new Map<TransportLink, Connection>();
@@ -236,6 +238,12 @@ export class Gateway {
     const verdict = this.shuttingDown
       ? ADMITTED
       : (this.entry.decided(request) ?? this.admission.consider(intentOf(request.url)));
+    // Room for it was made when it knocked; after a wait in line, it is made again now.
+    if (verdict.admit && verdict.waiting === true && !this.admitLink()) {
+      this.refusals.note('links', { ip: link.remoteAddress });
+      link.close(CloseCode.tryAgainLater, 'too many links');
+      return;
+    }
     if (!verdict.admit) {
       // Told at once, before any work is spent on it: the wave is reshaped, not queued.
       link.send(encodeFrame({ t: 'bye', code: Code.CONNECTION_INTERRUPTED, retryMs: verdict.retryMs }));
@@ -252,7 +260,7 @@ export class Gateway {
     );
     this.connections.set(link, conn);
     this.unbound.add(conn);
-    if (verdict.waiting === true) this.startWaiting(conn);
+    if (verdict.waiting === true) this.waitFromLine(conn);
     link.send(this.hello);
     if (this.shuttingDown) link.close(CloseCode.goingAway, 'server closing');
     else if (!this.ctx.backend.ready()) this.comeBackLater(conn, 'backend not ready');
@@ -412,6 +420,19 @@ export class Gateway {
     if (conn.waiting) return;
     conn.waiting = true;
     this.admission.asked();
+  }
+
+  /**
+   * A link let in from the line takes its place in admission's budget at once, so one answer
+   * lets one link in; but a link that then does not ask (log in or resume) within ASK_WITHIN_MS
+   * gives the place back, so links let in only to sit there cannot hold the door shut. It
+   * counts again when it asks.
+   */
+  private waitFromLine(conn: Connection): void {
+    this.startWaiting(conn);
+    setTimeout(() => {
+      if (!conn.asked) this.firstAnswered(conn);
+    }, ASK_WITHIN_MS).unref();
   }
 
   /** The link no longer waits to get in (answered, or `gone`): admission may let the next one in. */

@@ -50,5 +50,8 @@ export function holdUpgrade(socket: Duplex, head: Buffer, upgrade: (head: Buffer
     onGone(fn) {
       gone = fn;
     },
+    drop() {
+      onEnd();
+    },
   };
 }

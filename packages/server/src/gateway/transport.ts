@@ -49,6 +49,8 @@ export interface Door {
   enter(): void;
   /** Called once if the client goes away before `enter`; the transport has dropped it. */
   onGone(fn: () => void): void;
+  /** Close the connection unanswered (it waited too long); `onGone` follows. */
+  drop(): void;
 }
 
 export interface TransportEvents {

@@ -242,7 +242,12 @@ export class WsTransport implements Transport {
   }
 
   /** Hand an HTTP upgrade request for the WebSocket path to this transport. */
-  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+  handleUpgrade(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    ticket: { entered(): void } = { entered: () => {} },
+  ): void {
     const events = this.events;
     if (this.closing || events === undefined) {
       socket.destroy();
@@ -250,6 +255,7 @@ export class WsTransport implements Transport {
     }
     const knock = events.knock;
     if (knock === undefined) {
+      ticket.entered();
       this.upgrade(request, socket, head, events);
       return;
     }
@@ -258,6 +264,7 @@ export class WsTransport implements Transport {
     knock(
       linkRequest,
       holdUpgrade(socket, head, (held) => {
+        ticket.entered();
         if (this.closing) socket.destroy();
         else this.upgrade(request, socket, held, events, linkRequest);
       }),

@@ -21,9 +21,19 @@ export interface LinkAdmission {
   admitLink(): boolean;
 }
 
+export interface UpgradeTicket {
+  /** The upgrade is answered: from now on the link is the gateway's to close. */
+  entered(): void;
+}
+
 export interface HttpGuard {
-  /** For the 'upgrade' event: false when the link was refused (and answered). */
-  admitUpgrade(req: IncomingMessage, socket: Duplex): boolean;
+  /**
+   * For the 'upgrade' event: undefined when the link was refused (and answered); otherwise the
+   * upgrade may be held at the door a while (reconnect storms), and until its `entered` it can
+   * be pushed out for a newcomer at the TCP cap, like an idle connection: held upgrades from one
+   * address cannot fill the server and keep everyone else out.
+   */
+  admitUpgrade(req: IncomingMessage, socket: Duplex): UpgradeTicket | undefined;
   /** For the 'clientError' event. */
   clientError(error: Error & { code?: string }, socket: Duplex): void;
 }
@@ -180,12 +190,17 @@ export function guardHttpServer(
 
   return {
     admitUpgrade(_req, socket) {
-      // A link is the gateway's to close (it evicts its own links without a session).
-      waiting.delete(socket as Socket);
-      if (links.admitLink()) return true;
-      refusals.note('links', { ip: addressOf(socket as Socket) });
+      const tcp = socket as Socket;
+      if (links.admitLink()) {
+        // Evictable from now (it may wait at the door); once entered, a link is the gateway's
+        // to close (it evicts its own links without a session).
+        waiting.set(tcp, performance.now());
+        return { entered: () => waiting.delete(tcp) };
+      }
+      waiting.delete(tcp);
+      refusals.note('links', { ip: addressOf(tcp) });
       refuse(socket, '503 Service Unavailable', 1);
-      return false;
+      return undefined;
     },
     clientError(error, socket) {
       if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {

@@ -38,7 +38,7 @@ export interface AdmissionReading {
   waiting: number;
   shed: number;
   abandoned: number;
-  /** Links made to wait in line, and those whose client left the line before it was let in. */
+  /** Links made to wait in line, and those that left it unserved (client gone, or held too long). */
   queued: number;
   left: number;
 }
@@ -133,7 +133,7 @@ export class ServerMetrics {
     );
     counter(
       'atrium_admission_left_total',
-      'Links whose client went away while in line: never served.',
+      'Links that left the line unserved: their client went away, or they were held too long and dropped.',
       () => admissionOf().left,
     );
     gauge('atrium_room_members', 'Room memberships held by this server.', () => sources.members());
