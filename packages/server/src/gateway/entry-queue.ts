@@ -4,9 +4,10 @@
 // holds each new link before answering its upgrade (held-upgrade.ts, cheap: an accepted socket
 // and its parsed request) and knocks here. Admission decides (admission.ts): a fresh login goes
 // in at once; while the server is behind, the others wait in line and are let in a slice at a
-// time, at most SLICE_MS of upgrades per turn and only while admission says the server keeps up;
-// while the line moves too slowly, newcomers are turned away (`bye` with a `retryMs`). A client that gives up
-// while in line leaves it and is never served.
+// time, at most SLICE_MS of upgrades per turn and only while admission says the server keeps
+// up; while the line moves too slowly, newcomers are turned away (`bye` with a `retryMs`). A
+// client that gives up while in line leaves it and is never served, and none is held longer
+// than MAX_HOLD_MS.
 
 import { type Admission, intentOf, type Verdict } from './admission.js';
 import type { Door, LinkRequest } from './transport.js';
