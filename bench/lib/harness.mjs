@@ -2,6 +2,7 @@
 // matching client kind spread over source addresses, and the proxy; logging members in across
 // the load processes; summing what they counted.
 
+import { existsSync } from 'node:fs';
 import { script, sourceAddresses, splitRange } from './common.mjs';
 import { pollUntil, startChild, stopAll } from './procs.mjs';
 
@@ -75,6 +76,11 @@ export async function behindProxy(system, run, { proxies = 1, serverOptions = {}
     };
     return await run({ server, proxy, sdkLoads, parts });
   } finally {
+    // Flags such as --cpu-prof write their output on a clean exit only.
+    if (serverFlags().length > 0) {
+      await server.call('exit', {}, 10_000).catch(() => {});
+      await pollUntil(() => !existsSync(`/proc/${server.pid}`), { everyMs: 100, timeoutMs: 30_000 });
+    }
     await stopAll(parts);
   }
 }
