@@ -45,6 +45,11 @@ const args = readArgs(
     'members-per-process': { type: 'number', default: 2000, help: 'members per load process' },
     repeat: { type: 'number', default: 1, help: 'storms back to back on the same members' },
     burn: { type: 'number', default: 0, help: 'extra processes burning a CPU core each meanwhile' },
+    'atrium-max-links': {
+      type: 'number',
+      default: 0,
+      help: "Atrium's maxLinks (0: its default, the open-file limit less a reserve)",
+    },
     'server-nice': {
       type: 'number',
       default: 0,
@@ -80,8 +85,18 @@ const ATRIUM_ROOM_CAP = 10_000;
 
 async function storm(system, count) {
   const setup = {
-    proxies: Math.ceil(count / MEMBERS_PER_PROXY),
-    serverOptions: system === 'atrium' && count > ATRIUM_ROOM_CAP ? { maxRoomMembers: count } : {},
+    // Load process i goes through proxy i mod n, so whole processes are what a proxy carries.
+    proxies: Math.ceil(
+      Math.ceil(count / args['members-per-process']) /
+        Math.max(1, Math.floor(MEMBERS_PER_PROXY / args['members-per-process'])),
+    ),
+    serverOptions:
+      system === 'atrium'
+        ? {
+            ...(count > ATRIUM_ROOM_CAP ? { maxRoomMembers: count } : {}),
+            ...(args['atrium-max-links'] > 0 ? { maxLinks: args['atrium-max-links'] } : {}),
+          }
+        : {},
   };
   return behindProxy(
     system,
@@ -98,7 +113,12 @@ async function storm(system, count) {
         users.map((userID) => ({ userID, room: ROOM })),
         { concurrency: 50, timeoutMs: 120_000 },
       );
-      if (login.failed > 0) throw new Error(`${login.failed} logins failed: ${login.errors.join('; ')}`);
+      if (login.failed > 0) {
+        const limited = system === 'atrium' ? await server.call('limited').catch(() => ({})) : {};
+        throw new Error(
+          `${login.failed} logins failed: ${login.errors.join('; ')}; server limits hit: ${JSON.stringify(limited)}`,
+        );
+      }
       const sender = login.hostOf.get(users[0]);
       for (const burner of await burners(args.burn)) parts.push(burner);
       /** One storm on the members logged in above; `run` counts the storms, from 0. */

@@ -33,6 +33,16 @@ serveAtrium(server, {
       left: read('atrium_admission_left_total'),
     };
   },
+  /** The limits that refused something, from /metrics (`atrium_limited_total` by limit). */
+  limited: async () => {
+    const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    return Object.fromEntries(
+      [...text.matchAll(/^atrium_limited_total\{limit="([^"]+)"\} (\S+)$/gm)].map((m) => [
+        m[1],
+        Number(m[2]),
+      ]),
+    );
+  },
   /** A clean exit, so --cpu-prof can write its profile. */
   exit: async () => {
     setTimeout(() => process.exit(0), 20);
