@@ -241,11 +241,11 @@ function assemble(options: ResolvedOptions, log: Logger, backend: Backend, closi
       admission: () => ({
         lagMs: admission.lagMs,
         pending: admission.pending,
-        waiting: gateway.entry.size,
+        waiting: gateway.door.entry.size,
         shed: admission.shedTotal,
         abandoned: admission.abandonedTotal,
         queued: admission.queuedTotal,
-        left: gateway.entry.leftTotal + gateway.entry.droppedTotal,
+        left: gateway.door.entry.leftTotal + gateway.door.entry.droppedTotal,
       }),
     },
     { processMetrics: options.processMetrics },

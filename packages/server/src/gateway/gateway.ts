@@ -24,13 +24,13 @@ import { endIfEmpty, endSession } from '../rooms/end.js';
 import { checkTokenDeadlines } from '../rooms/expiry.js';
 import { expireDetached } from '../rooms/grace.js';
 import { liveSession, type Session } from '../rooms/session.js';
-import { Admission, intentOf, type Verdict } from './admission.js';
+import { Admission, type Verdict } from './admission.js';
 import { APPLIED_DEFAULTS, AppliedRequests, userKeyOf } from './applied.js';
 import { Connection } from './connection.js';
 import { dispatch } from './dispatch.js';
-import { EntryQueue } from './entry-queue.js';
 import type { RoomFanout } from './fanout.js';
 import { type BudgetRates, budgetBeforeLogin, charge } from './input-budget.js';
+import { LinkAdmission } from './link-admission.js';
 import type { LinkRequest, TransportEvents, TransportLink } from './transport.js';
 
 const PONG = encodeFrame({ t: 'pong' });
@@ -44,8 +44,6 @@ const MAX_QUEUED_REQUESTS = 256;
 const BACKEND_RETRY_MS = 1000;
 const needsBackend = (frame: ClientRequest): boolean => requestKind(frame.t).needsBackend;
 const ADMITTED: Verdict = { admit: true };
-/** A link let in from the line at the door sends its login or resume within this, or gives its place back. */
-const ASK_WITHIN_MS = 250;
 
 export class Gateway {
   private readonly connections = new Map<TransportLink, Connection>();
@@ -65,8 +63,8 @@ export class Gateway {
    * link needs room (an attacker's idle links go before a newcomer is refused).
    */
   private readonly unbound = new Set<Connection>();
-  /** New links held at the door while a storm is served (entry-queue.ts). */
-  readonly entry: EntryQueue;
+  /** Admission control as the links meet it: the line at the door, and who waits for an answer. */
+  readonly door: LinkAdmission;
 
   constructor(
     private readonly ctx: RoomContext,
@@ -80,7 +78,7 @@ export class Gateway {
       monoNow,
     ),
   ) {
-    this.entry = new EntryQueue(admission);
+    this.door = new LinkAdmission(admission);
     this.clustered = ctx.backend.cluster !== undefined;
     this.applied = new AppliedRequests(APPLIED_DEFAULTS, ctx.backend.cluster?.sessions);
     const o = ctx.options;
@@ -95,7 +93,7 @@ export class Gateway {
 
   readonly events: TransportEvents = {
     knock: (request, door) =>
-      this.guard('knock', () => (this.shuttingDown ? door.enter() : this.entry.knock(request, door))),
+      this.guard('knock', () => (this.shuttingDown ? door.enter() : this.door.entry.knock(request, door))),
     open: (link, request) => this.guard('open', () => this.open(link, request)),
     message: (link, data) => this.guard('message', () => this.message(link, data)),
     close: (link) => this.guard('close', () => this.close(link)),
@@ -235,9 +233,7 @@ export class Gateway {
   }
 
   private open(link: TransportLink, request: LinkRequest): void {
-    const verdict = this.shuttingDown
-      ? ADMITTED
-      : (this.entry.decided(request) ?? this.admission.consider(intentOf(request.url)));
+    const verdict = this.shuttingDown ? ADMITTED : this.door.verdict(request);
     // Room for it was made when it knocked; after a wait in line, it is made again now.
     if (verdict.admit && verdict.waiting === true && !this.admitLink()) {
       this.refusals.note('links', { ip: link.remoteAddress });
@@ -260,7 +256,7 @@ export class Gateway {
     );
     this.connections.set(link, conn);
     this.unbound.add(conn);
-    if (verdict.waiting === true) this.waitFromLine(conn);
+    this.door.opened(conn, verdict);
     link.send(this.hello);
     if (this.shuttingDown) link.close(CloseCode.goingAway, 'server closing');
     else if (!this.ctx.backend.ready()) this.comeBackLater(conn, 'backend not ready');
@@ -285,10 +281,7 @@ export class Gateway {
       return;
     }
     // Its first login or resume: from now on admission counts the link as waiting for its answer.
-    if ((frame.t === 'login' || frame.t === 'resume') && !conn.asked && !this.shuttingDown) {
-      conn.asked = true;
-      this.startWaiting(conn);
-    }
+    if ((frame.t === 'login' || frame.t === 'resume') && !this.shuttingDown) this.door.asked(conn);
     if (!conn.enqueue(() => this.handle(conn, frame))) {
       link.send(replyFail(frame.id, Code.INPUT_PARAM, 'too many requests in flight'));
     }
@@ -343,7 +336,7 @@ export class Gateway {
   private endConnection(conn: Connection, why: string): void {
     if (conn.closed) return;
     conn.closed = true;
-    this.firstAnswered(conn, true);
+    this.door.answered(conn, true);
     conn.enqueue(async () => {
       const session = conn.session;
       conn.session = undefined;
@@ -390,7 +383,7 @@ export class Gateway {
       respond.fail(Code.INTERNAL);
     }
     if (frame.t === 'login' || frame.t === 'resume') {
-      this.firstAnswered(conn);
+      this.door.answered(conn);
       // Before its reply reaches the peer, so its next message may already be a large one.
       if (conn.session !== undefined) conn.link.loggedIn?.();
     }
@@ -410,36 +403,6 @@ export class Gateway {
     this.refusals.note(refused.limit, member === undefined ? { ip: address } : { user: member, ip: address });
     respond.fail(refused.code);
     return false;
-  }
-
-  /**
-   * Admission counts the link as waiting for its answer: from its first login or resume, or, for
-   * a link let in from the line at the door, from its opening.
-   */
-  private startWaiting(conn: Connection): void {
-    if (conn.waiting) return;
-    conn.waiting = true;
-    this.admission.asked();
-  }
-
-  /**
-   * A link let in from the line takes its place in admission's budget at once, so one answer
-   * lets one link in; but a link that then does not ask (log in or resume) within ASK_WITHIN_MS
-   * gives the place back, so links let in only to sit there cannot hold the door shut. It
-   * counts again when it asks.
-   */
-  private waitFromLine(conn: Connection): void {
-    this.startWaiting(conn);
-    setTimeout(() => {
-      if (!conn.asked) this.firstAnswered(conn);
-    }, ASK_WITHIN_MS).unref();
-  }
-
-  /** The link no longer waits to get in (answered, or `gone`): admission may let the next one in. */
-  private firstAnswered(conn: Connection, gone = false): void {
-    if (!conn.waiting) return;
-    conn.waiting = false;
-    this.admission.served(gone);
   }
 
   /** `bye` with a retry delay, then the link ends (its session, if any, is detached). */
