@@ -6,17 +6,21 @@
 // its place back (gateway.ts, waitFromLine).
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type WebSocket from 'ws';
-import type { RoomServer } from '../src/index.js';
-import { comeBack, departed, HeldJoins, metrics, opened, rawLink, until } from './attack-door-support.js';
+import {
+  Cleanup,
+  comeBack,
+  departed,
+  HeldJoins,
+  metrics,
+  opened,
+  rawLink,
+  until,
+} from './attack-door-support.js';
 import { startServer, TestClient } from './helpers.js';
 
-const servers: RoomServer[] = [];
-const sockets: WebSocket[] = [];
-afterEach(async () => {
-  for (const ws of sockets.splice(0)) ws.terminate();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const cleanup = new Cleanup();
+const { servers, sockets } = cleanup;
+afterEach(() => cleanup.close());
 
 describe('attack: an idle link let in from the line holds a slot of the budget', () => {
   it('a returning member queued behind one idle attacker link is answered promptly once the storm is over', async () => {

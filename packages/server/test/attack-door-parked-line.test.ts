@@ -6,26 +6,17 @@
 // The defences: a link let in from the line that does not ask within 250 ms gives its place
 // back, and no upgrade is held more than 5 s (entry-queue.ts, MAX_HOLD_MS).
 
-import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RoomServer } from '../src/index.js';
-import { departed, HeldJoins, keepComingBack, rawUpgrade, until } from './attack-door-support.js';
+import { Cleanup, departed, HeldJoins, keepComingBack, rawUpgrade, until } from './attack-door-support.js';
 import { startServer, TestClient } from './helpers.js';
 
 const LOGIN_DEADLINE_MS = 2000;
 const GRACE_MS = 3000;
 const PARKED = 6;
 
-const servers: RoomServer[] = [];
-const backends: HeldJoins[] = [];
-const sockets: Socket[] = [];
-const clients: TestClient[] = [];
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy();
-  for (const backend of backends.splice(0)) backend.release();
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const cleanup = new Cleanup();
+const { servers, backends, sockets, clients } = cleanup;
+afterEach(() => cleanup.close());
 
 describe('attack: a few parked upgrades keep the returning members out after the storm', () => {
   it('a member who comes back as the storm ends resumes its session within 3 s', async () => {

@@ -8,19 +8,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { RoomServer } from '../src/index.js';
-import { HeldJoins, rawLink, until } from './attack-door-support.js';
+import { Cleanup, HeldJoins, rawLink, until } from './attack-door-support.js';
 import { startServer, TestClient } from './helpers.js';
 
-const servers: RoomServer[] = [];
-const backends: HeldJoins[] = [];
-const links: WebSocket[] = [];
-const clients: TestClient[] = [];
-afterEach(async () => {
-  for (const ws of links.splice(0)) ws.terminate();
-  for (const backend of backends.splice(0)) backend.release();
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const cleanup = new Cleanup();
+const { servers, backends, sockets: links, clients } = cleanup;
+afterEach(() => cleanup.close());
 
 /** A link that is turned away: resolves with the retryMs it was given. */
 function retryGiven(s: RoomServer): Promise<number> {

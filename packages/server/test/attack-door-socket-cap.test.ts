@@ -8,25 +8,26 @@
 // The peer needs the per-address cap to reach the socket cap: behind a reverse proxy the docs
 // tell operators to set maxLinksPerIp to maxLinks, and every client then shares one address.
 
-import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RoomServer } from '../src/index.js';
-import { freshLogin, get, HeldJoins, metrics, rawUpgrade, until } from './attack-door-support.js';
+import { Cleanup, freshLogin, get, HeldJoins, metrics, rawUpgrade, until } from './attack-door-support.js';
 import { startServer, TestClient } from './helpers.js';
 
 const MAX_LINKS = 20;
 /** socketCapOf(20): maxLinks + 32. */
 const SOCKET_CAP = MAX_LINKS + 32;
 const LOGIN_DEADLINE_MS = 500;
+/** One peer may hold as many sockets as it likes (as behind a reverse proxy, where all share one address). */
+const OPTIONS = {
+  admissionMaxPendingLinks: 1,
+  maxLinks: MAX_LINKS,
+  maxLinksPerIp: 10_000,
+  loginDeadlineMs: LOGIN_DEADLINE_MS,
+  metricsPort: 0,
+};
 
-const servers: RoomServer[] = [];
-const backends: HeldJoins[] = [];
-const sockets: Socket[] = [];
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy();
-  for (const backend of backends.splice(0)) backend.release();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const cleanup = new Cleanup();
+const { servers, backends, sockets } = cleanup;
+afterEach(() => cleanup.close());
 
 async function outcomeOf<T>(p: Promise<T>): Promise<string> {
   return p.then(
@@ -42,14 +43,7 @@ describe('attack: parked upgrades take the socket cap while the line stands stil
   it('a fresh login and /healthz from another address still get through while one peer parks upgrades at the door', async () => {
     const backend = new HeldJoins();
     backends.push(backend);
-    const s = await startServer({
-      backend,
-      admissionMaxPendingLinks: 1,
-      maxLinks: MAX_LINKS,
-      maxLinksPerIp: 10_000,
-      loginDeadlineMs: LOGIN_DEADLINE_MS,
-      metricsPort: 0,
-    });
+    const s = await startServer({ backend, ...OPTIONS });
     servers.push(s);
     // The storm: one member's login waits on the backend (a storm's slow backend).
     backend.hold();
@@ -86,13 +80,7 @@ describe('attack: parked upgrades take the socket cap while the line stands stil
   });
 
   it('control (passes): without a storm the same upgrades become links, capped and evicted, and the newcomer gets in', async () => {
-    const s = await startServer({
-      admissionMaxPendingLinks: 1,
-      maxLinks: MAX_LINKS,
-      maxLinksPerIp: 10_000,
-      loginDeadlineMs: LOGIN_DEADLINE_MS,
-      metricsPort: 0,
-    });
+    const s = await startServer(OPTIONS);
     servers.push(s);
     const parked = SOCKET_CAP - 1;
     const answered: Promise<void>[] = [];

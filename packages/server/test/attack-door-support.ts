@@ -311,3 +311,21 @@ export async function keepComingBack(s: RoomServer, m: Departed, giveUpMs: numbe
   out.ms = Math.round(performance.now() - started);
   return out;
 }
+
+/** What a test opened, closed after it: raw sockets and links first, held joins released, then clients and servers. */
+export class Cleanup {
+  readonly servers: RoomServer[] = [];
+  readonly backends: HeldJoins[] = [];
+  readonly sockets: (Socket | WebSocket)[] = [];
+  readonly clients: TestClient[] = [];
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets.splice(0)) {
+      if (socket instanceof WebSocket) socket.terminate();
+      else socket.destroy();
+    }
+    for (const backend of this.backends.splice(0)) backend.release();
+    await Promise.all(this.clients.splice(0).map((c) => c.close()));
+    await Promise.all(this.servers.splice(0).map((s) => s.close()));
+  }
+}
