@@ -44,6 +44,8 @@ const MAX_QUEUED_REQUESTS = 256;
 const BACKEND_RETRY_MS = 1000;
 const needsBackend = (frame: ClientRequest): boolean => requestKind(frame.t).needsBackend;
 const ADMITTED: Verdict = { admit: true };
+/** At most this many of the oldest links without a session are looked at for one to evict. */
+const EVICT_SCAN = 64;
 
 export class Gateway {
   private readonly connections = new Map<TransportLink, Connection>();
@@ -109,16 +111,25 @@ export class Gateway {
   }
 
   /**
-   * Room for one more link: beyond maxLinksBeforeLogin, or at maxLinks, the oldest link without
-   * a session is closed to make it. False when every link has a session and there are maxLinks.
+   * Room for one more link: beyond maxLinksBeforeLogin, or at maxLinks, the oldest idle link
+   * without a session is closed to make it. A link whose login or resume is under way is not
+   * idle (in a storm those are the members waiting on the backend, and cutting them just before
+   * their answer would let one peer's idle links push them out), and only the oldest
+   * EVICT_SCAN links are looked at. False when none could go and there are maxLinks.
    */
   admitLink(): boolean {
     const { maxLinks, maxLinksBeforeLogin } = this.ctx.options;
     const full = this.connections.size >= maxLinks;
     if (!full && this.unbound.size < maxLinksBeforeLogin) return true;
+    let looked = 0;
     for (const conn of this.unbound) {
+      if (conn.session !== undefined || conn.closed) {
+        this.unbound.delete(conn);
+        continue;
+      }
+      if (looked++ >= EVICT_SCAN) break;
+      if (conn.busy) continue;
       this.unbound.delete(conn);
-      if (conn.session !== undefined || conn.closed) continue;
       this.refusals.note(full ? 'links' : 'links_before_login', { ip: conn.link.remoteAddress });
       this.closeLink(conn, CloseCode.policy, 'evicted: too many links');
       return true;
