@@ -5,55 +5,36 @@
 // link with a small backlog, and the members that read, are left alone.
 
 import type { Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { until } from '../support/until.js';
 import { token } from '../support/world.js';
-import {
-  type Probe,
-  rawLink,
-  rawLogin,
-  type ServerProcess,
-  STALL_BOUND_MS,
-  startProbe,
-  startServer,
-} from './support/rig.js';
+import { rawLink, rawLogin, STALL_BOUND_MS, useRig } from './support/rig.js';
 
 const MiB = 1024 * 1024;
 const STREAMS = 600;
 const HOGS = 8;
 const SWITCHES = 16;
 
-let server: ServerProcess;
-let probe: Probe;
-
-beforeAll(async () => {
-  // The per-link limit out of the way: only the total may cut here.
-  // The stream quotas raised: a room with many streams is what makes snapshots big here.
-  server = await startServer({
-    linkMaxBufferedBytes: 256 * MiB,
-    serverMaxBufferedBytes: 24 * MiB,
-    maxStreamsPerMember: 1000,
-    maxStreamsPerRoom: 1000,
-    // Its links ask for snapshot after snapshot with `switch`, and its owner publishes 600 streams
-    // in a row: beyond the default login and stream-change rates, which are not what it is about.
-    rateLoginsPerSec: 10_000,
-    rateLoginsBurst: 10_000,
-    rateStreamsPerSec: 10_000,
-    rateStreamsBurst: 10_000,
-  });
-  probe = await startProbe(server.wsUrl);
-});
-
-afterAll(async () => {
-  await probe?.stop();
-  await server?.stop();
+// The per-link limit out of the way: only the total may cut here.
+// The stream quotas raised: a room with many streams is what makes snapshots big here.
+const rig = useRig({
+  linkMaxBufferedBytes: 256 * MiB,
+  serverMaxBufferedBytes: 24 * MiB,
+  maxStreamsPerMember: 1000,
+  maxStreamsPerRoom: 1000,
+  // Its links ask for snapshot after snapshot with `switch`, and its owner publishes 600 streams
+  // in a row: beyond the default login and stream-change rates, which are not what it is about.
+  rateLoginsPerSec: 10_000,
+  rateLoginsBurst: 10_000,
+  rateStreamsPerSec: 10_000,
+  rateStreamsBurst: 10_000,
 });
 
 type Link = Awaited<ReturnType<typeof rawLink>>;
 
 /** Asks for the big room's snapshot `times` times (switching there and back), reading nothing. */
 async function hog(i: number, times: number): Promise<Link> {
-  const link = await rawLink(server.wsUrl, `127.0.8.${1 + (i % 4)}`);
+  const link = await rawLink(rig.server.wsUrl, `127.0.8.${1 + (i % 4)}`);
   const user = `hog${i}`;
   await rawLogin(link, `home${i}`, user);
   (link.ws as unknown as { _socket: Socket })._socket.pause();
@@ -71,7 +52,7 @@ async function hog(i: number, times: number): Promise<Link> {
 
 describe('unsent bytes of all links together', () => {
   it('past serverMaxBufferedBytes the biggest backlogs are cut, a small one is not', async () => {
-    const owner = await rawLink(server.wsUrl, '127.0.8.9');
+    const owner = await rawLink(rig.server.wsUrl, '127.0.8.9');
     await rawLogin(owner, 'big', 'owner');
     const extra = 'x'.repeat(1024);
     for (let i = 0; i < STREAMS; i++) {
@@ -82,27 +63,27 @@ describe('unsent bytes of all links together', () => {
     await until(() => owner.frames.filter((f) => f.includes('"t":"reply"')).length > STREAMS, {
       timeoutMs: 20_000,
     });
-    await probe.reset();
-    const linksBefore = await server.links();
+    await rig.probe.reset();
+    const linksBefore = await rig.server.links();
     const small = await hog(100, 1);
     const hogs = await Promise.all(Array.from({ length: HOGS }, (_, i) => hog(i, SWITCHES)));
-    await until(async () => (await server.limited('backlog_total')) >= 1, {
+    await until(async () => (await rig.server.limited('backlog_total')) >= 1, {
       timeoutMs: 15_000,
       failure: () => 'no link was cut for the total of backlogs',
     });
-    const cut = await server.limited('backlog_total');
+    const cut = await rig.server.limited('backlog_total');
     console.log(`backlog total: ${cut} of ${HOGS} hogs cut`);
     // The biggest went first, only until the total was under the limit again.
     expect(cut).toBeLessThan(HOGS);
     // The links' count tells: a cut link's peer learns of it only once it reads.
-    await until(async () => (await server.links()) <= linksBefore + HOGS + 1 - cut);
+    await until(async () => (await rig.server.links()) <= linksBefore + HOGS + 1 - cut);
     // The small non-reader was not cut: once it reads, its replies are all there and it answers.
     (small.ws as unknown as { _socket: Socket })._socket.resume();
     await until(() => small.frames.some((f) => f.includes('"id":3')));
     small.ws.send('{"t":"ping"}');
     await until(() => small.frames.some((f) => f.includes('"t":"pong"')));
     expect(owner.ws.readyState).toBe(owner.ws.OPEN);
-    expect((await probe.stats()).maxStallMs).toBeLessThan(STALL_BOUND_MS);
+    expect((await rig.probe.stats()).maxStallMs).toBeLessThan(STALL_BOUND_MS);
     for (const link of [small, owner, ...hogs]) link.ws.terminate();
   });
 });

@@ -5,19 +5,16 @@
 // (all links logged in); links that never log in make room for newcomers by being closed, oldest
 // first. Without the caps the process runs out of descriptors and serves no one.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { joined, World } from '../support/world.js';
 import {
-  type Probe,
   RSS_GROWTH_BOUND_MB,
   rawLink,
   rawLogin,
   refusedWith,
-  type ServerProcess,
   STALL_BOUND_MS,
-  startProbe,
-  startServer,
+  useRig,
 } from './support/rig.js';
 
 const FD_LIMIT = 256;
@@ -25,15 +22,10 @@ const FD_LIMIT = 256;
 const MAX_LINKS = 192;
 const PER_IP = 48;
 
-let server: ServerProcess;
-let probe: Probe;
 let world = new World();
 const opened: WebSocket[] = [];
 
-beforeAll(async () => {
-  server = await startServer({}, { fdLimit: FD_LIMIT });
-  probe = await startProbe(server.wsUrl);
-});
+const rig = useRig({}, { fdLimit: FD_LIMIT });
 
 afterEach(async () => {
   await world.close();
@@ -48,18 +40,13 @@ afterEach(async () => {
   );
   await Promise.all(gone);
   // The server has seen them go before the next attack.
-  while ((await server.links()) > 1) await new Promise((resolve) => setTimeout(resolve, 50));
-});
-
-afterAll(async () => {
-  await probe?.stop();
-  await server?.stop();
+  while ((await rig.server.links()) > 1) await new Promise((resolve) => setTimeout(resolve, 50));
 });
 
 /** Opens a link from `address` (kept for cleanup); undefined when it was refused or closed. */
 async function tryLink(address: string) {
   try {
-    const link = await rawLink(server.wsUrl, address);
+    const link = await rawLink(rig.server.wsUrl, address);
     opened.push(link.ws);
     return link;
   } catch {
@@ -68,24 +55,24 @@ async function tryLink(address: string) {
 }
 
 async function healthz(): Promise<number> {
-  return (await fetch(`${server.httpUrl}/healthz`)).status;
+  return (await fetch(`${rig.server.httpUrl}/healthz`)).status;
 }
 
 describe('connection caps', () => {
   it('one address gets 429 beyond its share; others are served', async () => {
-    await probe.reset();
+    await rig.probe.reset();
     for (let i = 0; i < PER_IP; i++) expect(await tryLink('127.0.0.2')).toBeDefined();
-    expect(await refusedWith(server.wsUrl, '127.0.0.2')).toBe(429);
-    expect(await refusedWith(server.wsUrl, '127.0.0.2')).toBe(429);
-    expect(await server.limited('links_per_ip')).toBeGreaterThanOrEqual(2);
+    expect(await refusedWith(rig.server.wsUrl, '127.0.0.2')).toBe(429);
+    expect(await refusedWith(rig.server.wsUrl, '127.0.0.2')).toBe(429);
+    expect(await rig.server.limited('links_per_ip')).toBeGreaterThanOrEqual(2);
     expect(await healthz()).toBe(200);
-    await joined(world, server, 'r', 'newcomer1');
-    expect((await probe.stats()).maxStallMs).toBeLessThan(STALL_BOUND_MS);
+    await joined(world, rig.server, 'r', 'newcomer1');
+    expect((await rig.probe.stats()).maxStallMs).toBeLessThan(STALL_BOUND_MS);
   }, 30_000);
 
   it('links that never log in, from many addresses, make room for newcomers oldest first', async () => {
-    const rssBefore = server.rssMb();
-    await probe.reset();
+    const rssBefore = rig.server.rssMb();
+    await rig.probe.reset();
     // Twice the descriptors the process has, spread so that no address reaches its own cap.
     const links = [];
     for (let i = 0; i < 2 * FD_LIMIT; i++) links.push(await tryLink(`127.0.1.${1 + (i % 20)}`));
@@ -100,11 +87,11 @@ describe('connection caps', () => {
     );
     expect(admitted.length).toBeGreaterThan(FD_LIMIT);
     expect(closed.filter((code) => code === 1008).length).toBeGreaterThan(FD_LIMIT / 2);
-    expect(await server.limited('links_before_login')).toBeGreaterThan(FD_LIMIT / 2);
+    expect(await rig.server.limited('links_before_login')).toBeGreaterThan(FD_LIMIT / 2);
     expect(await healthz()).toBe(200);
-    await joined(world, server, 'r', 'newcomer2');
-    expect((await probe.stats()).maxStallMs).toBeLessThan(STALL_BOUND_MS);
-    expect(server.rssMb() - rssBefore).toBeLessThan(RSS_GROWTH_BOUND_MB);
+    await joined(world, rig.server, 'r', 'newcomer2');
+    expect((await rig.probe.stats()).maxStallMs).toBeLessThan(STALL_BOUND_MS);
+    expect(rig.server.rssMb() - rssBefore).toBeLessThan(RSS_GROWTH_BOUND_MB);
   }, 60_000);
 
   it('beyond maxLinks logged-in links, a new link gets 503 and /healthz still answers', async () => {
@@ -116,8 +103,8 @@ describe('connection caps', () => {
     }
     // The probe's link and the SDK newcomers' count too.
     expect(refused).toBeGreaterThanOrEqual(10);
-    expect(await refusedWith(server.wsUrl, '127.0.3.1')).toBe(503);
-    expect(await server.limited('links')).toBeGreaterThanOrEqual(refused);
+    expect(await refusedWith(rig.server.wsUrl, '127.0.3.1')).toBe(503);
+    expect(await rig.server.limited('links')).toBeGreaterThanOrEqual(refused);
     expect(await healthz()).toBe(200);
   }, 60_000);
 });

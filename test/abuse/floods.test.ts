@@ -4,39 +4,22 @@
 // (1008), far sooner before login. Meanwhile the probe in another room never stalls, memory stays
 // bounded and a newcomer logs in.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { joined, World } from '../support/world.js';
-import {
-  type Probe,
-  RSS_GROWTH_BOUND_MB,
-  rawLink,
-  rawLogin,
-  type ServerProcess,
-  STALL_BOUND_MS,
-  startProbe,
-  startServer,
-} from './support/rig.js';
+import { RSS_GROWTH_BOUND_MB, rawLink, rawLogin, STALL_BOUND_MS, useRig } from './support/rig.js';
 
 const ATTACKERS = 10;
 const PING = '{"t":"ping"}';
 
-let server: ServerProcess;
-let probe: Probe;
 const world = new World();
 
-beforeAll(async () => {
-  // A message before login may be as large as after it here: the trickle below is for the input
-  // budget to stop (partial-messages.test.ts covers the smaller cap before login).
-  server = await startServer({ inputFramesPerSec: 100, loginMaxMessageBytes: 1024 * 1024 });
-  probe = await startProbe(server.wsUrl);
-});
-
-afterAll(async () => {
-  await world.close();
-  await probe?.stop();
-  await server?.stop();
-});
+// A message before login may be as large as after it here: the trickle below is for the input
+// budget to stop (partial-messages.test.ts covers the smaller cap before login).
+const rig = useRig(
+  { inputFramesPerSec: 100, loginMaxMessageBytes: 1024 * 1024 },
+  { cleanUp: () => world.close() },
+);
 
 /** Writes pings as fast as the socket takes them until the link closes; resolves with its code. */
 async function flood(ws: WebSocket, closed: Promise<number>): Promise<number> {
@@ -53,29 +36,29 @@ async function flood(ws: WebSocket, closed: Promise<number>): Promise<number> {
 
 describe('floods', () => {
   it('links that never log in and flood pings without reading are closed at once', async () => {
-    const links = await Promise.all(Array.from({ length: ATTACKERS }, () => rawLink(server.wsUrl)));
+    const links = await Promise.all(Array.from({ length: ATTACKERS }, () => rawLink(rig.server.wsUrl)));
     for (const link of links) link.ws.pause();
-    const rssBefore = server.rssMb();
-    await probe.reset();
+    const rssBefore = rig.server.rssMb();
+    await rig.probe.reset();
     const startedAt = Date.now();
     const codes = await Promise.all(links.map((link) => flood(link.ws, link.closed)));
     const tookMs = Date.now() - startedAt;
-    const { maxStallMs } = await probe.stats();
+    const { maxStallMs } = await rig.probe.stats();
     console.log(`floods before login: all closed in ${tookMs} ms, probe's longest stall ${maxStallMs} ms`);
     // Cut a second after the close frame it does not read: it sees the link reset.
     expect(codes.every((code) => code === 1006 || code === 1008)).toBe(true);
     expect(tookMs).toBeLessThan(5000);
     expect(maxStallMs).toBeLessThan(STALL_BOUND_MS);
-    expect(server.rssMb() - rssBefore).toBeLessThan(RSS_GROWTH_BOUND_MB);
-    expect(await server.limited('input_closed')).toBeGreaterThanOrEqual(ATTACKERS);
-    await joined(world, server, 'after-flood', 'newcomer1');
+    expect(rig.server.rssMb() - rssBefore).toBeLessThan(RSS_GROWTH_BOUND_MB);
+    expect(await rig.server.limited('input_closed')).toBeGreaterThanOrEqual(ATTACKERS);
+    await joined(world, rig.server, 'after-flood', 'newcomer1');
   }, 30_000);
 
   it('a member over its budget is paused, still answered, and closed when it keeps at it', async () => {
-    const link = await rawLink(server.wsUrl);
+    const link = await rawLink(rig.server.wsUrl);
     await rawLogin(link, 'floody', 'floody');
-    await probe.reset();
-    const pausedBefore = await server.limited('input_paused');
+    await rig.probe.reset();
+    const pausedBefore = await rig.server.limited('input_paused');
     let pongs = 0;
     link.ws.on('message', (data) => {
       if (data.toString() === '{"t":"pong"}') pongs++;
@@ -86,26 +69,26 @@ describe('floods', () => {
     }, 100);
     const code = await link.closed;
     clearInterval(timer);
-    const { maxStallMs } = await probe.stats();
+    const { maxStallMs } = await rig.probe.stats();
     expect(code).toBe(1008);
-    expect(await server.limited('input_paused')).toBeGreaterThan(pausedBefore);
+    expect(await rig.server.limited('input_paused')).toBeGreaterThan(pausedBefore);
     // Paused, not ignored: what it sent was answered up to the end.
     expect(pongs).toBeGreaterThan(200);
     expect(maxStallMs).toBeLessThan(STALL_BOUND_MS);
-    await joined(world, server, 'after-flood', 'newcomer2');
+    await joined(world, rig.server, 'after-flood', 'newcomer2');
   }, 30_000);
 
   it('WebSocket pings and a message trickling in are charged as they are read', async () => {
-    await probe.reset();
-    const closedBefore = await server.limited('input_closed');
+    await rig.probe.reset();
+    const closedBefore = await rig.server.limited('input_closed');
     // Pings at the WebSocket level, unread pongs: the transport answers them itself.
-    const pinger = await rawLink(server.wsUrl);
+    const pinger = await rawLink(rig.server.wsUrl);
     pinger.ws.pause();
     const pinging = setInterval(() => {
       for (let i = 0; i < 200; i++) pinger.ws.ping();
     }, 5);
     // One message toward the 1 MiB payload cap, 16 KiB at a time, never finished.
-    const trickler = await rawLink(server.wsUrl);
+    const trickler = await rawLink(rig.server.wsUrl);
     const piece = Buffer.alloc(16 * 1024, 'a');
     const trickling = setInterval(() => trickler.ws.send(piece, { fin: false }), 10);
     try {
@@ -116,7 +99,7 @@ describe('floods', () => {
       clearInterval(pinging);
       clearInterval(trickling);
     }
-    expect(await server.limited('input_closed')).toBe(closedBefore + 2);
-    expect((await probe.stats()).maxStallMs).toBeLessThan(STALL_BOUND_MS);
+    expect(await rig.server.limited('input_closed')).toBe(closedBefore + 2);
+    expect((await rig.probe.stats()).maxStallMs).toBeLessThan(STALL_BOUND_MS);
   }, 30_000);
 });

@@ -6,32 +6,14 @@
 // stalls and the process does not grow; a client that pipelines a few requests is answered.
 
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { until } from '../support/until.js';
-import {
-  type Probe,
-  RSS_GROWTH_BOUND_MB,
-  type ServerProcess,
-  STALL_BOUND_MS,
-  startProbe,
-  startServer,
-} from './support/rig.js';
+import { RSS_GROWTH_BOUND_MB, STALL_BOUND_MS, useRig } from './support/rig.js';
 
 const CONNECTIONS = 10;
 const REQUESTS = 20_000;
 
-let server: ServerProcess;
-let probe: Probe;
-
-beforeAll(async () => {
-  server = await startServer({ metricsPort: 0 });
-  probe = await startProbe(server.wsUrl);
-});
-
-afterAll(async () => {
-  await probe?.stop();
-  await server?.stop();
-});
+const rig = useRig({ metricsPort: 0 });
 
 /**
  * Writes `count` pipelined GETs of `path` on one connection; resolves with what came back once
@@ -69,10 +51,10 @@ function pipeline(
 
 describe('HTTP pipelining', () => {
   it('deep pipelines that never read are closed; the probe never stalls and the process does not grow', async () => {
-    await probe.reset();
-    const rssBefore = server.rssMb();
+    await rig.probe.reset();
+    const rssBefore = rig.server.rssMb();
     const attacks = Array.from({ length: CONNECTIONS }, (_, i) =>
-      pipeline(server.httpUrl, '/', REQUESTS, {
+      pipeline(rig.server.httpUrl, '/', REQUESTS, {
         address: `127.0.6.${1 + (i % 5)}`,
         read: false,
         forMs: 6000,
@@ -80,26 +62,26 @@ describe('HTTP pipelining', () => {
     );
     let rssPeak = rssBefore;
     const sampler = setInterval(() => {
-      rssPeak = Math.max(rssPeak, server.rssMb());
+      rssPeak = Math.max(rssPeak, rig.server.rssMb());
     }, 100);
     const results = await Promise.all(attacks);
     clearInterval(sampler);
     expect(rssPeak - rssBefore).toBeLessThan(RSS_GROWTH_BOUND_MB / 3);
-    expect((await probe.stats()).maxStallMs).toBeLessThan(STALL_BOUND_MS);
+    expect((await rig.probe.stats()).maxStallMs).toBeLessThan(STALL_BOUND_MS);
     expect(results.every((r) => r.closedByServer)).toBe(true);
-    expect(await server.limited('http_pipelining')).toBeGreaterThanOrEqual(CONNECTIONS);
+    expect(await rig.server.limited('http_pipelining')).toBeGreaterThanOrEqual(CONNECTIONS);
   });
 
   it('the metrics listener closes a deep pipeline too', async () => {
-    const metricsUrl = server.metricsUrl ?? '';
+    const metricsUrl = rig.server.metricsUrl ?? '';
     expect(metricsUrl).not.toBe('');
     const result = await pipeline(metricsUrl, '/healthz', 2000, { read: false });
     expect(result.closedByServer).toBe(true);
-    await until(async () => (await server.limited('http_pipelining')) >= CONNECTIONS + 1);
+    await until(async () => (await rig.server.limited('http_pipelining')) >= CONNECTIONS + 1);
   });
 
   it('a client that pipelines a few requests gets every answer, in order', async () => {
-    for (const url of [server.httpUrl, server.metricsUrl ?? '']) {
+    for (const url of [rig.server.httpUrl, rig.server.metricsUrl ?? '']) {
       const result = await pipeline(url, '/healthz', 4, { forMs: 1000 });
       expect(result.answers).toBe(4);
     }

@@ -2,45 +2,25 @@
 // Each is closed (1008) once the login deadline has passed since `hello`, however faithfully it
 // pings; a member that logged in is not, and the probe in another room never stalls.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { joined, World } from '../support/world.js';
-import {
-  type Probe,
-  RSS_GROWTH_BOUND_MB,
-  rawLink,
-  rawLogin,
-  type ServerProcess,
-  STALL_BOUND_MS,
-  startProbe,
-  startServer,
-} from './support/rig.js';
+import { RSS_GROWTH_BOUND_MB, rawLink, rawLogin, STALL_BOUND_MS, useRig } from './support/rig.js';
 
 const IDLE = 200;
 const DEADLINE_MS = 1500;
 
-let server: ServerProcess;
-let probe: Probe;
 const world = new World();
 
-beforeAll(async () => {
-  server = await startServer({ loginDeadlineMs: DEADLINE_MS });
-  probe = await startProbe(server.wsUrl);
-});
-
-afterAll(async () => {
-  await world.close();
-  await probe?.stop();
-  await server?.stop();
-});
+const rig = useRig({ loginDeadlineMs: DEADLINE_MS }, { cleanUp: () => world.close() });
 
 describe('links that never log in', () => {
   it('are closed at the login deadline, pings notwithstanding', async () => {
-    const rssBefore = server.rssMb();
-    await probe.reset();
-    const member = await rawLink(server.wsUrl);
+    const rssBefore = rig.server.rssMb();
+    await rig.probe.reset();
+    const member = await rawLink(rig.server.wsUrl);
     await rawLogin(member, 'r', 'member');
     const startedAt = Date.now();
-    const idle = await Promise.all(Array.from({ length: IDLE }, () => rawLink(server.wsUrl)));
+    const idle = await Promise.all(Array.from({ length: IDLE }, () => rawLink(rig.server.wsUrl)));
     const pingers = [member, ...idle].map((link) => setInterval(() => link.ws.send('{"t":"ping"}'), 500));
     try {
       const codes = await Promise.all(idle.map((link) => link.closed));
@@ -50,16 +30,16 @@ describe('links that never log in', () => {
       expect(tookMs).toBeGreaterThanOrEqual(DEADLINE_MS);
       // The deadline is checked by the once-a-second sweep.
       expect(tookMs).toBeLessThan(DEADLINE_MS + 3000);
-      expect(await server.limited('login_deadline')).toBeGreaterThanOrEqual(IDLE);
+      expect(await rig.server.limited('login_deadline')).toBeGreaterThanOrEqual(IDLE);
       // One log line stands for them all: the log of refusals is limited too.
-      const lines = server.logs.filter((l) => l.msg === 'limit reached' && l.limit === 'login_deadline');
+      const lines = rig.server.logs.filter((l) => l.msg === 'limit reached' && l.limit === 'login_deadline');
       expect(lines.length).toBe(1);
       // The member that logged in is still there.
       expect(member.ws.readyState).toBe(member.ws.OPEN);
-      const { maxStallMs } = await probe.stats();
+      const { maxStallMs } = await rig.probe.stats();
       expect(maxStallMs).toBeLessThan(STALL_BOUND_MS);
-      expect(server.rssMb() - rssBefore).toBeLessThan(RSS_GROWTH_BOUND_MB);
-      await joined(world, server, 'after', 'newcomer');
+      expect(rig.server.rssMb() - rssBefore).toBeLessThan(RSS_GROWTH_BOUND_MB);
+      await joined(world, rig.server, 'after', 'newcomer');
     } finally {
       for (const pinger of pingers) clearInterval(pinger);
     }

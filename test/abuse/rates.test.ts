@@ -7,17 +7,10 @@
 
 import { Code } from '@atrium/protocol';
 import type { ServerError } from '@atrium/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { until } from '../support/until.js';
 import { APP_ID, type Client, joined, token, World } from '../support/world.js';
-import {
-  type Probe,
-  rawLink,
-  type ServerProcess,
-  STALL_BOUND_MS,
-  startProbe,
-  startServer,
-} from './support/rig.js';
+import { rawLink, STALL_BOUND_MS, useRig } from './support/rig.js';
 
 /** What the server's defaults allow (limits/rates.ts): per second, and in a burst. */
 const MESSAGES = { perSec: 50, burst: 100 };
@@ -26,20 +19,9 @@ const LOGINS = { perSec: 5, burst: 10 };
 /** Requests the timing of a loaded machine may let through beyond the computed bound. */
 const SLACK = 10;
 
-let server: ServerProcess;
-let probe: Probe;
 const world = new World();
 
-beforeAll(async () => {
-  server = await startServer();
-  probe = await startProbe(server.wsUrl);
-});
-
-afterAll(async () => {
-  await world.close();
-  await probe?.stop();
-  await server?.stop();
-});
+const rig = useRig({}, { cleanUp: () => world.close() });
 
 /** A raw link that sends requests with ids of its own and keeps their reply codes. */
 class Raw {
@@ -60,7 +42,7 @@ class Raw {
   }
 
   static async open(): Promise<Raw> {
-    return new Raw(await rawLink(server.wsUrl));
+    return new Raw(await rawLink(rig.server.wsUrl));
   }
 
   send(frame: Record<string, unknown>): number {
@@ -118,8 +100,8 @@ const count = (codes: number[], code: number) => codes.filter((c) => c === code)
 /** Two members of `room`: A sends a broadcast every 100 ms while `busy`, B must receive each. */
 async function legitimatePair(room: string) {
   const [a, b] = [
-    await joined(world, server, room, `${room}-a`),
-    await joined(world, server, room, `${room}-b`),
+    await joined(world, rig.server, room, `${room}-a`),
+    await joined(world, rig.server, room, `${room}-b`),
   ];
   const sent: string[] = [];
   return {
@@ -155,8 +137,8 @@ describe('request rates', () => {
     const pair = await legitimatePair(room);
     const attacker = await Raw.open();
     await attacker.login(room, 'bcast-attacker');
-    await probe.reset();
-    const limitedBefore = await server.limited('rate_messages');
+    await rig.probe.reset();
+    const limitedBefore = await rig.server.limited('rate_messages');
     // 300 a second, under the link's input budget: only the member's message rate stops it.
     const flood = attacker.flood((i) => ({ t: 'bcast', room, msg: `flood ${i}` }), 2000, 6);
     await pair.keepSending(flood);
@@ -166,13 +148,13 @@ describe('request rates', () => {
     expect(count(codes, Code.MESSAGE_FREQUENCY)).toBe(codes.length - ok);
     expect(ok).toBeGreaterThanOrEqual(MESSAGES.burst);
     expect(ok).toBeLessThanOrEqual(bound(MESSAGES, seconds));
-    expect(await server.limited('rate_messages')).toBe(limitedBefore + codes.length - ok);
+    expect(await rig.server.limited('rate_messages')).toBe(limitedBefore + codes.length - ok);
     // Once the budget has refilled, a last one goes through; B got exactly the accepted ones.
     await until(async () => (await attacker.request({ t: 'bcast', room, msg: 'last' })) === Code.OK);
     await until(() => received(pair.b, room).some((m) => m.message === 'last'));
     const fromAttacker = received(pair.b, room).filter((m) => m.fromUser.userID === 'bcast-attacker');
     expect(fromAttacker).toHaveLength(ok + 1);
-    expect((await probe.stats()).maxStallMs).toBeLessThan(STALL_BOUND_MS);
+    expect((await rig.probe.stats()).maxStallMs).toBeLessThan(STALL_BOUND_MS);
   }, 30_000);
 
   it('more links as the same user share one budget', async () => {
@@ -194,7 +176,7 @@ describe('request rates', () => {
     const pair = await legitimatePair(room);
     const attacker = await Raw.open();
     await attacker.login(room, 'stream-attacker');
-    await probe.reset();
+    await rig.probe.reset();
     const flood = attacker.flood(
       (i) => ({ t: i % 2 === 0 ? 'pub' : 'unpub', room, stream: 'flood-stream' }),
       2000,
@@ -206,8 +188,8 @@ describe('request rates', () => {
     console.log(`stream flood: ${codes.length - refused} of ${codes.length} handled in ${seconds} s`);
     expect(refused).toBeGreaterThan(0);
     expect(codes.length - refused).toBeLessThanOrEqual(bound(STREAMS, seconds));
-    expect(await server.limited('rate_streams')).toBeGreaterThanOrEqual(refused);
-    expect((await probe.stats()).maxStallMs).toBeLessThan(STALL_BOUND_MS);
+    expect(await rig.server.limited('rate_streams')).toBeGreaterThanOrEqual(refused);
+    expect((await rig.probe.stats()).maxStallMs).toBeLessThan(STALL_BOUND_MS);
   }, 30_000);
 
   it('a link cycling logins gets 1009015 beyond its budget; others still log in', async () => {
@@ -216,7 +198,7 @@ describe('request rates', () => {
     const attacker = await Raw.open();
     // Logged in first, so the link has a logged-in link's input budget for the flood.
     await attacker.login(room, 'login-attacker');
-    await probe.reset();
+    await rig.probe.reset();
     // A logout and a login every 20 ms.
     const flood = attacker.flood(
       (i) => (i % 2 === 0 ? { t: 'logout', room } : loginFrame(room, 'login-attacker')),
@@ -232,15 +214,15 @@ describe('request rates', () => {
     );
     expect(refused).toBeGreaterThan(0);
     expect(logins.length - refused).toBeLessThanOrEqual(bound(LOGINS, seconds));
-    expect(await server.limited('rate_logins')).toBeGreaterThanOrEqual(refused);
-    await joined(world, server, room, 'login-newcomer');
-    expect((await probe.stats()).maxStallMs).toBeLessThan(STALL_BOUND_MS);
+    expect(await rig.server.limited('rate_logins')).toBeGreaterThanOrEqual(refused);
+    await joined(world, rig.server, room, 'login-newcomer');
+    expect((await rig.probe.stats()).maxStallMs).toBeLessThan(STALL_BOUND_MS);
   }, 30_000);
 
   it('the SDK rejects a refused broadcast with ServerError 1009015 and does not send it again', async () => {
     const room = 'rates-sdk';
-    const c = await joined(world, server, room, 'sdk-flooder');
-    const limitedBefore = await server.limited('rate_messages');
+    const c = await joined(world, rig.server, room, 'sdk-flooder');
+    const limitedBefore = await rig.server.limited('rate_messages');
     const results = await Promise.allSettled(
       Array.from({ length: MESSAGES.burst + 50 }, (_, i) => c.engine.sendBroadcastMessage(room, `m${i}`)),
     );
@@ -248,6 +230,6 @@ describe('request rates', () => {
     expect(rejected.length).toBeGreaterThan(0);
     expect(rejected.every((e) => e.errorCode === Code.MESSAGE_FREQUENCY)).toBe(true);
     // Each refusal was one request: none was sent again.
-    expect(await server.limited('rate_messages')).toBe(limitedBefore + rejected.length);
+    expect(await rig.server.limited('rate_messages')).toBe(limitedBefore + rejected.length);
   }, 30_000);
 });

@@ -5,39 +5,24 @@
 // probe never stalls.
 
 import { connect, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { joined, World } from '../support/world.js';
-import {
-  type Probe,
-  RSS_GROWTH_BOUND_MB,
-  type ServerProcess,
-  STALL_BOUND_MS,
-  startProbe,
-  startServer,
-} from './support/rig.js';
+import { RSS_GROWTH_BOUND_MB, STALL_BOUND_MS, useRig } from './support/rig.js';
 
 const HEADERS_TIMEOUT_MS = 2000;
 const BODY_TIMEOUT_MS = 1000;
 const SLOW = 100;
 
-let server: ServerProcess;
-let probe: Probe;
 const world = new World();
 
-beforeAll(async () => {
-  server = await startServer({
+const rig = useRig(
+  {
     httpHeadersTimeoutMs: HEADERS_TIMEOUT_MS,
     httpRequestTimeoutMs: 2 * HEADERS_TIMEOUT_MS,
     adminBodyTimeoutMs: BODY_TIMEOUT_MS,
-  });
-  probe = await startProbe(server.wsUrl);
-});
-
-afterAll(async () => {
-  await world.close();
-  await probe?.stop();
-  await server?.stop();
-});
+  },
+  { cleanUp: () => world.close() },
+);
 
 /**
  * Writes `head` at once, then one byte of `trickle` every 200 ms; resolves with what the server
@@ -48,7 +33,7 @@ function trickle(
   drip: string,
   address: string,
 ): Promise<{ answer: string; closedAfterMs: number }> {
-  const { port } = new URL(server.httpUrl);
+  const { port } = new URL(rig.server.httpUrl);
   const startedAt = Date.now();
   return new Promise((resolve) => {
     const socket: Socket = connect({ port: Number(port), host: '127.0.0.1', localAddress: address });
@@ -71,8 +56,8 @@ function trickle(
 
 describe('slow HTTP', () => {
   it('headers trickling in are answered 408 within the headers deadline', async () => {
-    await probe.reset();
-    const rssBefore = server.rssMb();
+    await rig.probe.reset();
+    const rssBefore = rig.server.rssMb();
     const slow = Array.from({ length: SLOW }, (_, i) =>
       trickle(
         i % 2 === 0 ? 'GET /healthz HTTP/1.1\r\n' : 'GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n',
@@ -80,17 +65,17 @@ describe('slow HTTP', () => {
         `127.0.4.${1 + (i % 10)}`,
       ),
     );
-    expect((await fetch(`${server.httpUrl}/healthz`)).status).toBe(200);
-    await joined(world, server, 'r', 'newcomer');
+    expect((await fetch(`${rig.server.httpUrl}/healthz`)).status).toBe(200);
+    await joined(world, rig.server, 'r', 'newcomer');
     const results = await Promise.all(slow);
     const longest = Math.max(...results.map((r) => r.closedAfterMs));
     console.log(`slow headers: all ${SLOW} closed within ${longest} ms`);
     expect(results.every((r) => r.answer.startsWith('HTTP/1.1 408'))).toBe(true);
     // Node looks for late requests once a second.
     expect(longest).toBeLessThan(HEADERS_TIMEOUT_MS + 2500);
-    expect(await server.limited('http_timeout')).toBeGreaterThanOrEqual(SLOW);
-    expect((await probe.stats()).maxStallMs).toBeLessThan(STALL_BOUND_MS);
-    expect(server.rssMb() - rssBefore).toBeLessThan(RSS_GROWTH_BOUND_MB);
+    expect(await rig.server.limited('http_timeout')).toBeGreaterThanOrEqual(SLOW);
+    expect((await rig.probe.stats()).maxStallMs).toBeLessThan(STALL_BOUND_MS);
+    expect(rig.server.rssMb() - rssBefore).toBeLessThan(RSS_GROWTH_BOUND_MB);
   }, 30_000);
 
   it('an admin body trickling in is answered 408 within the body deadline', async () => {
@@ -102,6 +87,6 @@ describe('slow HTTP', () => {
     );
     expect(answer.startsWith('HTTP/1.1 408')).toBe(true);
     expect(closedAfterMs).toBeLessThan(BODY_TIMEOUT_MS + 1500);
-    expect(await server.limited('admin_body')).toBe(1);
+    expect(await rig.server.limited('admin_body')).toBe(1);
   }, 30_000);
 });

@@ -4,49 +4,36 @@
 // never stalls, the server's memory stays bounded, a newcomer logs in, and a cut member resumes
 // its session afterwards like any member whose link broke.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { joined, World } from '../support/world.js';
-import {
-  type Probe,
-  RSS_GROWTH_BOUND_MB,
-  rawLink,
-  rawLogin,
-  type ServerProcess,
-  STALL_BOUND_MS,
-  startProbe,
-  startServer,
-} from './support/rig.js';
+import { RSS_GROWTH_BOUND_MB, rawLink, rawLogin, STALL_BOUND_MS, useRig } from './support/rig.js';
 
 const SLOW = 150;
 const MESSAGE = 'x'.repeat(16 * 1024);
 const ATTACK_LIMIT_MS = 20_000;
 
 const pingers: ReturnType<typeof setInterval>[] = [];
-let server: ServerProcess;
-let probe: Probe;
 const world = new World();
 
-beforeAll(async () => {
-  // A sender's byte budget high enough to fill the socket buffers of 150 links in seconds; a
-  // history whose replay fits in a link's backlog limit (16 events of 16 KiB in 1 MiB). The
-  // message rate is lifted: this suite is about the slow readers, not the sender's rate.
-  server = await startServer({
+// A sender's byte budget high enough to fill the socket buffers of 150 links in seconds; a
+// history whose replay fits in a link's backlog limit (16 events of 16 KiB in 1 MiB). The
+// message rate is lifted: this suite is about the slow readers, not the sender's rate.
+const rig = useRig(
+  {
     linkMaxBufferedBytes: 1024 * 1024,
     messageMaxBytes: 16 * 1024,
     inputBytesPerSec: 16 * 1024 * 1024,
     historyMaxEvents: 16,
     rateMessagesPerSec: 1_000_000,
     rateMessagesBurst: 1_000_000,
-  });
-  probe = await startProbe(server.wsUrl);
-});
-
-afterAll(async () => {
-  for (const pinger of pingers) clearInterval(pinger);
-  await world.close();
-  await probe?.stop();
-  await server?.stop();
-});
+  },
+  {
+    cleanUp: async () => {
+      for (const pinger of pingers) clearInterval(pinger);
+      await world.close();
+    },
+  },
+);
 
 /** Sends requests on a raw link and resolves each with its reply's code. */
 function requester(link: Awaited<ReturnType<typeof rawLink>>) {
@@ -76,7 +63,7 @@ describe('members that stop reading', () => {
   it('are cut at their backlog limit at once, and nobody else is held up', async () => {
     const slow = await Promise.all(
       Array.from({ length: SLOW }, async (_, i) => {
-        const link = await rawLink(server.wsUrl);
+        const link = await rawLink(rig.server.wsUrl);
         const login = await rawLogin(link, 'busy', `slow${i}`);
         // It reads nothing more, but keeps pinging: to the server's heartbeat it is alive.
         link.ws.pause();
@@ -87,17 +74,17 @@ describe('members that stop reading', () => {
       }),
     );
     const sender = async (n: number) => {
-      const link = await rawLink(server.wsUrl);
+      const link = await rawLink(rig.server.wsUrl);
       await rawLogin(link, 'busy', `sender${n}`);
       return requester(link);
     };
-    const rssBefore = server.rssMb();
-    await probe.reset();
+    const rssBefore = rig.server.rssMb();
+    await rig.probe.reset();
 
     // Cut links are the server's to see: a peer that does not read does not see its link end.
     let allCut = false;
     const watch = setInterval(() => {
-      server
+      rig.server
         .links()
         .then((n) => {
           allCut = n <= 2; // the probe and the sender
@@ -119,28 +106,28 @@ describe('members that stop reading', () => {
         const code = await request({ t: n % 4 === 0 ? 'barrage' : 'bcast', room: 'busy', msg: MESSAGE });
         if (code === -1) request = undefined;
         else expect(code).toBe(0);
-        if (n % 16 === 0) maxRssMb = Math.max(maxRssMb, server.rssMb());
+        if (n % 16 === 0) maxRssMb = Math.max(maxRssMb, rig.server.rssMb());
       }
     } finally {
       clearInterval(watch);
     }
     expect(allCut, 'every slow member was cut while the broadcasts went on').toBe(true);
 
-    const { maxStallMs } = await probe.stats();
+    const { maxStallMs } = await rig.probe.stats();
     console.log(
       `slow readers: probe's longest stall ${maxStallMs} ms, ${senders} sender links, RSS ${rssBefore.toFixed(0)} → max ${maxRssMb.toFixed(0)} MB`,
     );
     expect(maxStallMs).toBeLessThan(STALL_BOUND_MS);
     expect(maxRssMb - rssBefore).toBeLessThan(RSS_GROWTH_BOUND_MB);
-    expect(await server.limited('link_backlog')).toBeGreaterThanOrEqual(SLOW);
-    expect(await server.limited('shed')).toBeGreaterThan(0);
+    expect(await rig.server.limited('link_backlog')).toBeGreaterThanOrEqual(SLOW);
+    expect(await rig.server.limited('shed')).toBeGreaterThan(0);
 
     // A newcomer logs in; a cut member (which finds its link gone once it reads) resumes its
     // session on a fresh link.
     slow[0]?.link.ws.resume();
     await slow[0]?.link.closed;
-    await joined(world, server, 'after', 'newcomer');
-    const back = await rawLink(server.wsUrl);
+    await joined(world, rig.server, 'after', 'newcomer');
+    const back = await rawLink(rig.server.wsUrl);
     const { session, key } = slow[0]?.login ?? { session: '', key: '' };
     const resumed = await requester(back)({ t: 'resume', session, key, rooms: { busy: 0 } });
     expect(resumed).toBe(0);

@@ -5,18 +5,9 @@
 // the probe in another room is never stalled.
 
 import { Code, Limits, type LoginReplyData } from '@atrium/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QuotaDefaults } from '../../packages/server/src/defaults.js';
-import {
-  type Probe,
-  RSS_GROWTH_BOUND_MB,
-  rawLink,
-  rawLogin,
-  type ServerProcess,
-  STALL_BOUND_MS,
-  startProbe,
-  startServer,
-} from './support/rig.js';
+import { RSS_GROWTH_BOUND_MB, rawLink, rawLogin, STALL_BOUND_MS, useRig } from './support/rig.js';
 
 const ROOM = 'stream-loop';
 const EXTRA = 'x'.repeat(Limits.streamExtraInfoMaxBytes);
@@ -24,20 +15,9 @@ const EXTRA = 'x'.repeat(Limits.streamExtraInfoMaxBytes);
 const streamID = (userID: string, n: number): string =>
   `${userID}-${n}-`.padEnd(Limits.streamIDMaxBytes, 's');
 
-let server: ServerProcess;
-let probe: Probe;
-
-beforeAll(async () => {
-  // The stream-change rate is lifted: this suite is about the stream quotas, which a looper
-  // publishing 400 streams back to back would otherwise not reach past its rate (test/abuse/rates).
-  server = await startServer({ rateStreamsPerSec: 1_000_000, rateStreamsBurst: 1_000_000 });
-  probe = await startProbe(server.wsUrl);
-});
-
-afterAll(async () => {
-  await probe?.stop();
-  await server?.stop();
-});
+// The stream-change rate is lifted: this suite is about the stream quotas, which a looper
+// publishing 400 streams back to back would otherwise not reach past its rate (test/abuse/rates).
+const rig = useRig({ rateStreamsPerSec: 1_000_000, rateStreamsBurst: 1_000_000 });
 
 type Link = Awaited<ReturnType<typeof rawLink>>;
 
@@ -68,12 +48,12 @@ async function publishLoop(link: Link, userID: string, count: number): Promise<n
 
 describe('streams published in a loop', () => {
   it('are refused past the quotas, and a newcomer to the full room still gets in', async () => {
-    const rssBefore = server.rssMb();
-    await probe.reset();
+    const rssBefore = rig.server.rssMb();
+    await rig.probe.reset();
     const perMember = QuotaDefaults.streamsPerMember;
     const publishers = QuotaDefaults.streamsPerRoom / perMember;
 
-    const looper = await rawLink(server.wsUrl);
+    const looper = await rawLink(rig.server.wsUrl);
     await rawLogin(looper, ROOM, 'looper');
     const codes = await publishLoop(looper, 'looper', 400);
     expect(codes.filter((c) => c === 0)).toHaveLength(perMember);
@@ -81,26 +61,26 @@ describe('streams published in a loop', () => {
 
     // The others fill the room to its cap; one more is refused too.
     for (let i = 1; i < publishers; i++) {
-      const link = await rawLink(server.wsUrl);
+      const link = await rawLink(rig.server.wsUrl);
       await rawLogin(link, ROOM, `p${i}`);
       expect(await publishLoop(link, `p${i}`, perMember)).toEqual(Array(perMember).fill(0));
     }
-    const late = await rawLink(server.wsUrl);
+    const late = await rawLink(rig.server.wsUrl);
     await rawLogin(late, ROOM, 'late');
     expect(await publishLoop(late, 'late', 1)).toEqual([Code.TOO_MANY_STREAMS]);
-    expect(await server.limited('streams')).toBe(400 - perMember + 1);
+    expect(await rig.server.limited('streams')).toBe(400 - perMember + 1);
 
     // A newcomer's login reply lists every stream, in one frame well inside the link's backlog limit.
-    const newcomer = await rawLink(server.wsUrl);
+    const newcomer = await rawLink(rig.server.wsUrl);
     const data = (await rawLogin(newcomer, ROOM, 'newcomer')) as unknown as LoginReplyData;
     expect(data.snapshot.streams).toHaveLength(QuotaDefaults.streamsPerRoom);
     const reply = newcomer.frames.find((f) => f.startsWith('{"t":"reply"')) ?? '';
     console.log(`streams loop: login reply of a room at the stream cap is ${reply.length} bytes`);
     expect(reply.length).toBeLessThan(512 * 1024);
 
-    const { maxStallMs } = await probe.stats();
+    const { maxStallMs } = await rig.probe.stats();
     console.log(`streams loop: probe's longest stall ${maxStallMs} ms`);
     expect(maxStallMs).toBeLessThan(STALL_BOUND_MS);
-    expect(server.rssMb() - rssBefore).toBeLessThan(RSS_GROWTH_BOUND_MB);
+    expect(rig.server.rssMb() - rssBefore).toBeLessThan(RSS_GROWTH_BOUND_MB);
   }, 60_000);
 });

@@ -7,6 +7,7 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
 import { exitOf, stopChild, track } from '../../support/children.js';
 import { APP_ID, SECRET, token } from '../../support/world.js';
@@ -108,6 +109,45 @@ export async function startProbe(wsUrl: string): Promise<Probe> {
     stats: () => ask('stats', 'stats'),
     reset: () => ask('reset', 'reset'),
     stop: () => stopChild(child),
+  };
+}
+
+/** A suite's server under attack and the probe beside it. */
+export interface Rig {
+  readonly server: ServerProcess;
+  readonly probe: Probe;
+}
+
+/**
+ * Starts the server (`options`, `fdLimit`) and the probe before the suite's tests, and after them
+ * runs the suite's own `cleanUp` (its clients first), then stops both.
+ */
+export function useRig(
+  options: Record<string, unknown> = {},
+  { fdLimit, cleanUp }: { fdLimit?: number; cleanUp?: () => unknown } = {},
+): Rig {
+  let server: ServerProcess | undefined;
+  let probe: Probe | undefined;
+  beforeAll(async () => {
+    server = await startServer(options, { fdLimit });
+    probe = await startProbe(server.wsUrl);
+  });
+  afterAll(async () => {
+    await cleanUp?.();
+    await probe?.stop();
+    await server?.stop();
+  });
+  const started = <T>(part: T | undefined, name: string): T => {
+    if (part === undefined) throw new Error(`the rig's ${name} has not started`);
+    return part;
+  };
+  return {
+    get server() {
+      return started(server, 'server');
+    },
+    get probe() {
+      return started(probe, 'probe');
+    },
   };
 }
 
