@@ -271,3 +271,10 @@ export class Harness {
     await Promise.all(this.servers.splice(0).map((s) => s.close()));
   }
 }
+
+/** `atrium_limited_total{limit}` as /metrics reads now; 0 when never counted. */
+export async function limited(httpUrl: string, limit: string): Promise<number> {
+  const { body } = await rawGet(httpUrl, '/metrics');
+  const line = body.split('\n').find((l) => l.startsWith(`atrium_limited_total{limit="${limit}"} `));
+  return line === undefined ? 0 : Number(line.split(' ').pop());
+}

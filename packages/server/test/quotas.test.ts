@@ -5,16 +5,10 @@
 import { AdminCode, Code } from '@atrium/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { admin, adminOk } from './admin-helpers.js';
-import { Harness, rawGet } from './helpers.js';
+import { Harness, limited } from './helpers.js';
 
 const h = new Harness();
 afterEach(() => h.close());
-
-async function limited(httpUrl: string, limit: string): Promise<number> {
-  const { body } = await rawGet(httpUrl, '/metrics');
-  const line = body.split('\n').find((l) => l.startsWith(`atrium_limited_total{limit="${limit}"} `));
-  return line === undefined ? 0 : Number(line.split(' ').pop());
-}
 
 describe('stream quotas', () => {
   it('refuse a new stream past maxStreamsPerMember or maxStreamsPerRoom, from pub and AddStream', async () => {

@@ -7,7 +7,7 @@ import { parseConfigFile } from '../src/config/load.js';
 import { checkOptionNames } from '../src/config/safety.js';
 import { RATE_TABLE, RateLimits, TokenBuckets } from '../src/limits/rates.js';
 import { OptionsError, resolveOptions } from '../src/options.js';
-import { APP_ID, Harness, rawGet, SECRET } from './helpers.js';
+import { APP_ID, Harness, limited, SECRET } from './helpers.js';
 
 const apps = [{ appID: APP_ID, serverSecret: SECRET }];
 
@@ -149,12 +149,6 @@ describe('rate limits', () => {
 describe('the gateway', () => {
   const h = new Harness();
   afterEach(() => h.close());
-
-  async function limited(httpUrl: string, limit: string): Promise<number> {
-    const { body } = await rawGet(httpUrl, '/metrics');
-    const line = body.split('\n').find((l) => l.startsWith(`atrium_limited_total{limit="${limit}"} `));
-    return line === undefined ? 0 : Number(line.split(' ').pop());
-  }
 
   it('refuses a broadcast beyond the budget with 1009015: not delivered, the link stays', async () => {
     const s = await h.server({ rateMessagesPerSec: 1, rateMessagesBurst: 3 });
