@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REASONS } from '@atrium/protocol';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,40 +58,32 @@ afterAll(async () => {
 describe('the state diagram', () => {
   for (const layout of ['wide', 'tall'] as const) {
     it(`${layout}: every transition's code label and every node name fit in the drawing`, async () => {
-      const problems = await page.evaluate((layoutName) => {
-        const w = window as unknown as {
-          Diagram: {
-            StateDiagram: new (
-              title: string,
-              layout: string,
-            ) => { element: SVGSVGElement; transition(reason: string, code: number): void };
+      const problems = await page.evaluate(
+        ([layoutName, reasons]) => {
+          const w = window as unknown as {
+            Diagram: {
+              StateDiagram: new (
+                title: string,
+                layout: string,
+              ) => { element: SVGSVGElement; transition(reason: string, code: number): void };
+            };
+            clippedTexts(svg: SVGSVGElement): string[];
           };
-          clippedTexts(svg: SVGSVGElement): string[];
-        };
-        const reasons = [
-          'LOGOUT',
-          'LOGINING',
-          'LOGINED',
-          'LOGIN_FAILED',
-          'RECONNECTING',
-          'RECONNECTED',
-          'RECONNECT_FAILED',
-          'KICKOUT',
-          'LOGOUT_FAILED',
-        ];
-        const diagram = new w.Diagram.StateDiagram('states', layoutName);
-        diagram.element.style.width = layoutName === 'wide' ? '730px' : '360px';
-        document.body.replaceChildren(diagram.element);
-        const found = w.clippedTexts(diagram.element).map((p) => `at rest: ${p}`);
-        for (const from of reasons) {
-          for (const to of reasons) {
-            diagram.transition(from, 0);
-            diagram.transition(to, 1002053);
-            found.push(...w.clippedTexts(diagram.element).map((p) => `${from} → ${to}: ${p}`));
+          const diagram = new w.Diagram.StateDiagram('states', layoutName);
+          diagram.element.style.width = layoutName === 'wide' ? '730px' : '360px';
+          document.body.replaceChildren(diagram.element);
+          const found = w.clippedTexts(diagram.element).map((p) => `at rest: ${p}`);
+          for (const from of reasons) {
+            for (const to of reasons) {
+              diagram.transition(from, 0);
+              diagram.transition(to, 1002053);
+              found.push(...w.clippedTexts(diagram.element).map((p) => `${from} → ${to}: ${p}`));
+            }
           }
-        }
-        return found;
-      }, layout);
+          return found;
+        },
+        [layout, [...REASONS]] as const,
+      );
       expect(problems).toEqual([]);
     });
   }
